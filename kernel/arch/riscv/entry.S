@@ -1,0 +1,127 @@
+# Boot entry, trap entry and return to user mode. Only register saving lives here;
+# everything else is C (trap.c).
+#include "regs.h"
+
+    .section .text.entry
+    .globl _entry
+# OpenSBI jumps here in S-mode with the MMU off: a0 = hart id, a1 = device tree.
+# The code is position independent (medany), so it runs at the physical address.
+_entry:
+    la sp, boot_stack_top          # pc-relative: the physical address for now
+    mv s0, a0
+    mv s1, a1
+    call boot_pagetable            # fills the boot page table; returns satp in a0
+    csrw satp, a0
+    sfence.vma zero, zero
+    # Move to the high half: sp and pc get KBASE added.
+    li t0, 0xffffffc000000000
+    add sp, sp, t0
+    ld t1, kmain_addr              # an absolute address, loaded pc-relative
+    mv a0, s0
+    mv a1, s1
+    jr t1
+    .balign 8
+kmain_addr:
+    .dword kmain
+
+    .text
+# Every trap comes here. sscratch holds the current thread's register frame while
+# user code runs, and 0 while the kernel runs.
+    .globl trap_vector
+    .balign 4
+trap_vector:
+    csrrw sp, sscratch, sp
+    beqz sp, trap_from_kernel
+    sd ra, REG_RA(sp)
+    sd gp, REG_GP(sp)
+    sd tp, REG_TP(sp)
+    sd t0, REG_T0(sp)
+    sd t1, REG_T1(sp)
+    sd t2, REG_T2(sp)
+    sd s0, REG_S0(sp)
+    sd s1, REG_S1(sp)
+    sd a0, REG_A0(sp)
+    sd a1, REG_A1(sp)
+    sd a2, REG_A2(sp)
+    sd a3, REG_A3(sp)
+    sd a4, REG_A4(sp)
+    sd a5, REG_A5(sp)
+    sd a6, REG_A6(sp)
+    sd a7, REG_A7(sp)
+    sd s2, REG_S2(sp)
+    sd s3, REG_S3(sp)
+    sd s4, REG_S4(sp)
+    sd s5, REG_S5(sp)
+    sd s6, REG_S6(sp)
+    sd s7, REG_S7(sp)
+    sd s8, REG_S8(sp)
+    sd s9, REG_S9(sp)
+    sd s10, REG_S10(sp)
+    sd s11, REG_S11(sp)
+    sd t3, REG_T3(sp)
+    sd t4, REG_T4(sp)
+    sd t5, REG_T5(sp)
+    sd t6, REG_T6(sp)
+    csrrw t0, sscratch, zero       # the user sp; sscratch = 0 while in the kernel
+    sd t0, REG_SP(sp)
+    csrr t0, sepc
+    sd t0, REG_PC(sp)
+    mv a0, sp
+    la sp, kstack_top
+    call trap_user                 # does not return: it ends in user_return()
+1:  j 1b
+
+trap_from_kernel:
+    csrrw sp, sscratch, sp         # back to the kernel sp, sscratch = 0 again
+    addi sp, sp, -16
+    sd ra, 8(sp)
+    call trap_kernel               # panics: the kernel never traps
+2:  j 2b
+
+# void user_return(struct regs *r): run user code with the registers in r.
+    .globl user_return
+user_return:
+    csrw sscratch, a0
+    ld t0, REG_PC(a0)
+    csrw sepc, t0
+    ld ra, REG_RA(a0)
+    ld sp, REG_SP(a0)
+    ld gp, REG_GP(a0)
+    ld tp, REG_TP(a0)
+    ld t0, REG_T0(a0)
+    ld t1, REG_T1(a0)
+    ld t2, REG_T2(a0)
+    ld s0, REG_S0(a0)
+    ld s1, REG_S1(a0)
+    ld a1, REG_A1(a0)
+    ld a2, REG_A2(a0)
+    ld a3, REG_A3(a0)
+    ld a4, REG_A4(a0)
+    ld a5, REG_A5(a0)
+    ld a6, REG_A6(a0)
+    ld a7, REG_A7(a0)
+    ld s2, REG_S2(a0)
+    ld s3, REG_S3(a0)
+    ld s4, REG_S4(a0)
+    ld s5, REG_S5(a0)
+    ld s6, REG_S6(a0)
+    ld s7, REG_S7(a0)
+    ld s8, REG_S8(a0)
+    ld s9, REG_S9(a0)
+    ld s10, REG_S10(a0)
+    ld s11, REG_S11(a0)
+    ld t3, REG_T3(a0)
+    ld t4, REG_T4(a0)
+    ld t5, REG_T5(a0)
+    ld t6, REG_T6(a0)
+    ld a0, REG_A0(a0)
+    sret
+
+# Stacks live outside .bss so that kmain can clear .bss while running on one.
+    .section .kstack, "aw", @nobits
+    .balign 16
+    .space 4096 * 4
+    .globl kstack_top
+kstack_top:
+    .space 4096 * 4
+boot_stack_top:

@@ -1,0 +1,34 @@
+/* Trap handling in C. trap_vector (entry.S) saved the user registers into the
+   current thread and calls trap_user; a fault is packed into a message for the
+   thread's pager, never resolved here. */
+#include "obj.h"
+
+void trap_user(struct regs *r)
+{
+    (void)r; /* == &current->regs */
+    struct thread *t = current;
+    uint64_t scause = csr_read(scause);
+    uint64_t stval = csr_read(stval);
+
+    if (scause & SCAUSE_INTR) {
+        if ((scause & 0xff) == IRQ_S_TIMER)
+            sched_tick();
+    } else if (scause == EXC_ECALL_U) {
+        syscall(t);
+    } else {
+        uint64_t access = FAULT_READ;
+        if (scause == EXC_INSN_PAGE || scause == EXC_INSN_ACCESS || scause == EXC_INSN_MISALIGNED)
+            access = FAULT_EXEC;
+        else if (scause == EXC_STORE_PAGE || scause == EXC_STORE_ACCESS || scause == EXC_STORE_MISALIGNED)
+            access = FAULT_WRITE;
+        ipc_fault(t, stval, access, scause, 0);
+    }
+    schedule();
+}
+
+/* The kernel itself never traps: anything arriving here is a kernel bug. */
+void trap_kernel(void)
+{
+    kprintf("kernel trap: scause %lx sepc %lx stval %lx\n", csr_read(scause), csr_read(sepc), csr_read(stval));
+    panic("trap_kernel: trap in the kernel");
+}

@@ -1,0 +1,186 @@
+#include "kernel.h"
+#include "vm.h"
+
+/* The boot page table: the gigapage holding the kernel identity-mapped (so the
+   instruction after the satp write still runs) and the first 16 GiB of physical
+   address space at KBASE. */
+static pte_t boot_root[512] __attribute__((aligned(4096), section(".data"))); /* not .bss: kmain clears that */
+static pte_t *kernel_root;
+
+#define GIGA (1UL << 30)
+#define KFLAGS (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G)
+
+/* Called from _entry at the physical address: only pc-relative accesses here. */
+uint64_t boot_pagetable(void)
+{
+    for (int i = 0; i < 512; i++)
+        boot_root[i] = 0;
+    boot_root[2] = PA_PTE(2 * GIGA) | KFLAGS;          /* identity for 0x80000000.. */
+    for (uint64_t i = 0; i < 16; i++)
+        boot_root[256 + i] = PA_PTE(i * GIGA) | KFLAGS;
+    return MAKE_SATP((uint64_t)boot_root);
+}
+
+/* Build the kernel's own root (direct map of every gigabyte up to ram_end) and use it. */
+void vm_init(uint64_t ram_end)
+{
+    kernel_root = page_alloc();
+    if (!kernel_root)
+        panic("vm_init: no memory");
+    uint64_t ngiga = (ram_end + GIGA - 1) / GIGA;
+    if (ngiga > 256)
+        panic("vm_init: physical memory beyond the direct map");
+    for (uint64_t i = 0; i < ngiga; i++)
+        kernel_root[256 + i] = PA_PTE(i * GIGA) | KFLAGS;
+    pt_activate(kernel_root);
+}
+
+pte_t *pt_create(void)
+{
+    pte_t *root = page_alloc();
+    if (!root)
+        return NULL;
+    for (int i = 256; i < 512; i++)
+        root[i] = kernel_root[i];
+    return root;
+}
+
+static void free_level(pte_t *table, int level)
+{
+    for (int i = 0; i < 512; i++) {
+        pte_t e = table[i];
+        if ((e & PTE_V) && !(e & (PTE_R | PTE_W | PTE_X)) && level > 0)
+            free_level(P2V(PTE_PA(e)), level - 1);
+    }
+    page_free(table);
+}
+
+void pt_destroy(pte_t *root)
+{
+    for (int i = 0; i < 256; i++) {
+        pte_t e = root[i];
+        if ((e & PTE_V) && !(e & (PTE_R | PTE_W | PTE_X)))
+            free_level(P2V(PTE_PA(e)), 1);
+    }
+    page_free(root);
+}
+
+void pt_activate(pte_t *root)
+{
+    csr_write(satp, MAKE_SATP(V2P(root)));
+    sfence_vma();
+}
+
+void pt_activate_kernel(void)
+{
+    pt_activate(kernel_root);
+}
+
+/* The entry for va at `level`, creating tables above it when alloc is set.
+   NULL if a table is missing (or cannot be allocated), or a bigger page is in the way. */
+static pte_t *walk(pte_t *root, uint64_t va, int level, bool alloc)
+{
+    pte_t *table = root;
+    for (int l = 2; l > level; l--) {
+        pte_t *e = &table[PX(l, va)];
+        if (*e & PTE_V) {
+            if (*e & (PTE_R | PTE_W | PTE_X))
+                return NULL;
+            table = P2V(PTE_PA(*e));
+        } else {
+            if (!alloc)
+                return NULL;
+            pte_t *t = page_alloc();
+            if (!t)
+                return NULL;
+            *e = PA_PTE(V2P(t)) | PTE_V;
+            table = t;
+        }
+    }
+    return &table[PX(level, va)];
+}
+
+int pt_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
+{
+    pte_t *e = walk(root, va, level, true);
+    if (!e)
+        return -ENOMEM;
+    pte_t old = *e;
+    if ((old & PTE_V) && !(old & (PTE_R | PTE_W | PTE_X)))
+        return -EINVAL; /* a table is in the way of a megapage */
+    *e = PA_PTE(pa) | pteflags | PTE_V;
+    if (old & PTE_V)
+        sfence_vma();
+    return 0;
+}
+
+/* Apply fn to every present leaf in [va, va + npages pages), skipping absent tables. */
+static void for_each_leaf(pte_t *root, uint64_t va, uint64_t npages,
+                          void (*fn)(pte_t *e, uint64_t i, void *arg), void *arg)
+{
+    for (uint64_t i = 0; i < npages;) {
+        uint64_t a = va + i * PGSIZE;
+        pte_t *e = walk(root, a, 0, false);
+        if (!e) {
+            /* no level-0 table: skip to the next 2 MiB boundary */
+            uint64_t next = ROUNDDOWN(a, 1UL << 21) + (1UL << 21);
+            i += (next - a) / PGSIZE;
+            continue;
+        }
+        if (*e & PTE_V)
+            fn(e, i, arg);
+        i++;
+    }
+}
+
+static void leaf_clear(pte_t *e, uint64_t i, void *arg)
+{
+    (void)i; (void)arg;
+    *e = 0;
+}
+
+void pt_unmap(pte_t *root, uint64_t va, uint64_t npages)
+{
+    for_each_leaf(root, va, npages, leaf_clear, NULL);
+    sfence_vma();
+}
+
+static void leaf_protect(pte_t *e, uint64_t i, void *arg)
+{
+    (void)i;
+    uint64_t flags = *(uint64_t *)arg;
+    *e = (*e & ~(uint64_t)(PTE_R | PTE_W | PTE_X)) | flags;
+}
+
+void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags)
+{
+    for_each_leaf(root, va, npages, leaf_protect, &pteflags);
+    sfence_vma();
+}
+
+struct adbits { uint64_t acc, dirty; };
+
+static void leaf_ad(pte_t *e, uint64_t i, void *arg)
+{
+    struct adbits *ad = arg;
+    if (*e & PTE_A)
+        ad->acc |= 1UL << i;
+    if (*e & PTE_D)
+        ad->dirty |= 1UL << i;
+    *e &= ~(uint64_t)(PTE_A | PTE_D);
+}
+
+void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_t *dirty)
+{
+    struct adbits ad = { 0, 0 };
+    for_each_leaf(root, va, npages, leaf_ad, &ad);
+    sfence_vma();
+    *acc = ad.acc;
+    *dirty = ad.dirty;
+}
+
+pte_t pt_lookup(pte_t *root, uint64_t va)
+{
+    pte_t *e = walk(root, va, 0, false);
+    return e && (*e & PTE_V) ? *e : 0;
+}

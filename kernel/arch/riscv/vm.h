@@ -1,0 +1,18 @@
+/* Sv39 page tables. The kernel half (root entries 256..511) is the same gigapage
+   direct map in every address space; the user half belongs to one address space. */
+#pragma once
+#include "riscv.h"
+
+uint64_t boot_pagetable(void);  /* runs with the MMU off; returns satp for the boot map */
+void vm_init(uint64_t ram_end); /* the kernel's own root; switch to it */
+pte_t *pt_create(void);         /* new root sharing the kernel half; NULL if out of memory */
+void pt_destroy(pte_t *root);   /* free the user-half table pages (not the frames they map) */
+void pt_activate(pte_t *root);
+void pt_activate_kernel(void);
+/* Map one page (level 0) or megapage (level 1) at va; replaces what was there.
+   Returns 0, or -ENOMEM when a table page cannot be had. */
+int pt_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t pteflags, int level);
+void pt_unmap(pte_t *root, uint64_t va, uint64_t npages);
+void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags);
+void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_t *dirty);
+pte_t pt_lookup(pte_t *root, uint64_t va); /* the leaf PTE mapping va, or 0 */

@@ -1,0 +1,263 @@
+/* Synchronous IPC on endpoints, notifications, and fault delivery.
+   A message is a label and six words, carried in a0..a6; the receiver also gets
+   the sender's badge in t0. Nothing here allocates or copies beyond registers. */
+#include "obj.h"
+
+static void tq_push(struct tqueue *q, struct thread *t)
+{
+    t->qnext = NULL;
+    t->qprev = q->tail;
+    if (q->tail)
+        q->tail->qnext = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+void tq_remove(struct tqueue *q, struct thread *t)
+{
+    if (t->qprev)
+        t->qprev->qnext = t->qnext;
+    else
+        q->head = t->qnext;
+    if (t->qnext)
+        t->qnext->qprev = t->qprev;
+    else
+        q->tail = t->qprev;
+    t->qnext = t->qprev = NULL;
+}
+
+/* Copy the message of `from` (its registers, or its fault message) into `to`. */
+static void transfer(struct thread *from, struct thread *to, uint64_t badge)
+{
+    const uint64_t *src = from->ipc_fault ? from->fault_msg : &from->regs.x[RI_A0];
+    uint64_t *dst = &to->regs.x[RI_A0];
+    for (int i = 0; i < 7; i++)
+        dst[i] = src[i];
+    to->regs.x[RI_T0] = badge;
+}
+
+/* The caller of a pending reply will never get it: a call fails with -EDEAD,
+   a fault is simply taken again. */
+void ipc_abort_reply(struct thread *caller)
+{
+    caller->reply_holder = NULL;
+    if (caller->ipc_fault)
+        caller->ipc_fault = 0;
+    else
+        caller->regs.x[RI_A0] = (uint64_t)-EDEAD;
+    sched_ready(caller);
+}
+
+/* server now owes caller a reply. */
+static void set_reply(struct thread *server, struct thread *caller)
+{
+    if (server->reply_to)
+        ipc_abort_reply(server->reply_to);
+    server->reply_to = caller;
+    caller->reply_holder = &server->reply_to;
+    caller->state = TS_REPLY;
+}
+
+/* Send from t on ep. With a receiver waiting the message moves at once (and a
+   call switches straight to the receiver); otherwise t queues, or gets -EAGAIN. */
+static long ep_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool call, bool block)
+{
+    struct thread *r = ep->receivers.head;
+    if (r) {
+        tq_remove(&ep->receivers, r);
+        r->blocked_ep = NULL;
+        transfer(t, r, badge);
+        if (call) {
+            set_reply(r, t);
+            sched_switch(r);
+        } else {
+            t->regs.x[RI_A0] = 0;
+            sched_ready(r);
+        }
+        return 0;
+    }
+    if (!block)
+        return -EAGAIN;
+    t->state = TS_SEND;
+    t->ipc_call = call;
+    t->send_badge = badge;
+    t->blocked_ep = ep;
+    tq_push(&ep->senders, t);
+    return 0;
+}
+
+static void deliver_reply(struct thread *from, struct thread *caller);
+
+/* send/call/nbsend through cap c. Returns 0 or a negative error for the sender. */
+long ipc_send(struct thread *t, struct cap *c, bool call, bool block)
+{
+    if (c->type == CAP_REPLY) {
+        struct thread *caller = c->obj;
+        c->obj = NULL;
+        cap_clear(c);
+        if (!caller)
+            return -EDEAD;
+        caller->reply_holder = NULL;
+        deliver_reply(t, caller);
+        t->regs.x[RI_A0] = 0;
+        return 0;
+    }
+    return ep_send(t, c->obj, c->badge, call, block);
+}
+
+/* Receive on endpoint cap c: take a queued sender's message or block. */
+long ipc_recv(struct thread *t, struct cap *c)
+{
+    struct endpoint *ep = c->obj;
+    struct thread *s = ep->senders.head;
+    if (s) {
+        tq_remove(&ep->senders, s);
+        s->blocked_ep = NULL;
+        transfer(s, t, s->send_badge);
+        if (s->ipc_call || s->ipc_fault) {
+            set_reply(t, s);
+        } else {
+            s->regs.x[RI_A0] = 0;
+            sched_ready(s);
+        }
+        return 0;
+    }
+    t->state = TS_RECV;
+    t->blocked_ep = ep;
+    tq_push(&ep->receivers, t);
+    return 0;
+}
+
+/* Map for a FAULT_MAP reply: words va, pa, perms, mem slot of the replier. */
+static long fault_map(struct thread *from, struct thread *caller)
+{
+    uint64_t *w = &from->regs.x[RI_A1];
+    return mem_map(from->as, (long)w[3], caller->as, w[0], w[1], w[2]);
+}
+
+static void deliver_reply(struct thread *from, struct thread *caller)
+{
+    if (!caller->ipc_fault) {
+        transfer(from, caller, 0);
+        sched_ready(caller);
+        return;
+    }
+    caller->ipc_fault = 0;
+    switch (from->regs.x[RI_A0]) {
+    case MSG_FAULT_MAP:
+        if (fault_map(from, caller) < 0) {
+            kprintf("kernel: bad FAULT_MAP reply for thread %lu; thread stopped\n", caller->tid);
+            thread_kill(caller);
+            return;
+        }
+        sched_ready(caller);
+        return;
+    case MSG_FAULT_RESUME:
+        sched_ready(caller);
+        return;
+    case MSG_FAULT_EFAULT:
+        caller->regs.x[RI_A0] = (uint64_t)-EFAULT;
+        caller->regs.x[RI_PC] += 4; /* the system call is over */
+        sched_ready(caller);
+        return;
+    default: /* MSG_FAULT_KILL and anything unknown */
+        thread_kill(caller);
+        return;
+    }
+}
+
+/* Reply to the caller t owes a reply to, if any. Returns 0. */
+long ipc_reply(struct thread *t)
+{
+    struct thread *caller = t->reply_to;
+    if (!caller)
+        return 0;
+    t->reply_to = NULL;
+    caller->reply_holder = NULL;
+    deliver_reply(t, caller);
+    return 0;
+}
+
+/* t faulted: send the fault to its pager as a call and block until the answer. */
+void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t scause, uint64_t flags)
+{
+    if (!t->fault_ep) {
+        kprintf("kernel: thread %lu faulted (scause %lu at %p, pc %p) and has no pager; stopped\n",
+                t->tid, scause, (void *)addr, (void *)t->regs.x[RI_PC]);
+        thread_kill(t);
+        return;
+    }
+    uint64_t *m = t->fault_msg;
+    m[0] = MSG_FAULT;
+    m[1] = addr;
+    m[2] = access;
+    m[3] = t->regs.x[RI_PC];
+    m[4] = scause;
+    m[5] = flags;
+    m[6] = t->tid;
+    t->ipc_fault = 1;
+    ep_send(t, t->fault_ep, t->fault_badge, true, true);
+}
+
+long ntfn_notify(struct ntfn *n, uint64_t bits)
+{
+    n->bits |= bits;
+    struct thread *w = n->waiter;
+    if (w && n->bits) {
+        n->waiter = NULL;
+        w->blocked_ntfn = NULL;
+        w->regs.x[RI_A0] = n->bits;
+        n->bits = 0;
+        sched_ready(w);
+    }
+    return 0;
+}
+
+/* Returns the pending bits at once, or blocks t (the bits arrive in its a0). */
+long ntfn_wait(struct thread *t, struct ntfn *n)
+{
+    if (n->bits) {
+        long b = (long)n->bits;
+        n->bits = 0;
+        t->regs.x[RI_A0] = b;
+        return 0;
+    }
+    if (n->waiter)
+        return -EBUSY;
+    n->waiter = t;
+    t->blocked_ntfn = n;
+    t->state = TS_NTFN;
+    return 0;
+}
+
+/* Undo every IPC relation of t (it is about to die). */
+void ipc_cancel(struct thread *t)
+{
+    switch (t->state) {
+    case TS_SEND:
+        tq_remove(&t->blocked_ep->senders, t);
+        break;
+    case TS_RECV:
+        tq_remove(&t->blocked_ep->receivers, t);
+        break;
+    case TS_NTFN:
+        t->blocked_ntfn->waiter = NULL;
+        break;
+    case TS_REPLY:
+        if (t->reply_holder)
+            *t->reply_holder = NULL;
+        break;
+    default:
+        break;
+    }
+    t->blocked_ep = NULL;
+    t->blocked_ntfn = NULL;
+    t->reply_holder = NULL;
+    sched_unready(t);
+    if (t->reply_to) {
+        struct thread *c = t->reply_to;
+        t->reply_to = NULL;
+        ipc_abort_reply(c);
+    }
+}

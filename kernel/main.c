@@ -1,0 +1,47 @@
+/* Kernel start-up: device tree, memory, page tables, the pager, then the scheduler. */
+#include "obj.h"
+#include "fdt.h"
+#include "arch/riscv/vm.h"
+#include "arch/riscv/sbi.h"
+
+extern char _bss_start[], _bss_end[], _kernel_end[];
+extern char trap_vector[];
+void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, uint64_t kernel_pages);
+
+#define MiB (1UL << 20)
+
+static struct fdt_info fdt;
+
+void kmain(uint64_t hartid, uint64_t dtb_pa)
+{
+    memset(_bss_start, 0, (size_t)(_bss_end - _bss_start));
+    csr_write(stvec, (uint64_t)trap_vector);
+    csr_write(sscratch, 0);
+    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE);
+    csr_write(scounteren, 7); /* cycle, time and instret readable in U-mode */
+
+    int err = fdt_parse(P2V(dtb_pa), 1 << 20, &fdt);
+    if (err < 0) {
+        console_init(0x10000000); /* QEMU virt's UART, to be able to say why */
+        kprintf("device tree at %p: error %d\n", (void *)dtb_pa, err);
+        panic("kmain: unusable device tree");
+    }
+    console_init(fdt.uart_base);
+    uint64_t ram_end = fdt.mem_base + fdt.mem_size;
+    kprintf("\nkernel: hart %lu, %lu MiB of RAM at %p\n", hartid, fdt.mem_size / MiB, (void *)fdt.mem_base);
+
+    /* The kernel keeps an eighth of RAM (4..64 MiB) for its objects; the rest goes to the pager. */
+    uint64_t kstart = ROUNDUP(V2P(_kernel_end), PGSIZE);
+    uint64_t ksize = ROUNDDOWN(fdt.mem_size / 8, PGSIZE);
+    if (ksize < 4 * MiB)
+        ksize = 4 * MiB;
+    if (ksize > 64 * MiB)
+        ksize = 64 * MiB;
+    if (kstart + ksize + 8 * MiB > ram_end)
+        panic("kmain: not enough RAM");
+    kmem_setup(kstart, kstart + ksize);
+    vm_init(ram_end);
+    boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);
+    sched_init(fdt.timebase_hz);
+    schedule();
+}

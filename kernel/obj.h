@@ -1,0 +1,126 @@
+/* Kernel objects: address spaces, threads, endpoints, notifications, and the
+   capabilities (cap table slots) through which user tasks name them. */
+#pragma once
+#include "kernel.h"
+#include "arch/riscv/regs.h"
+#include "arch/riscv/riscv.h"
+
+enum cap_type {
+    CAP_NULL = 0,
+    CAP_ENDPOINT,     /* obj: struct endpoint; badge given to receivers */
+    CAP_NTFN,         /* obj: struct ntfn; badge = bits to set on notify */
+    CAP_ASPACE,       /* obj: struct aspace (never copied) */
+    CAP_THREAD,       /* obj: struct thread (never copied) */
+    CAP_MEMORY,       /* the right to map frames of the user pool */
+    CAP_REPLY,        /* obj: the thread waiting for this one-shot reply */
+    CAP_SYSCTL,       /* shutdown, console input */
+};
+
+struct cap {
+    uint8_t type;
+    uint64_t badge;
+    void *obj;
+};
+
+struct thread;
+
+/* A FIFO of threads blocked on an endpoint (doubly linked through thread->qnext/qprev). */
+struct tqueue {
+    struct thread *head, *tail;
+};
+
+struct endpoint {
+    struct tqueue senders;
+    struct tqueue receivers;
+    uint32_t holders; /* caps and threads (as fault endpoint) that name it */
+};
+
+struct ntfn {
+    uint64_t bits;
+    struct thread *waiter;
+    uint32_t holders;
+};
+
+struct aspace {
+    pte_t *root;                 /* kernel virtual address of the root page table */
+    struct cap caps[NSLOTS];
+    struct thread *threads;      /* list through thread->as_next */
+    struct cap *owner_cap;       /* the one cap naming it, or NULL */
+};
+
+enum thread_state {
+    TS_INACTIVE = 0,
+    TS_RUNNING,      /* current or on a ready queue */
+    TS_SEND,         /* queued on an endpoint's senders */
+    TS_RECV,         /* queued on an endpoint's receivers */
+    TS_REPLY,        /* waiting for a reply (after call or fault) */
+    TS_NTFN,         /* waiting on a notification */
+    TS_DEAD,
+};
+
+struct thread {
+    struct regs regs;            /* must stay first: trap_vector saves into it */
+    uint8_t state;
+    uint8_t prio;
+    uint8_t on_ready;            /* on a ready queue */
+    uint8_t ipc_call;            /* TS_SEND: the send is a call */
+    uint8_t ipc_fault;           /* TS_SEND/TS_REPLY: the message is fault_msg, reply is fault-shaped */
+    uint64_t tid;
+    struct aspace *as;
+    struct thread *as_next;
+    struct thread *qnext, *qprev;    /* ready queue or endpoint queue */
+    struct endpoint *blocked_ep;     /* TS_SEND/TS_RECV */
+    uint64_t send_badge;             /* TS_SEND: badge of the cap used */
+    struct ntfn *blocked_ntfn;
+    struct thread *reply_to;         /* caller waiting for this thread's reply */
+    struct thread **reply_holder;    /* TS_REPLY: the one pointer that names us as reply target */
+    struct endpoint *fault_ep;       /* where faults go, with this badge */
+    uint64_t fault_badge;
+    uint64_t fault_msg[7];
+    struct cap *owner_cap;           /* the one cap naming it, or NULL */
+};
+
+/* cap.c */
+struct cap *cap_get(struct aspace *as, long slot, enum cap_type type); /* NULL if not that type */
+long cap_insert(struct aspace *as, enum cap_type type, void *obj, uint64_t badge); /* slot or -ENOMEM */
+long cap_insert_at(struct aspace *as, long slot, enum cap_type type, void *obj, uint64_t badge);
+void cap_clear(struct cap *c);  /* drop the reference the cap holds */
+void ep_put(struct endpoint *ep);
+
+/* sched.c */
+extern struct thread *current;
+void sched_ready(struct thread *t);        /* make runnable (queued at the tail) */
+void sched_unready(struct thread *t);      /* take off its ready queue */
+void sched_switch(struct thread *t);       /* run t next (t runnable, not queued) */
+void schedule(void) __attribute__((noreturn)); /* return to user: current if runnable, else the next */
+void sched_tick(void);
+void sched_init(uint64_t timebase_hz);
+void sched_forget_root(pte_t *root);
+
+/* thread.c */
+struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio);
+void thread_kill(struct thread *t);
+void thread_reap(void);
+struct aspace *as_create(void);
+void as_destroy(struct aspace *as);
+
+/* ipc.c */
+void tq_remove(struct tqueue *q, struct thread *t);
+long ipc_send(struct thread *t, struct cap *c, bool call, bool block);
+long ipc_recv(struct thread *t, struct cap *c);
+long ipc_reply(struct thread *t);
+void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t scause, uint64_t flags);
+long ntfn_notify(struct ntfn *n, uint64_t bits);
+long ntfn_wait(struct thread *t, struct ntfn *n);
+void ipc_cancel(struct thread *t);
+void ipc_abort_reply(struct thread *caller);
+
+/* syscall.c */
+void syscall(struct thread *t);
+
+/* memory calls, vm.c */
+extern uint64_t pool_base, pool_end;
+
+/* syscall.c: map a frame for `who` (which must hold a MEMORY cap in memslot) into target.
+   Returns 0, -EBADCAP, -EINVAL (bad address or rights), -EPERM (frame outside the pool), -ENOMEM. */
+long mem_map(struct aspace *who, long memslot, struct aspace *target, uint64_t va, uint64_t pa, uint64_t perms);

@@ -1,0 +1,140 @@
+/* Round-robin scheduling with priorities, preemption from the SBI timer.
+   The running thread is `current` and is not on a ready queue. */
+#include "obj.h"
+#include "arch/riscv/sbi.h"
+#include "arch/riscv/vm.h"
+
+#define NPRIO 8
+#define TICKS_PER_SEC 100
+
+struct thread *current;
+static struct tqueue ready[NPRIO];
+static uint32_t ready_mask;
+static uint64_t tick_interval;
+static pte_t *active_root;
+
+void user_return(struct regs *r) __attribute__((noreturn));
+
+void sched_ready(struct thread *t)
+{
+    t->state = TS_RUNNING;
+    if (t == current || t->on_ready)
+        return;
+    struct tqueue *q = &ready[t->prio];
+    t->qnext = NULL;
+    t->qprev = q->tail;
+    if (q->tail)
+        q->tail->qnext = t;
+    else
+        q->head = t;
+    q->tail = t;
+    t->on_ready = 1;
+    ready_mask |= 1u << t->prio;
+}
+
+void sched_unready(struct thread *t)
+{
+    if (!t->on_ready)
+        return;
+    struct tqueue *q = &ready[t->prio];
+    if (t->qprev)
+        t->qprev->qnext = t->qnext;
+    else
+        q->head = t->qnext;
+    if (t->qnext)
+        t->qnext->qprev = t->qprev;
+    else
+        q->tail = t->qprev;
+    t->qnext = t->qprev = NULL;
+    t->on_ready = 0;
+    if (!q->head)
+        ready_mask &= ~(1u << t->prio);
+}
+
+/* Run t next; the current thread, if still runnable, goes back on its ready queue. */
+void sched_switch(struct thread *t)
+{
+    if (current && current != t && current->state == TS_RUNNING) {
+        struct thread *c = current;
+        current = NULL;
+        sched_ready(c);
+    }
+    sched_unready(t);
+    t->state = TS_RUNNING;
+    current = t;
+}
+
+static struct thread *pick(void)
+{
+    if (!ready_mask)
+        return NULL;
+    int p = NPRIO - 1;
+    while (!(ready_mask & (1u << p)))
+        p--;
+    struct thread *t = ready[p].head;
+    sched_unready(t);
+    return t;
+}
+
+static void timer_arm(void)
+{
+    sbi_set_timer(rdtime() + tick_interval);
+}
+
+void sched_init(uint64_t timebase_hz)
+{
+    tick_interval = timebase_hz / TICKS_PER_SEC;
+    csr_set(sie, SIE_STIE);
+    timer_arm();
+}
+
+/* Timer interrupt: rearm; the current thread goes to the back of its queue. */
+void sched_tick(void)
+{
+    timer_arm();
+    if (current && current->state == TS_RUNNING) {
+        struct thread *c = current;
+        current = NULL;
+        sched_ready(c);
+    }
+}
+
+/* Nothing can run: wait for an interrupt with interrupts masked, and handle it here. */
+static void idle(void)
+{
+    while (!ready_mask) {
+        wfi();
+        uint64_t sip = csr_read(sip);
+        if (sip & (1UL << IRQ_S_TIMER))
+            timer_arm();
+    }
+}
+
+/* Leave the kernel: resume current if it can run, otherwise the best ready thread. */
+void schedule(void)
+{
+    struct thread *t = current;
+    if (!t || t->state != TS_RUNNING) {
+        t = pick();
+        if (!t) {
+            idle();
+            t = pick();
+        }
+        current = t;
+    }
+    thread_reap();
+    if (t->as->root != active_root) {
+        active_root = t->as->root;
+        pt_activate(active_root);
+    }
+    user_return(&t->regs);
+}
+
+/* The address space whose tables are live may be freed: forget it. */
+void sched_forget_root(pte_t *root)
+{
+    if (active_root == root) {
+        active_root = NULL;
+        pt_activate_kernel();
+    }
+}

@@ -1,0 +1,90 @@
+/* Threads and address spaces: creation and destruction. */
+#include "obj.h"
+#include "arch/riscv/vm.h"
+
+static uint64_t next_tid = 1;
+static struct thread *dead_current; /* freed once the kernel has left its syscall */
+
+/* A new, not yet runnable thread in as. NULL when out of kernel memory. */
+struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio)
+{
+    struct thread *t = kzalloc(sizeof *t);
+    if (!t)
+        return NULL;
+    t->regs.x[RI_PC] = pc;
+    t->regs.x[RI_SP] = sp;
+    t->prio = prio;
+    t->tid = next_tid++;
+    t->as = as;
+    t->as_next = as->threads;
+    as->threads = t;
+    t->state = TS_INACTIVE;
+    return t;
+}
+
+/* Free a thread that died while it was current (called when leaving the kernel). */
+void thread_reap(void)
+{
+    if (dead_current && dead_current != current) {
+        kfree(dead_current);
+        dead_current = NULL;
+    }
+}
+
+/* Stop t for good: undo its IPC, forget it in its address space, free it. */
+void thread_kill(struct thread *t)
+{
+    ipc_cancel(t);
+    for (struct thread **p = &t->as->threads; *p; p = &(*p)->as_next) {
+        if (*p == t) {
+            *p = t->as_next;
+            break;
+        }
+    }
+    if (t->fault_ep) {
+        ep_put(t->fault_ep);
+        t->fault_ep = NULL;
+    }
+    if (t->owner_cap) {
+        t->owner_cap->type = CAP_NULL;
+        t->owner_cap->obj = NULL;
+    }
+    t->state = TS_DEAD;
+    if (t == current) {
+        current = NULL;
+        thread_reap();
+        dead_current = t;
+    } else {
+        kfree(t);
+    }
+}
+
+/* A new, empty address space. NULL when out of kernel memory. */
+struct aspace *as_create(void)
+{
+    struct aspace *as = kzalloc(sizeof *as);
+    if (!as)
+        return NULL;
+    as->root = pt_create();
+    if (!as->root) {
+        kfree(as);
+        return NULL;
+    }
+    return as;
+}
+
+/* Kill every thread of as, empty its cap table and free its page tables. */
+void as_destroy(struct aspace *as)
+{
+    while (as->threads)
+        thread_kill(as->threads);
+    for (uint64_t i = 0; i < NSLOTS; i++)
+        cap_clear(&as->caps[i]);
+    if (as->owner_cap) {
+        as->owner_cap->type = CAP_NULL;
+        as->owner_cap->obj = NULL;
+    }
+    sched_forget_root(as->root);
+    pt_destroy(as->root);
+    kfree(as);
+}

@@ -1,0 +1,86 @@
+/* init of the benchmark image (scons bench, -icount shift=0): measures in
+   retired instructions (rdinstret) and prints "@@BENCH name value" lines, each
+   the median of many runs. */
+#include "sys.h"
+
+#define RUNS 501
+
+static uint64_t samples[RUNS];
+
+static uint64_t median(uint64_t *v, int n)
+{
+    for (int i = 1; i < n; i++) /* insertion sort: n is small */
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+        }
+    return v[n / 2];
+}
+
+static void report(const char *name, uint64_t value)
+{
+    printf("@@BENCH %s %lu\n", name, value);
+}
+
+/* rdinstret of an empty measurement, subtracted from every sample */
+static uint64_t overhead(void)
+{
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        uint64_t b = rdinstret();
+        samples[i] = b - a;
+    }
+    return median(samples, RUNS);
+}
+
+int main(long arg)
+{
+    (void)arg;
+    uint64_t ovh = overhead();
+
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        sys_nop();
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("null_syscall", median(samples, RUNS));
+
+    long ep = sys_ep_create();
+    sys_cap_copy(-1, ep, -1, GRANT_SLOT, 0);
+    long pid = spawn("b_ipcsrv", 0);
+    struct msg m = { .label = 1 };
+    sys_call(GRANT_SLOT, &m); /* warm up: the server is waiting after this */
+    for (int i = 0; i < RUNS; i++) {
+        m.label = 1;
+        uint64_t a = rdinstret();
+        sys_call(GRANT_SLOT, &m);
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("ipc_call_reply", median(samples, RUNS));
+    m.label = 0; /* tells the server to quit */
+    sys_call(GRANT_SLOT, &m);
+    waitpid(pid, NULL, NULL);
+
+    volatile char *p = anon_map(RUNS * 4096UL);
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        p[i * 4096UL] = 1;
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("zero_fill_fault", median(samples, RUNS));
+
+    volatile char *q = anon_map(RUNS * 4096UL);
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        (void)q[i * 4096UL];
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("zero_page_read_fault", median(samples, RUNS));
+
+    printf("@@BENCH DONE\n");
+    shutdown();
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* A task in a busy loop does not stop the others: the parent yields to two
+   spinning children and must still get the processor back (without a timer
+   interrupt it never would, and the runner's timeout fails the test). */
+#include "test.h"
+
+int main(long arg)
+{
+    if (arg == 1)
+        for (;;)
+            asm volatile("");
+    long a = spawn("t_preempt", 1), b = spawn("t_preempt", 1);
+    CHECK(a > 0 && b > 0);
+    for (int i = 0; i < 20; i++)
+        sys_yield(); /* puts us behind the spinners */
+    uint64_t t0 = rdtime();
+    while (rdtime() - t0 < 10000000 / 10) /* 100 ms of our own spinning */
+        sys_yield();
+    CHECK_EQ(kill(a), 0);
+    CHECK_EQ(kill(b), 0);
+    long how, code;
+    CHECK_EQ(waitpid(a, &how, &code), a);
+    CHECK_EQ(how, WAIT_KILLED);
+    CHECK_EQ(waitpid(b, &how, &code), b);
+    CHECK_EQ(how, WAIT_KILLED);
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* Reading untouched anonymous memory gives zeros and takes no frame; the first
+   write takes one. */
+#include "test.h"
+
+#define SIZE (8UL << 20)
+
+int main(long arg)
+{
+    (void)arg;
+    struct pager_stat s0, s1, s2;
+    uint64_t *p = anon_map(SIZE);
+    CHECK(p != NULL);
+    CHECK(pager_stat(&s0) == 0);
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < SIZE / 8; i++)
+        sum |= p[i];
+    CHECK_EQ(sum, 0);
+    CHECK(pager_stat(&s1) == 0);
+    CHECK_EQ(s1.free_frames, s0.free_frames);
+    CHECK_EQ(s1.zero_page - s0.zero_page, SIZE / 4096);
+    p[SIZE / 16] = 42; /* a write to a page that has the zero page mapped */
+    CHECK(pager_stat(&s2) == 0);
+    CHECK_EQ(s1.free_frames - s2.free_frames, 1);
+    CHECK_EQ(p[SIZE / 16], 42);
+    CHECK_EQ(p[SIZE / 16 + 1], 0);
+    CHECK_EQ(p[0], 0);
+    return 0;
+}
