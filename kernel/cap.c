@@ -51,8 +51,11 @@ void ep_put(struct endpoint *ep)
 
 static void ntfn_put(struct ntfn *n)
 {
-    if (--n->holders == 0 && !n->waiter)
-        kfree(n);
+    if (--n->holders == 0) {
+        timer_set(n, 0, 0);
+        if (!n->waiter)
+            kfree(n);
+    }
 }
 
 /* Empty a slot, dropping what it held. Deleting a thread or address-space cap

@@ -39,6 +39,9 @@ struct ntfn {
     uint64_t bits;
     struct thread *waiter;
     uint32_t holders;
+    uint64_t deadline;           /* armed timer: rdtime value, 0 if none */
+    uint64_t timer_bits;         /* bits the timer sets */
+    struct ntfn *timer_next;     /* list of armed timers */
 };
 
 struct aspace {
@@ -96,6 +99,7 @@ void schedule(void) __attribute__((noreturn)); /* return to user: current if run
 void sched_tick(void);
 void sched_init(uint64_t timebase_hz);
 void sched_forget_root(pte_t *root);
+void timer_set(struct ntfn *n, uint64_t bits, uint64_t when); /* when 0: cancel */
 
 /* thread.c */
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio);

@@ -12,6 +12,7 @@ static struct tqueue ready[NPRIO];
 static uint32_t ready_mask;
 static uint64_t tick_interval;
 static pte_t *active_root;
+static struct ntfn *timers; /* notifications with an armed timer */
 
 void user_return(struct regs *r) __attribute__((noreturn));
 
@@ -76,9 +77,48 @@ static struct thread *pick(void)
     return t;
 }
 
+/* Program the next timer interrupt: the next tick or the earliest user timer. */
 static void timer_arm(void)
 {
-    sbi_set_timer(rdtime() + tick_interval);
+    uint64_t when = rdtime() + tick_interval;
+    for (struct ntfn *n = timers; n; n = n->timer_next)
+        if (n->deadline < when)
+            when = n->deadline;
+    sbi_set_timer(when);
+}
+
+/* Arm (or with when == 0, disarm) the one timer of notification n. */
+void timer_set(struct ntfn *n, uint64_t bits, uint64_t when)
+{
+    for (struct ntfn **p = &timers; *p; p = &(*p)->timer_next) {
+        if (*p == n) {
+            *p = n->timer_next;
+            break;
+        }
+    }
+    n->deadline = when;
+    n->timer_bits = bits;
+    if (when) {
+        n->timer_next = timers;
+        timers = n;
+    }
+    timer_arm();
+}
+
+/* Notify every notification whose timer has expired. */
+static void timers_fire(void)
+{
+    uint64_t now = rdtime();
+    for (struct ntfn **p = &timers; *p;) {
+        struct ntfn *n = *p;
+        if (n->deadline <= now) {
+            *p = n->timer_next;
+            n->deadline = 0;
+            ntfn_notify(n, n->timer_bits);
+        } else {
+            p = &n->timer_next;
+        }
+    }
 }
 
 void sched_init(uint64_t timebase_hz)
@@ -91,6 +131,7 @@ void sched_init(uint64_t timebase_hz)
 /* Timer interrupt: rearm; the current thread goes to the back of its queue. */
 void sched_tick(void)
 {
+    timers_fire();
     timer_arm();
     if (current && current->state == TS_RUNNING) {
         struct thread *c = current;
@@ -105,8 +146,10 @@ static void idle(void)
     while (!ready_mask) {
         wfi();
         uint64_t sip = csr_read(sip);
-        if (sip & (1UL << IRQ_S_TIMER))
+        if (sip & (1UL << IRQ_S_TIMER)) {
+            timers_fire();
             timer_arm();
+        }
     }
 }
 
@@ -115,6 +158,7 @@ void schedule(void)
 {
     struct thread *t = current;
     if (!t || t->state != TS_RUNNING) {
+        current = NULL; /* blocked or dead: a wake-up must queue it */
         t = pick();
         if (!t) {
             idle();

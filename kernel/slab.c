@@ -183,7 +183,8 @@ kmem_alloc(struct kmem *k, size_t size)
 
     struct free_obj *o = s->free;
     s->free = o->next;
-    uint32_t i = (uint32_t)(((char *)o - (char *)s - OBJ_START) / c->objsize);
+    uint32_t i = (uint32_t)(((uintptr_t)o - (uintptr_t)s - OBJ_START) /
+                            c->objsize);
     s->used[i / 64] |= (uint64_t)1 << (i % 64);
     if (++s->inuse == c->objs_per_slab)
         partial_remove(c, s);                       // now full

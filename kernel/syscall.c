@@ -198,7 +198,7 @@ static long dispatch(struct thread *t, uint64_t *x)
     case SYS_NOTIFY:
         if (!(c = cap_get(t->as, (long)x[RI_A0], CAP_NTFN)))
             return -EBADCAP;
-        return ntfn_notify(c->obj, c->badge);
+        return ntfn_notify(c->obj, c->badge ? c->badge : 1);
     case SYS_WAIT: {
         if (!(c = cap_get(t->as, (long)x[RI_A0], CAP_NTFN)))
             return -EBADCAP;
@@ -266,6 +266,11 @@ static long dispatch(struct thread *t, uint64_t *x)
         return ch < 0 ? -EAGAIN : ch;
     }
     case SYS_NOP:
+        return 0;
+    case SYS_TIMER_NOTIFY:
+        if (!(c = cap_get(t->as, (long)x[RI_A0], CAP_NTFN)))
+            return -EBADCAP;
+        timer_set(c->obj, c->badge ? c->badge : 1, x[RI_A1]);
         return 0;
     default:
         return -ENOSYS;

@@ -5,6 +5,7 @@
 
 static const char *tests[] = {
     "t_anon32", "t_zeroread", "t_badaccess", "t_mapdeny", "t_ipc", "t_preempt", "t_badsyscall",
+    "t_ntfn",
 };
 
 int main(long start)

@@ -296,8 +296,10 @@ test_non_pow2(void)
         CHECKF(lists_are_decomposition(b, 0, n), "npages %u", n);
         CHECK(buddy_check(b) == 0);
         uint32_t count = 0;
-        for (int64_t p; (p = buddy_alloc(b, 0)) >= 0; count++)
+        for (int64_t p; (p = buddy_alloc(b, 0)) >= 0; count++) {
             CHECKF(p < n, "npages %u: page %lld", n, (long long)p);
+            REQUIREF(count < n, "npages %u: too many pages", n);
+        }
         CHECKF(count == n, "npages %u: %u pages allocated", n, count);
         for (uint32_t p = 0; p < n; p++)
             CHECK(buddy_free(b, p, 0) == 0);
@@ -577,6 +579,11 @@ test_full_coalesce(void)
             int64_t p = buddy_alloc(b, k);
             if (p < 0 && (p = buddy_alloc(b, k = 0)) < 0)
                 break;
+            if (count == n) {
+                free(blocks);
+                fx_done(&f);
+                REQUIREF(false, "npages %u: more than %u blocks", n, n);
+            }
             blocks[count++] = (struct live_block){ (uint32_t)p, k };
         }
         CHECK(buddy_free_pages(b) == 0);
