@@ -92,10 +92,14 @@ void ep_put(struct endpoint *ep);
 
 /* sched.c */
 extern struct thread *current;
+extern uint32_t ready_mask;
+/* Whether a ready thread outranks priority prio (then a direct switch to prio is wrong). */
+static inline bool ready_above(uint8_t prio) { return (ready_mask >> (prio + 1)) != 0; }
 void sched_ready(struct thread *t);        /* make runnable (queued at the tail) */
 void sched_unready(struct thread *t);      /* take off its ready queue */
 void sched_switch(struct thread *t);       /* run t next (t runnable, not queued) */
 void schedule(void) __attribute__((noreturn)); /* return to user: current if runnable, else the next */
+void sched_run(struct thread *t) __attribute__((noreturn)); /* return to user in t */
 void sched_tick(void);
 void sched_init(uint64_t timebase_hz);
 void sched_forget_root(pte_t *root);
@@ -105,6 +109,7 @@ void timer_set(struct ntfn *n, uint64_t bits, uint64_t when); /* when 0: cancel 
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio);
 void thread_kill(struct thread *t);
 void thread_reap(void);
+extern struct thread *dead_thread;
 struct aspace *as_create(void);
 void as_destroy(struct aspace *as);
 

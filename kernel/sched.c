@@ -9,7 +9,7 @@
 
 struct thread *current;
 static struct tqueue ready[NPRIO];
-static uint32_t ready_mask;
+uint32_t ready_mask; /* bit p: ready queue p is not empty */
 static uint64_t tick_interval;
 static pte_t *active_root;
 static struct ntfn *timers; /* notifications with an armed timer */
@@ -141,7 +141,7 @@ void sched_tick(void)
 }
 
 /* Nothing can run: wait for an interrupt with interrupts masked, and handle it here. */
-static void idle(void)
+static __attribute__((noinline)) void idle(void)
 {
     while (!ready_mask) {
         wfi();
@@ -153,25 +153,32 @@ static void idle(void)
     }
 }
 
-/* Leave the kernel: resume current if it can run, otherwise the best ready thread. */
-void schedule(void)
+/* Leave the kernel into thread t (runnable, not queued). */
+void sched_run(struct thread *t)
 {
-    struct thread *t = current;
-    if (!t || t->state != TS_RUNNING) {
-        current = NULL; /* blocked or dead: a wake-up must queue it */
-        t = pick();
-        if (!t) {
-            idle();
-            t = pick();
-        }
-        current = t;
-    }
-    thread_reap();
+    current = t;
+    if (dead_thread)
+        thread_reap();
     if (t->as->root != active_root) {
         active_root = t->as->root;
         pt_activate(active_root);
     }
     user_return(&t->regs);
+}
+
+/* Leave the kernel: resume current if it can run, otherwise the best ready thread. */
+void schedule(void)
+{
+    struct thread *t = current;
+    if (t && t->state == TS_RUNNING)
+        sched_run(t);
+    current = NULL; /* blocked or dead: a wake-up must queue it */
+    t = pick();
+    if (!t) {
+        idle();
+        t = pick();
+    }
+    sched_run(t);
 }
 
 /* The address space whose tables are live may be freed: forget it. */

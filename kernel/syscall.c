@@ -155,134 +155,217 @@ static long new_object(struct thread *t, enum cap_type type, size_t size)
     return slot;
 }
 
-static long ipc(struct thread *t, uint64_t nr, long slot)
+/* ---- one handler per system call: (caller, its registers) -> result or KEEP ---- */
+
+static long h_debug_write(struct thread *t, uint64_t *x) { return sys_debug_write(t, x[RI_A0], x[RI_A1]); }
+
+static long h_yield(struct thread *t, uint64_t *x)
 {
-    struct cap *c = cap_get(t->as, slot, CAP_ENDPOINT);
-    if (nr == SYS_SEND && !c)
-        c = cap_get(t->as, slot, CAP_REPLY);
-    if (nr == SYS_REPLY)
-        return ipc_reply(t);
-    if (nr == SYS_REPLYRECV)
-        ipc_reply(t);
+    (void)x;
+    current = NULL;
+    sched_ready(t);
+    return 0;
+}
+
+static long ipc_result(long r) { return r < 0 ? r : KEEP; }
+
+static struct cap *ep_arg(struct thread *t, uint64_t *x) { return cap_get(t->as, (long)x[RI_T0], CAP_ENDPOINT); }
+
+static long h_send(struct thread *t, uint64_t *x)
+{
+    struct cap *c = ep_arg(t, x);
+    if (!c)
+        c = cap_get(t->as, (long)x[RI_T0], CAP_REPLY);
+    return c ? ipc_result(ipc_send(t, c, false, true)) : -EBADCAP;
+}
+
+static long h_nbsend(struct thread *t, uint64_t *x)
+{
+    struct cap *c = ep_arg(t, x);
+    return c ? ipc_result(ipc_send(t, c, false, false)) : -EBADCAP;
+}
+
+static long h_call(struct thread *t, uint64_t *x)
+{
+    struct cap *c = ep_arg(t, x);
+    return c ? ipc_result(ipc_send(t, c, true, true)) : -EBADCAP;
+}
+
+static long h_recv(struct thread *t, uint64_t *x)
+{
+    struct cap *c = ep_arg(t, x);
+    return c ? ipc_result(ipc_recv(t, c)) : -EBADCAP;
+}
+
+static long h_reply(struct thread *t, uint64_t *x)
+{
+    (void)x;
+    return ipc_reply(t);
+}
+
+static long h_replyrecv(struct thread *t, uint64_t *x)
+{
+    ipc_reply(t);
+    return h_recv(t, x);
+}
+
+static struct cap *ntfn_arg(struct thread *t, uint64_t *x) { return cap_get(t->as, (long)x[RI_A0], CAP_NTFN); }
+
+static long h_notify(struct thread *t, uint64_t *x)
+{
+    struct cap *c = ntfn_arg(t, x);
+    return c ? ntfn_notify(c->obj, c->badge ? c->badge : 1) : -EBADCAP;
+}
+
+static long h_wait(struct thread *t, uint64_t *x)
+{
+    struct cap *c = ntfn_arg(t, x);
+    return c ? ipc_result(ntfn_wait(t, c->obj)) : -EBADCAP;
+}
+
+static long h_timer_notify(struct thread *t, uint64_t *x)
+{
+    struct cap *c = ntfn_arg(t, x);
     if (!c)
         return -EBADCAP;
-    switch (nr) {
-    case SYS_SEND:
-        return ipc_send(t, c, false, true);
-    case SYS_NBSEND:
-        return ipc_send(t, c, false, false);
-    case SYS_CALL:
-        return ipc_send(t, c, true, true);
-    default: /* SYS_RECV, SYS_REPLYRECV */
-        return ipc_recv(t, c);
-    }
+    timer_set(c->obj, c->badge ? c->badge : 1, x[RI_A1]);
+    return 0;
 }
 
-static long dispatch(struct thread *t, uint64_t *x)
+static long h_ep_create(struct thread *t, uint64_t *x)
 {
-    uint64_t nr = x[RI_A7];
-    struct cap *c;
-    struct aspace *as;
-
-    switch (nr) {
-    case SYS_DEBUG_WRITE:
-        return sys_debug_write(t, x[RI_A0], x[RI_A1]);
-    case SYS_YIELD:
-        current = NULL;
-        sched_ready(t);
-        return 0;
-    case SYS_SEND: case SYS_RECV: case SYS_CALL: case SYS_REPLY: case SYS_REPLYRECV: case SYS_NBSEND: {
-        long r = ipc(t, nr, (long)x[RI_T0]);
-        return r < 0 ? r : KEEP;
-    }
-    case SYS_NOTIFY:
-        if (!(c = cap_get(t->as, (long)x[RI_A0], CAP_NTFN)))
-            return -EBADCAP;
-        return ntfn_notify(c->obj, c->badge ? c->badge : 1);
-    case SYS_WAIT: {
-        if (!(c = cap_get(t->as, (long)x[RI_A0], CAP_NTFN)))
-            return -EBADCAP;
-        long r = ntfn_wait(t, c->obj);
-        return r < 0 ? r : KEEP;
-    }
-    case SYS_EP_CREATE:
-        return new_object(t, CAP_ENDPOINT, sizeof(struct endpoint));
-    case SYS_NTFN_CREATE:
-        return new_object(t, CAP_NTFN, sizeof(struct ntfn));
-    case SYS_CAP_COPY:
-        return sys_cap_copy(t, x);
-    case SYS_CAP_DELETE:
-        if ((long)x[RI_A0] <= 0 || x[RI_A0] >= NSLOTS)
-            return -EBADCAP;
-        cap_clear(&t->as->caps[x[RI_A0]]);
-        return 0;
-    case SYS_AS_CREATE: {
-        if (!cap_get(t->as, (long)x[RI_A0], CAP_MEMORY))
-            return -EBADCAP;
-        as = as_create();
-        if (!as)
-            return -ENOMEM;
-        long slot = cap_insert(t->as, CAP_ASPACE, as, 0);
-        if (slot < 0)
-            as_destroy(as);
-        return slot;
-    }
-    case SYS_AS_DESTROY:
-        if (!(as = as_arg(t, (long)x[RI_A0])))
-            return -EBADCAP;
-        as_destroy(as);
-        return 0;
-    case SYS_THREAD_CREATE:
-        return sys_thread_create(t, x);
-    case SYS_MAP:
-        if (!(as = as_arg(t, (long)x[RI_A1])))
-            return -EBADCAP;
-        return mem_map(t->as, (long)x[RI_A0], as, x[RI_A2], x[RI_A3], x[RI_A4]);
-    case SYS_UNMAP: case SYS_PROTECT: case SYS_AD_BITS:
-        return sys_range(t, x, (int)nr);
-    case SYS_REPLY_SAVE: {
-        struct thread *caller = t->reply_to;
-        if (!caller)
-            return -EINVAL;
-        long slot = cap_insert(t->as, CAP_REPLY, caller, 0);
-        if (slot >= 0)
-            t->reply_to = NULL;
-        return slot;
-    }
-    case SYS_SHUTDOWN:
-        if (!cap_get(t->as, (long)x[RI_A0], CAP_SYSCTL))
-            return -EBADCAP;
-        kprintf("kernel: shutdown\n");
-        sbi_shutdown();
-    case SYS_THREAD_KILL:
-        if (!(c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD)))
-            return -EBADCAP;
-        thread_kill(c->obj);
-        return 0;
-    case SYS_CONSOLE_GETC: {
-        if (!cap_get(t->as, (long)x[RI_A0], CAP_SYSCTL))
-            return -EBADCAP;
-        int ch = sbi_getchar();
-        return ch < 0 ? -EAGAIN : ch;
-    }
-    case SYS_NOP:
-        return 0;
-    case SYS_TIMER_NOTIFY:
-        if (!(c = cap_get(t->as, (long)x[RI_A0], CAP_NTFN)))
-            return -EBADCAP;
-        timer_set(c->obj, c->badge ? c->badge : 1, x[RI_A1]);
-        return 0;
-    default:
-        return -ENOSYS;
-    }
+    (void)x;
+    return new_object(t, CAP_ENDPOINT, sizeof(struct endpoint));
 }
+
+static long h_ntfn_create(struct thread *t, uint64_t *x)
+{
+    (void)x;
+    return new_object(t, CAP_NTFN, sizeof(struct ntfn));
+}
+
+static long h_cap_delete(struct thread *t, uint64_t *x)
+{
+    if ((long)x[RI_A0] <= 0 || x[RI_A0] >= NSLOTS)
+        return -EBADCAP;
+    cap_clear(&t->as->caps[x[RI_A0]]);
+    return 0;
+}
+
+static long h_as_create(struct thread *t, uint64_t *x)
+{
+    if (!cap_get(t->as, (long)x[RI_A0], CAP_MEMORY))
+        return -EBADCAP;
+    struct aspace *as = as_create();
+    if (!as)
+        return -ENOMEM;
+    long slot = cap_insert(t->as, CAP_ASPACE, as, 0);
+    if (slot < 0)
+        as_destroy(as);
+    return slot;
+}
+
+static long h_as_destroy(struct thread *t, uint64_t *x)
+{
+    struct aspace *as = as_arg(t, (long)x[RI_A0]);
+    if (!as)
+        return -EBADCAP;
+    as_destroy(as);
+    return 0;
+}
+
+static long h_map(struct thread *t, uint64_t *x)
+{
+    struct aspace *as = as_arg(t, (long)x[RI_A1]);
+    if (!as)
+        return -EBADCAP;
+    return mem_map(t->as, (long)x[RI_A0], as, x[RI_A2], x[RI_A3], x[RI_A4]);
+}
+
+static long h_unmap(struct thread *t, uint64_t *x) { return sys_range(t, x, SYS_UNMAP); }
+static long h_protect(struct thread *t, uint64_t *x) { return sys_range(t, x, SYS_PROTECT); }
+static long h_ad_bits(struct thread *t, uint64_t *x) { return sys_range(t, x, SYS_AD_BITS); }
+
+static long h_reply_save(struct thread *t, uint64_t *x)
+{
+    (void)x;
+    struct thread *caller = t->reply_to;
+    if (!caller)
+        return -EINVAL;
+    long slot = cap_insert(t->as, CAP_REPLY, caller, 0);
+    if (slot >= 0)
+        t->reply_to = NULL;
+    return slot;
+}
+
+static long h_shutdown(struct thread *t, uint64_t *x)
+{
+    if (!cap_get(t->as, (long)x[RI_A0], CAP_SYSCTL))
+        return -EBADCAP;
+    kprintf("kernel: shutdown\n");
+    sbi_shutdown();
+}
+
+static long h_thread_kill(struct thread *t, uint64_t *x)
+{
+    struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
+    if (!c)
+        return -EBADCAP;
+    thread_kill(c->obj);
+    return 0;
+}
+
+static long h_console_getc(struct thread *t, uint64_t *x)
+{
+    if (!cap_get(t->as, (long)x[RI_A0], CAP_SYSCTL))
+        return -EBADCAP;
+    int ch = sbi_getchar();
+    return ch < 0 ? -EAGAIN : ch;
+}
+
+static long h_nop(struct thread *t, uint64_t *x)
+{
+    (void)t; (void)x;
+    return 0;
+}
+
+static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
+    [SYS_DEBUG_WRITE] = h_debug_write,
+    [SYS_YIELD] = h_yield,
+    [SYS_SEND] = h_send,
+    [SYS_RECV] = h_recv,
+    [SYS_CALL] = h_call,
+    [SYS_REPLY] = h_reply,
+    [SYS_REPLYRECV] = h_replyrecv,
+    [SYS_NBSEND] = h_nbsend,
+    [SYS_NOTIFY] = h_notify,
+    [SYS_WAIT] = h_wait,
+    [SYS_EP_CREATE] = h_ep_create,
+    [SYS_NTFN_CREATE] = h_ntfn_create,
+    [SYS_CAP_COPY] = sys_cap_copy,
+    [SYS_CAP_DELETE] = h_cap_delete,
+    [SYS_AS_CREATE] = h_as_create,
+    [SYS_AS_DESTROY] = h_as_destroy,
+    [SYS_THREAD_CREATE] = sys_thread_create,
+    [SYS_MAP] = h_map,
+    [SYS_UNMAP] = h_unmap,
+    [SYS_PROTECT] = h_protect,
+    [SYS_AD_BITS] = h_ad_bits,
+    [SYS_REPLY_SAVE] = h_reply_save,
+    [SYS_SHUTDOWN] = h_shutdown,
+    [SYS_THREAD_KILL] = h_thread_kill,
+    [SYS_CONSOLE_GETC] = h_console_getc,
+    [SYS_NOP] = h_nop,
+    [SYS_TIMER_NOTIFY] = h_timer_notify,
+};
 
 /* Handle the ecall of t (the current thread). */
 void syscall(struct thread *t)
 {
     uint64_t *x = t->regs.x;
+    uint64_t nr = x[RI_A7];
     x[RI_PC] += 4;
-    long r = dispatch(t, x);
+    long r = nr < SYS_COUNT && handlers[nr] ? handlers[nr](t, x) : -ENOSYS;
     if (r != KEEP && t->state == TS_RUNNING)
         x[RI_A0] = (uint64_t)r;
 }

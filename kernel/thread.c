@@ -3,7 +3,7 @@
 #include "arch/riscv/vm.h"
 
 static uint64_t next_tid = 1;
-static struct thread *dead_current; /* freed once the kernel has left its syscall */
+struct thread *dead_thread; /* died while current: freed once the kernel is done with it */
 
 /* A new, not yet runnable thread in as. NULL when out of kernel memory. */
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio)
@@ -25,9 +25,9 @@ struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_
 /* Free a thread that died while it was current (called when leaving the kernel). */
 void thread_reap(void)
 {
-    if (dead_current && dead_current != current) {
-        kfree(dead_current);
-        dead_current = NULL;
+    if (dead_thread && dead_thread != current) {
+        kfree(dead_thread);
+        dead_thread = NULL;
     }
 }
 
@@ -53,7 +53,7 @@ void thread_kill(struct thread *t)
     if (t == current) {
         current = NULL;
         thread_reap();
-        dead_current = t;
+        dead_thread = t;
     } else {
         kfree(t);
     }

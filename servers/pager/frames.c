@@ -33,11 +33,20 @@ uint64_t frame_alloc_nozero(void)
     return i < 0 ? 0 : base + (uint64_t)i * PAGE;
 }
 
+/* Zero one page with unrolled 64-bit stores (the zero-fill fault's main cost). */
+static void page_zero(uint64_t *p)
+{
+    for (uint64_t *end = p + PAGE / 8; p < end; p += 16) {
+        p[0] = 0; p[1] = 0; p[2] = 0; p[3] = 0; p[4] = 0; p[5] = 0; p[6] = 0; p[7] = 0;
+        p[8] = 0; p[9] = 0; p[10] = 0; p[11] = 0; p[12] = 0; p[13] = 0; p[14] = 0; p[15] = 0;
+    }
+}
+
 uint64_t frame_alloc(void)
 {
     uint64_t pa = frame_alloc_nozero();
     if (pa)
-        memset(frame_ptr(pa), 0, PAGE);
+        page_zero(frame_ptr(pa));
     return pa;
 }
 

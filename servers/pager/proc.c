@@ -8,12 +8,13 @@
 static struct proc procs[NPROC];
 static long next_pid = 1;
 
+/* Pids are chosen so that pid % NPROC is the process's slot: lookup is O(1). */
 struct proc *proc_find(long pid)
 {
-    for (int i = 0; i < NPROC; i++)
-        if (procs[i].state != P_FREE && procs[i].pid == pid)
-            return &procs[i];
-    return NULL;
+    if (pid <= 0)
+        return NULL;
+    struct proc *p = &procs[pid % NPROC];
+    return p->state != P_FREE && p->pid == pid ? p : NULL;
 }
 
 /* The region holding addr, or NULL. */
@@ -110,13 +111,15 @@ long proc_spawn(const char *name, long arg, struct proc *parent)
         return -ENOEXEC;
     }
     struct proc *p = NULL;
-    for (int i = 0; i < NPROC && !p; i++)
-        if (procs[i].state == P_FREE)
-            p = &procs[i];
+    long pid = next_pid;
+    for (int i = 0; i < NPROC && !p; i++, pid++)
+        if (procs[pid % NPROC].state == P_FREE)
+            p = &procs[pid % NPROC];
     if (!p)
         return -EAGAIN;
+    next_pid = pid;
     memset(p, 0, sizeof *p);
-    p->pid = next_pid++;
+    p->pid = pid - 1;
     p->parent = parent ? parent->pid : 0;
     strncpy(p->name, name, sizeof p->name);
     p->anon_next = USER_ANON_BASE;

@@ -1,6 +1,7 @@
 # Boot entry, trap entry and return to user mode. Only register saving lives here;
 # everything else is C (trap.c).
 #include "regs.h"
+#include "abi.h"
 
     .section .text.entry
     .globl _entry
@@ -68,7 +69,18 @@ trap_vector:
     sd t0, REG_PC(sp)
     mv a0, sp
     la sp, kstack_top
-    call trap_user                 # does not return: it ends in user_return()
+    # ecall: the IPC fast paths for call and replyrecv, else the system-call path
+    csrr t0, scause
+    li t1, 8
+    bne t0, t1, 3f
+    li t1, SYS_CALL
+    beq a7, t1, 4f
+    li t1, SYS_REPLYRECV
+    beq a7, t1, 5f
+    tail trap_syscall              # none of these returns: they end in user_return()
+4:  tail fastpath_call
+5:  tail fastpath_replyrecv
+3:  tail trap_user
 1:  j 1b
 
 trap_from_kernel:

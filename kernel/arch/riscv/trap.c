@@ -8,21 +8,28 @@ void trap_user(struct regs *r)
     (void)r; /* == &current->regs */
     struct thread *t = current;
     uint64_t scause = csr_read(scause);
-    uint64_t stval = csr_read(stval);
 
-    if (scause & SCAUSE_INTR) {
+    if (scause == EXC_ECALL_U) {
+        syscall(t);
+    } else if (scause & SCAUSE_INTR) {
         if ((scause & 0xff) == IRQ_S_TIMER)
             sched_tick();
-    } else if (scause == EXC_ECALL_U) {
-        syscall(t);
     } else {
         uint64_t access = FAULT_READ;
         if (scause == EXC_INSN_PAGE || scause == EXC_INSN_ACCESS || scause == EXC_INSN_MISALIGNED)
             access = FAULT_EXEC;
         else if (scause == EXC_STORE_PAGE || scause == EXC_STORE_ACCESS || scause == EXC_STORE_MISALIGNED)
             access = FAULT_WRITE;
-        ipc_fault(t, stval, access, scause, 0);
+        ipc_fault(t, csr_read(stval), access, scause, 0);
     }
+    schedule();
+}
+
+/* ecall from user mode (entry.S sends it here directly). */
+void trap_syscall(struct regs *r)
+{
+    syscall(current);
+    (void)r;
     schedule();
 }
 

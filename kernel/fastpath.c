@@ -1,0 +1,81 @@
+/* The IPC fast paths: call to a waiting receiver, and reply-and-receive when no
+   sender is queued. They move the message register to register and switch
+   straight to the partner; every other case branches away to the general path
+   (trap_user), which handles it completely. */
+#include "obj.h"
+
+void trap_user(struct regs *r) __attribute__((noreturn));
+
+static inline void copy_msg(struct thread *from, struct thread *to, uint64_t badge)
+{
+    const uint64_t *s = &from->regs.x[RI_A0];
+    uint64_t *d = &to->regs.x[RI_A0];
+    d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3];
+    d[4] = s[4]; d[5] = s[5]; d[6] = s[6];
+    to->regs.x[RI_T0] = badge;
+}
+
+static inline struct endpoint *ep_of(struct thread *t)
+{
+    uint64_t slot = t->regs.x[RI_T0];
+    if (slot >= NSLOTS)
+        return NULL;
+    struct cap *c = &t->as->caps[slot];
+    return c->type == CAP_ENDPOINT ? c->obj : NULL;
+}
+
+/* call: a receiver waits on the endpoint and owes nobody a reply. */
+void fastpath_call(struct thread *t)
+{
+    struct endpoint *ep = ep_of(t);
+    struct thread *r;
+    if (!ep || !(r = ep->receivers.head) || r->reply_to || (r->prio < t->prio && ready_above(r->prio)))
+        trap_user(&t->regs);
+    ep->receivers.head = r->qnext;
+    if (r->qnext)
+        r->qnext->qprev = NULL;
+    else
+        ep->receivers.tail = NULL;
+    r->qnext = NULL;
+    r->blocked_ep = NULL;
+    copy_msg(t, r, t->as->caps[t->regs.x[RI_T0]].badge);
+    t->regs.x[RI_PC] += 4;
+    t->state = TS_REPLY;
+    r->reply_to = t;
+    t->reply_holder = &r->reply_to;
+    r->state = TS_RUNNING;
+    sched_run(r);
+}
+
+/* replyrecv: the caller waits for an ordinary reply, or for a fault answer that
+   maps a page (the map happens here, in the same kernel entry); no sender is queued. */
+void fastpath_replyrecv(struct thread *t)
+{
+    struct endpoint *ep = ep_of(t);
+    struct thread *c = t->reply_to;
+    uint64_t *x = t->regs.x;
+    if (!ep || !c || ep->senders.head || ready_above(c->prio))
+        trap_user(&t->regs);
+    if (c->ipc_fault) {
+        if (x[RI_A0] != MSG_FAULT_MAP ||
+            mem_map(t->as, (long)x[RI_A4], c->as, x[RI_A1], x[RI_A2], x[RI_A3]) < 0)
+            trap_user(&t->regs); /* the general path answers (and reports a bad map) */
+        c->ipc_fault = 0;
+    } else {
+        copy_msg(t, c, 0);
+    }
+    t->reply_to = NULL;
+    c->reply_holder = NULL;
+    c->state = TS_RUNNING;
+    t->regs.x[RI_PC] += 4;
+    t->state = TS_RECV;
+    t->blocked_ep = ep;
+    t->qnext = NULL;
+    t->qprev = ep->receivers.tail;
+    if (ep->receivers.tail)
+        ep->receivers.tail->qnext = t;
+    else
+        ep->receivers.head = t;
+    ep->receivers.tail = t;
+    sched_run(c);
+}
