@@ -103,11 +103,21 @@ void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, u
     bi->timebase_hz = fi->timebase_hz;
     memcpy(bi->bootargs, fi->bootargs, sizeof bi->bootargs);
     bi->bootargs[sizeof bi->bootargs - 1] = 0;
+    bi->dev[DEV_RTC].base = fi->rtc_base;
+    bi->dev[DEV_RTC].size = fi->rtc_size;
+    bi->dev[DEV_RTC].irq = fi->rtc_irq;
+    for (uint32_t i = 0; i < fi->nvirtio && DEV_VIRTIO0 + i < ARRAY_SIZE(bi->dev); i++) {
+        bi->dev[DEV_VIRTIO0 + i].base = fi->virtio[i].base;
+        bi->dev[DEV_VIRTIO0 + i].size = fi->virtio[i].size;
+        bi->dev[DEV_VIRTIO0 + i].irq = fi->virtio[i].irq;
+    }
 
     struct endpoint *ep = kzalloc(sizeof *ep);
     if (!ep || cap_insert(as, CAP_ENDPOINT, ep, 0) != (long)BOOT_EP_SLOT ||
         cap_insert(as, CAP_MEMORY, NULL, 0) != (long)BOOT_MEM_SLOT ||
-        cap_insert(as, CAP_SYSCTL, NULL, 0) != (long)BOOT_SYSCTL_SLOT)
+        cap_insert(as, CAP_SYSCTL, NULL, 0) != (long)BOOT_SYSCTL_SLOT ||
+        cap_insert(as, CAP_IRQCTL, NULL, 0) != (long)BOOT_IRQ_SLOT ||
+        cap_insert(as, CAP_DEVICE, NULL, 0) != (long)BOOT_DEV_SLOT)
         panic("boot_pager: cannot set up the boot caps");
 
     struct thread *t = thread_create(as, ei.entry, USER_STACK_TOP, PAGER_PRIO);

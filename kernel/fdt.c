@@ -258,6 +258,11 @@ finish_node(struct parser *ps)
         out->plic_size = size;
         ps->have_plic = true;
     }
+    if (out->rtc_base == 0 && has_compat(&ps->compat, "google,goldfish-rtc")) {
+        out->rtc_base = base;
+        out->rtc_size = size;
+        out->rtc_irq = first_irq(ps);
+    }
     if (out->nvirtio < FDT_MAX_VIRTIO && has_compat(&ps->compat, "virtio,mmio")) {
         struct fdt_virtio *v = &out->virtio[out->nvirtio++];
         v->base = base;
@@ -483,6 +488,8 @@ fdt_parse(const void *blob, size_t maxlen, struct fdt_info *out)
     out->uart_base = 0;
     out->uart_irq = 0;
     out->plic_base = out->plic_size = 0;
+    out->rtc_base = out->rtc_size = 0;
+    out->rtc_irq = 0;
     out->nvirtio = 0;
     for (int i = 0; i < FDT_MAX_VIRTIO; i++) {
         out->virtio[i].base = out->virtio[i].size = 0;

@@ -32,6 +32,7 @@ struct fdt_info {
     uint64_t timebase_hz;                  // /cpus timebase-frequency (u32 or u64)
     uint64_t uart_base; uint32_t uart_irq; // first node compatible "ns16550a"
     uint64_t plic_base, plic_size;         // "sifive,plic-1.0.0" or "riscv,plic0"
+    uint64_t rtc_base, rtc_size; uint32_t rtc_irq; // "google,goldfish-rtc"
     uint32_t nvirtio;                      // "virtio,mmio" nodes kept (<= FDT_MAX_VIRTIO)
     struct fdt_virtio virtio[FDT_MAX_VIRTIO]; // sorted by ascending base
     char bootargs[256];                    // /chosen bootargs; "" if absent

@@ -3,6 +3,7 @@
 #include "fdt.h"
 #include "arch/riscv/vm.h"
 #include "arch/riscv/sbi.h"
+#include "arch/riscv/plic.h"
 
 extern char _bss_start[], _bss_end[], _kernel_end[];
 extern char trap_vector[];
@@ -41,6 +42,10 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
         panic("kmain: not enough RAM");
     kmem_setup(kstart, kstart + ksize);
     vm_init(ram_end);
+    plic_init(fdt.plic_base);
+    device_add(fdt.rtc_base, fdt.rtc_size);
+    for (uint32_t i = 0; i < fdt.nvirtio; i++)
+        device_add(fdt.virtio[i].base, fdt.virtio[i].size);
     boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);
     sched_init(fdt.timebase_hz);
     schedule();

@@ -14,6 +14,8 @@ enum cap_type {
     CAP_MEMORY,       /* the right to map frames of the user pool */
     CAP_REPLY,        /* obj: the thread waiting for this one-shot reply */
     CAP_SYSCTL,       /* shutdown, console input */
+    CAP_IRQCTL,       /* bind interrupts to notifications */
+    CAP_DEVICE,       /* map the device registers listed in the device tree */
 };
 
 struct cap {
@@ -127,8 +129,14 @@ void ipc_abort_reply(struct thread *caller);
 /* syscall.c */
 void syscall(struct thread *t);
 
-/* memory calls, vm.c */
+/* memory calls, syscall.c */
 extern uint64_t pool_base, pool_end;
+void device_add(uint64_t base, uint64_t size); /* registers a driver may map */
+
+/* irq.c */
+long irq_bind(uint32_t irq, struct ntfn *n, uint64_t bits);
+long irq_ack(uint32_t irq);
+void irq_handle(void);
 
 /* syscall.c: map a frame for `who` (which must hold a MEMORY cap in memslot) into target.
    Returns 0, -EBADCAP, -EINVAL (bad address or rights), -EPERM (frame outside the pool), -ENOMEM. */

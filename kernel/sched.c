@@ -124,7 +124,7 @@ static void timers_fire(void)
 void sched_init(uint64_t timebase_hz)
 {
     tick_interval = timebase_hz / TICKS_PER_SEC;
-    csr_set(sie, SIE_STIE);
+    csr_set(sie, SIE_STIE | SIE_SEIE);
     timer_arm();
 }
 
@@ -150,6 +150,8 @@ static __attribute__((noinline)) void idle(void)
             timers_fire();
             timer_arm();
         }
+        if (sip & (1UL << IRQ_S_EXT))
+            irq_handle();
     }
 }
 

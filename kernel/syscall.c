@@ -11,6 +11,27 @@
 
 uint64_t pool_base, pool_end;
 
+#define MAX_DEVICES 16
+static struct { uint64_t base, size; } devices[MAX_DEVICES];
+static int ndevices;
+
+void device_add(uint64_t base, uint64_t size)
+{
+    if (size && ndevices < MAX_DEVICES) {
+        devices[ndevices].base = base;
+        devices[ndevices].size = size;
+        ndevices++;
+    }
+}
+
+static bool is_device_page(uint64_t pa)
+{
+    for (int i = 0; i < ndevices; i++)
+        if (pa >= devices[i].base && pa - devices[i].base < devices[i].size)
+            return true;
+    return false;
+}
+
 static uint64_t perm_bits(uint64_t perms)
 {
     return ((perms & PERM_R) ? PTE_R : 0) | ((perms & PERM_W) ? PTE_W : 0) |
@@ -85,7 +106,8 @@ static long sys_cap_copy(struct thread *t, uint64_t *x)
     if (!sa || !da)
         return -EBADCAP;
     struct cap *s = (src > 0 && src < (long)NSLOTS) ? &sa->caps[src] : NULL;
-    if (!s || !(s->type == CAP_ENDPOINT || s->type == CAP_NTFN || s->type == CAP_SYSCTL))
+    if (!s || !(s->type == CAP_ENDPOINT || s->type == CAP_NTFN || s->type == CAP_SYSCTL ||
+                s->type == CAP_IRQCTL || s->type == CAP_DEVICE))
         return -EBADCAP;
     if (dst < 0 || dst >= (long)NSLOTS)
         return -EINVAL;
@@ -323,6 +345,36 @@ static long h_console_getc(struct thread *t, uint64_t *x)
     return ch < 0 ? -EAGAIN : ch;
 }
 
+static long h_irq_bind(struct thread *t, uint64_t *x)
+{
+    struct cap *n = cap_get(t->as, (long)x[RI_A2], CAP_NTFN);
+    if (!cap_get(t->as, (long)x[RI_A0], CAP_IRQCTL) || !n)
+        return -EBADCAP;
+    return irq_bind((uint32_t)x[RI_A1] == x[RI_A1] ? (uint32_t)x[RI_A1] : 0, n->obj, n->badge ? n->badge : 1);
+}
+
+static long h_irq_ack(struct thread *t, uint64_t *x)
+{
+    if (!cap_get(t->as, (long)x[RI_A0], CAP_IRQCTL))
+        return -EBADCAP;
+    return irq_ack((uint32_t)x[RI_A1] == x[RI_A1] ? (uint32_t)x[RI_A1] : 0);
+}
+
+/* Map a page of device registers: only pages of the devices found in the device
+   tree, never executable. */
+static long h_map_device(struct thread *t, uint64_t *x)
+{
+    struct aspace *as = (long)x[RI_A1] == -1 ? t->as : as_arg(t, (long)x[RI_A1]);
+    uint64_t va = x[RI_A2], pa = x[RI_A3], perms = x[RI_A4];
+    if (!cap_get(t->as, (long)x[RI_A0], CAP_DEVICE) || !as)
+        return -EBADCAP;
+    if (!range_ok(va, 1) || !perms_ok(perms) || (perms & PERM_X))
+        return -EINVAL;
+    if ((pa & (PGSIZE - 1)) || !is_device_page(pa))
+        return -EPERM;
+    return pt_map(as->root, va, pa, perm_bits(perms), 0);
+}
+
 static long h_nop(struct thread *t, uint64_t *x)
 {
     (void)t; (void)x;
@@ -357,6 +409,9 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_CONSOLE_GETC] = h_console_getc,
     [SYS_NOP] = h_nop,
     [SYS_TIMER_NOTIFY] = h_timer_notify,
+    [SYS_IRQ_BIND] = h_irq_bind,
+    [SYS_IRQ_ACK] = h_irq_ack,
+    [SYS_MAP_DEVICE] = h_map_device,
 };
 
 /* Handle the ecall of t (the current thread). */

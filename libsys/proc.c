@@ -74,3 +74,16 @@ long shutdown(void)
     struct msg m = { .label = MSG_PG_SHUTDOWN };
     return pager_call(&m);
 }
+
+long device_info(long which, long *size, long *irq)
+{
+    struct msg m = { .label = MSG_PG_DEVICE, .w = { which } };
+    long r = pager_call(&m);
+    if (r >= 0) {
+        if (size)
+            *size = m.w[1];
+        if (irq)
+            *irq = m.w[2];
+    }
+    return r;
+}

@@ -35,6 +35,7 @@ void *anon_map(size_t len);                     /* NULL on error */
 struct pager_stat { long free_frames, total_frames, zero_fill, zero_page; };
 long pager_stat(struct pager_stat *st);
 long shutdown(void);
+long device_info(long which, long *size, long *irq); /* base; drivers also get DRV_*_SLOT caps */
 
 static inline uint64_t rdinstret(void) { uint64_t v; asm volatile("rdinstret %0" : "=r"(v)); return v; }
 static inline uint64_t rdtime(void) { uint64_t v; asm volatile("rdtime %0" : "=r"(v)); return v; }

@@ -14,11 +14,17 @@ int main(long arg)
         CHECK_EQ(sys_shutdown(slot), -EBADCAP);
         CHECK_EQ(sys_as_destroy(slot), -EBADCAP);
         CHECK_EQ(sys_thread_create(slot, 0x10000, 0, 0, 0, 0), -EBADCAP);
+        CHECK_EQ(sys_map_device(slot, -1, 0x3000000000L, 0x101000, PERM_R), -EBADCAP);
+        CHECK_EQ(sys_irq_bind(slot, 11, slot), -EBADCAP);
+        CHECK_EQ(sys_irq_ack(slot, 11), -EBADCAP);
     }
     CHECK_EQ(sys_cap_copy(-1, PAGER_SLOT, 5, 0, 0), -EBADCAP);  /* 5 is no address space */
     CHECK_EQ(sys_cap_copy(-1, 0, -1, 0, 0), -EBADCAP);
     CHECK_EQ(sys_cap_copy(-1, 1, -1, 999, 0), -EINVAL);
     CHECK_EQ(sys_nop(), 0);
+    /* not a driver: asking where a device is gives no caps */
+    CHECK(device_info(DEV_RTC, 0, 0) > 0);
+    CHECK_EQ(sys_map_device(DRV_DEV_SLOT, -1, 0x3000000000L, 0x101000, PERM_R), -EBADCAP);
     register long a7 asm("a7") = 999;
     register long a0 asm("a0") = 0;
     asm volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");

@@ -5,7 +5,7 @@
 
 static const char *tests[] = {
     "t_anon32", "t_zeroread", "t_badaccess", "t_mapdeny", "t_ipc", "t_preempt", "t_badsyscall",
-    "t_ntfn",
+    "t_ntfn", "t_irq",
 };
 
 int main(long start)

@@ -21,6 +21,27 @@ static long bootarg(const char *key, long dflt)
     return dflt;
 }
 
+/* Programs allowed to drive devices: they get the DEVICE and IRQCTL caps. */
+static const char *const drivers[] = { "fs", "t_irq" };
+
+/* PG_DEVICE: where device `which` is; a driver also gets the caps to use it.
+   Returns the base address or -errno (ENOENT: no such device). */
+static long pg_device(struct proc *p, long which, struct msg *reply)
+{
+    if (which < 0 || which >= (long)(sizeof bootinfo->dev / sizeof bootinfo->dev[0]) ||
+        !bootinfo->dev[which].base)
+        return -ENOENT;
+    for (unsigned i = 0; i < sizeof drivers / sizeof drivers[0]; i++) {
+        if (strcmp(p->name, drivers[i]) == 0) {
+            sys_cap_copy(-1, BOOT_DEV_SLOT, p->as_slot, DRV_DEV_SLOT, 0);  /* -EBUSY the 2nd time */
+            sys_cap_copy(-1, BOOT_IRQ_SLOT, p->as_slot, DRV_IRQ_SLOT, 0);
+        }
+    }
+    reply->w[1] = (long)bootinfo->dev[which].size;
+    reply->w[2] = bootinfo->dev[which].irq;
+    return (long)bootinfo->dev[which].base;
+}
+
 /* Handle one request of p. Returns true when `reply` is to be sent now. */
 static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
 {
@@ -86,6 +107,9 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
         return true;
     case MSG_PG_GETPID:
         reply->w[0] = p->pid;
+        return true;
+    case MSG_PG_DEVICE:
+        reply->w[0] = pg_device(p, m->w[0], reply);
         return true;
     default:
         reply->w[0] = -ENOSYS;

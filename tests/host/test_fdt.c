@@ -645,6 +645,14 @@ check_real(int idx, const char *path, const char *bootargs)
 
     begin_case();
     EXPECT(r == 0, "not parsed");
+    EXPECT_EQ(fi.rtc_base, 0x101000);
+    EXPECT_EQ(fi.rtc_size, 0x1000);
+    EXPECT_EQ(fi.rtc_irq, 11);
+    snprintf(name, sizeof(name), "real%d_rtc", idx);
+    end_case(name);
+
+    begin_case();
+    EXPECT(r == 0, "not parsed");
     EXPECT_EQ(fi.nvirtio, 8);
     for (uint32_t i = 0; i < fi.nvirtio && i < FDT_MAX_VIRTIO; i++) {
         EXPECT_EQ(fi.virtio[i].base, 0x10001000 + 0x1000 * i);

@@ -14,6 +14,8 @@ void trap_user(struct regs *r)
     } else if (scause & SCAUSE_INTR) {
         if ((scause & 0xff) == IRQ_S_TIMER)
             sched_tick();
+        else if ((scause & 0xff) == IRQ_S_EXT)
+            irq_handle();
     } else {
         uint64_t access = FAULT_READ;
         if (scause == EXC_INSN_PAGE || scause == EXC_INSN_ACCESS || scause == EXC_INSN_MISALIGNED)
