@@ -65,7 +65,7 @@ void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, u
         panic("boot_pager: bad pager image");
     }
 
-    struct aspace *as = as_create();
+    struct aspace *as = as_create(PAGER_NSLOTS);
     if (!as)
         panic("boot_pager: out of kernel memory");
     next_frame = free_pa;

@@ -1,10 +1,10 @@
-/* Cap tables: each address space names kernel objects through NSLOTS slots. */
+/* Cap tables: each address space names kernel objects through its slots (NSLOTS, the pager more). */
 #include "obj.h"
 
 /* The cap in `slot` of as if it has `type`; NULL for a bad slot or another type. */
 struct cap *cap_get(struct aspace *as, long slot, enum cap_type type)
 {
-    if (slot < 0 || slot >= (long)NSLOTS)
+    if (slot < 0 || slot >= (long)as->ncaps)
         return NULL;
     struct cap *c = &as->caps[slot];
     return c->type == type ? c : NULL;
@@ -19,7 +19,9 @@ long cap_insert(struct aspace *as, enum cap_type type, void *obj, uint64_t badge
 /* Put a cap in `slot` (which must be free), or the lowest free one when slot is 0. */
 long cap_insert_at(struct aspace *as, long slot, enum cap_type type, void *obj, uint64_t badge)
 {
-    for (long i = slot ? slot : 1; i < (long)NSLOTS; i++) {
+    if (slot < 0 || slot >= (long)as->ncaps)
+        return -EINVAL;
+    for (long i = slot ? slot : 1; i < (long)as->ncaps; i++) {
         struct cap *c = &as->caps[i];
         if (slot && c->type != CAP_NULL)
             return -EBUSY;

@@ -18,7 +18,7 @@ static inline void copy_msg(struct thread *from, struct thread *to, uint64_t bad
 static inline struct endpoint *ep_of(struct thread *t)
 {
     uint64_t slot = t->regs.x[RI_T0];
-    if (slot >= NSLOTS)
+    if (slot >= t->as->ncaps)
         return NULL;
     struct cap *c = &t->as->caps[slot];
     return c->type == CAP_ENDPOINT ? c->obj : NULL;

@@ -28,6 +28,8 @@ int strncmp(const char *a, const char *b, size_t n);
 void kmem_setup(uint64_t pa_start, uint64_t pa_end);
 void *page_alloc(void);     /* one zeroed page (kernel virtual address) */
 void page_free(void *page);
+void *pages_alloc(unsigned order); /* 2^order zeroed contiguous pages */
+void pages_free(void *p, unsigned order);
 void *kzalloc(size_t size); /* zeroed object of at most 2048 bytes */
 void kfree(void *p);
 uint64_t kmem_free_pages(void);

@@ -34,20 +34,30 @@ void kmem_setup(uint64_t pa_start, uint64_t pa_end)
     kmem_init(&slabs, slab_page_alloc, slab_page_free, NULL);
 }
 
-void *page_alloc(void)
+void *pages_alloc(unsigned order)
 {
-    int64_t i = buddy_alloc(&pages, 0);
+    int64_t i = buddy_alloc(&pages, order);
     if (i < 0)
         return NULL;
     void *p = (void *)(pool_va + (uint64_t)i * PGSIZE);
-    memset(p, 0, PGSIZE);
+    memset(p, 0, PGSIZE << order);
     return p;
+}
+
+void pages_free(void *p, unsigned order)
+{
+    if (buddy_free(&pages, ((uint64_t)p - pool_va) / PGSIZE, order) < 0)
+        panic("pages_free: not an allocated block");
+}
+
+void *page_alloc(void)
+{
+    return pages_alloc(0);
 }
 
 void page_free(void *p)
 {
-    if (buddy_free(&pages, ((uint64_t)p - pool_va) / PGSIZE, 0) < 0)
-        panic("page_free: not an allocated page");
+    pages_free(p, 0);
 }
 
 void *kzalloc(size_t size)

@@ -48,7 +48,8 @@ struct ntfn {
 
 struct aspace {
     pte_t *root;                 /* kernel virtual address of the root page table */
-    struct cap caps[NSLOTS];
+    struct cap *caps;            /* ncaps slots */
+    uint32_t ncaps;
     struct thread *threads;      /* list through thread->as_next */
     struct cap *owner_cap;       /* the one cap naming it, or NULL */
 };
@@ -112,7 +113,7 @@ struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_
 void thread_kill(struct thread *t);
 void thread_reap(void);
 extern struct thread *dead_thread;
-struct aspace *as_create(void);
+struct aspace *as_create(uint32_t ncaps);
 void as_destroy(struct aspace *as);
 
 /* ipc.c */

@@ -105,11 +105,11 @@ static long sys_cap_copy(struct thread *t, uint64_t *x)
     struct aspace *da = dst_as == -1 ? t->as : as_arg(t, dst_as);
     if (!sa || !da)
         return -EBADCAP;
-    struct cap *s = (src > 0 && src < (long)NSLOTS) ? &sa->caps[src] : NULL;
+    struct cap *s = (src > 0 && src < (long)sa->ncaps) ? &sa->caps[src] : NULL;
     if (!s || !(s->type == CAP_ENDPOINT || s->type == CAP_NTFN || s->type == CAP_SYSCTL ||
                 s->type == CAP_IRQCTL || s->type == CAP_DEVICE))
         return -EBADCAP;
-    if (dst < 0 || dst >= (long)NSLOTS)
+    if (dst < 0 || dst >= (long)da->ncaps)
         return -EINVAL;
     if (dst && da->caps[dst].type != CAP_NULL)
         return -EBUSY;
@@ -268,7 +268,7 @@ static long h_ntfn_create(struct thread *t, uint64_t *x)
 
 static long h_cap_delete(struct thread *t, uint64_t *x)
 {
-    if ((long)x[RI_A0] <= 0 || x[RI_A0] >= NSLOTS)
+    if ((long)x[RI_A0] <= 0 || x[RI_A0] >= t->as->ncaps)
         return -EBADCAP;
     cap_clear(&t->as->caps[x[RI_A0]]);
     return 0;
@@ -278,7 +278,7 @@ static long h_as_create(struct thread *t, uint64_t *x)
 {
     if (!cap_get(t->as, (long)x[RI_A0], CAP_MEMORY))
         return -EBADCAP;
-    struct aspace *as = as_create();
+    struct aspace *as = as_create(NSLOTS);
     if (!as)
         return -ENOMEM;
     long slot = cap_insert(t->as, CAP_ASPACE, as, 0);
@@ -375,6 +375,47 @@ static long h_map_device(struct thread *t, uint64_t *x)
     return pt_map(as->root, va, pa, perm_bits(perms), 0);
 }
 
+/* fork's page-table half: copy a range's mappings into another address space. */
+static long h_pt_copy(struct thread *t, uint64_t *x)
+{
+    struct aspace *src = as_arg(t, (long)x[RI_A0]), *dst = as_arg(t, (long)x[RI_A1]);
+    uint64_t va = x[RI_A2], n = x[RI_A3], flags = x[RI_A4];
+    if (!src || !dst)
+        return -EBADCAP;
+    if (!range_ok(va, n) || (flags & ~COPY_WP) || src == dst)
+        return -EINVAL;
+    return pt_copy(dst->root, src->root, va, n, flags & COPY_WP);
+}
+
+/* fork's thread half: a new thread that continues where `thread` stands. */
+static long h_thread_clone(struct thread *t, uint64_t *x)
+{
+    struct cap *tc = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
+    struct aspace *as = as_arg(t, (long)x[RI_A1]);
+    struct cap *ep = cap_get(t->as, (long)x[RI_A2], CAP_ENDPOINT);
+    if (!tc || !as || !ep)
+        return -EBADCAP;
+    struct thread *src = tc->obj;
+    if (src->prio > t->prio)
+        return -EINVAL;
+    struct thread *n = thread_create(as, 0, 0, src->prio);
+    if (!n)
+        return -ENOMEM;
+    long slot = cap_insert(t->as, CAP_THREAD, n, 0);
+    if (slot < 0) {
+        thread_kill(n);
+        return slot;
+    }
+    n->regs = src->regs;
+    n->regs.x[RI_A0] = x[RI_A3];
+    n->regs.x[RI_A1] = x[RI_A4];
+    n->fault_ep = ep->obj;
+    n->fault_ep->holders++;
+    n->fault_badge = ep->badge;
+    sched_ready(n);
+    return slot;
+}
+
 static long h_nop(struct thread *t, uint64_t *x)
 {
     (void)t; (void)x;
@@ -412,6 +453,8 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_IRQ_BIND] = h_irq_bind,
     [SYS_IRQ_ACK] = h_irq_ack,
     [SYS_MAP_DEVICE] = h_map_device,
+    [SYS_PT_COPY] = h_pt_copy,
+    [SYS_THREAD_CLONE] = h_thread_clone,
 };
 
 /* Handle the ecall of t (the current thread). */

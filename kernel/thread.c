@@ -59,14 +59,35 @@ void thread_kill(struct thread *t)
     }
 }
 
-/* A new, empty address space. NULL when out of kernel memory. */
-struct aspace *as_create(void)
+static unsigned caps_order(uint32_t ncaps)
+{
+    unsigned o = 0;
+    while ((PGSIZE << o) < ncaps * sizeof(struct cap))
+        o++;
+    return o;
+}
+
+static void caps_free(struct cap *caps, uint32_t ncaps)
+{
+    if (ncaps * sizeof(struct cap) <= 2048)
+        kfree(caps);
+    else
+        pages_free(caps, caps_order(ncaps));
+}
+
+/* A new, empty address space with ncaps cap slots. NULL when out of kernel memory. */
+struct aspace *as_create(uint32_t ncaps)
 {
     struct aspace *as = kzalloc(sizeof *as);
     if (!as)
         return NULL;
-    as->root = pt_create();
+    as->ncaps = ncaps;
+    as->caps = ncaps * sizeof(struct cap) <= 2048 ? kzalloc(ncaps * sizeof(struct cap))
+                                                 : pages_alloc(caps_order(ncaps));
+    as->root = as->caps ? pt_create() : NULL;
     if (!as->root) {
+        if (as->caps)
+            caps_free(as->caps, ncaps);
         kfree(as);
         return NULL;
     }
@@ -78,7 +99,7 @@ void as_destroy(struct aspace *as)
 {
     while (as->threads)
         thread_kill(as->threads);
-    for (uint64_t i = 0; i < NSLOTS; i++)
+    for (uint32_t i = 0; i < as->ncaps; i++)
         cap_clear(&as->caps[i]);
     if (as->owner_cap) {
         as->owner_cap->type = CAP_NULL;
@@ -86,5 +107,6 @@ void as_destroy(struct aspace *as)
     }
     sched_forget_root(as->root);
     pt_destroy(as->root);
+    caps_free(as->caps, as->ncaps);
     kfree(as);
 }

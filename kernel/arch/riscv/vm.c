@@ -179,6 +179,31 @@ void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_
     *dirty = ad.dirty;
 }
 
+struct copy_state { pte_t *dst; uint64_t va; bool wp; long n; };
+
+static void leaf_copy(pte_t *e, uint64_t i, void *arg)
+{
+    struct copy_state *cs = arg;
+    if (cs->n < 0)
+        return;
+    if (cs->wp)
+        *e &= ~(uint64_t)PTE_W;
+    uint64_t flags = *e & (PTE_R | PTE_W | PTE_X | PTE_U);
+    if (pt_map(cs->dst, cs->va + i * PGSIZE, PTE_PA(*e), flags, 0) < 0)
+        cs->n = -ENOMEM;
+    else
+        cs->n++;
+}
+
+long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp)
+{
+    struct copy_state cs = { dst, va, wp, 0 };
+    for_each_leaf(src, va, npages, leaf_copy, &cs);
+    if (wp)
+        sfence_vma();
+    return cs.n;
+}
+
 pte_t pt_lookup(pte_t *root, uint64_t va)
 {
     pte_t *e = walk(root, va, 0, false);

@@ -16,3 +16,6 @@ void pt_unmap(pte_t *root, uint64_t va, uint64_t npages);
 void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags);
 void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_t *dirty);
 pte_t pt_lookup(pte_t *root, uint64_t va); /* the leaf PTE mapping va, or 0 */
+/* Copy the leaf mappings of [va, va + npages pages) from src to dst (write-protecting
+   both when wp). Returns the number copied, or -ENOMEM if a table could not be had. */
+long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp);
