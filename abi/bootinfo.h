@@ -13,5 +13,5 @@ struct bootinfo {
     uint64_t archive_size; /* bytes of the boot archive at PAGER_ARCHIVE */
     uint64_t timebase_hz;
     char bootargs[256];    /* /chosen/bootargs of the device tree */
-    struct bootinfo_dev { uint64_t base, size; uint32_t irq, pad; } dev[9]; /* DEV_RTC, DEV_VIRTIO0.. */
+    struct bootinfo_dev { uint64_t base, size; uint32_t irq, pad; } dev[10]; /* DEV_RTC, DEV_UART, DEV_VIRTIO0.. */
 };

@@ -106,6 +106,9 @@ void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, u
     bi->dev[DEV_RTC].base = fi->rtc_base;
     bi->dev[DEV_RTC].size = fi->rtc_size;
     bi->dev[DEV_RTC].irq = fi->rtc_irq;
+    bi->dev[DEV_UART].base = fi->uart_base;
+    bi->dev[DEV_UART].size = PGSIZE;
+    bi->dev[DEV_UART].irq = fi->uart_irq;
     for (uint32_t i = 0; i < fi->nvirtio && DEV_VIRTIO0 + i < ARRAY_SIZE(bi->dev); i++) {
         bi->dev[DEV_VIRTIO0 + i].base = fi->virtio[i].base;
         bi->dev[DEV_VIRTIO0 + i].size = fi->virtio[i].size;

@@ -51,11 +51,11 @@ void ep_put(struct endpoint *ep)
         kfree(ep);
 }
 
-static void ntfn_put(struct ntfn *n)
+void ntfn_put(struct ntfn *n)
 {
     if (--n->holders == 0) {
         timer_set(n, 0, 0);
-        if (!n->waiter)
+        if (!n->waiter && !n->bound)
             kfree(n);
     }
 }

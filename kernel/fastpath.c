@@ -54,7 +54,7 @@ void fastpath_replyrecv(struct thread *t)
     struct endpoint *ep = ep_of(t);
     struct thread *c = t->reply_to;
     uint64_t *x = t->regs.x;
-    if (!ep || !c || ep->senders.head || ready_above(c->prio))
+    if (!ep || !c || ep->senders.head || ready_above(c->prio) || (t->bound_ntfn && t->bound_ntfn->bits))
         trap_user(&t->regs);
     if (c->ipc_fault) {
         if (x[RI_A0] != MSG_FAULT_MAP ||

@@ -107,9 +107,24 @@ long ipc_send(struct thread *t, struct cap *c, bool call, bool block)
 }
 
 /* Receive on endpoint cap c: take a queued sender's message or block. */
+/* A bound notification with bits pending is received as a NOTIFY message. */
+static bool take_bound(struct thread *t)
+{
+    struct ntfn *n = t->bound_ntfn;
+    if (!n || !n->bits)
+        return false;
+    t->regs.x[RI_A0] = MSG_NOTIFY;
+    t->regs.x[RI_A1] = n->bits;
+    t->regs.x[RI_T0] = 0;
+    n->bits = 0;
+    return true;
+}
+
 long ipc_recv(struct thread *t, struct cap *c)
 {
     struct endpoint *ep = c->obj;
+    if (take_bound(t))
+        return 0;
     struct thread *s = ep->senders.head;
     if (s) {
         tq_remove(&ep->senders, s);
@@ -210,7 +225,30 @@ long ntfn_notify(struct ntfn *n, uint64_t bits)
         w->regs.x[RI_A0] = n->bits;
         n->bits = 0;
         sched_ready(w);
+    } else if (n->bound && n->bound->state == TS_RECV && n->bits) {
+        struct thread *b = n->bound;
+        tq_remove(&b->blocked_ep->receivers, b);
+        b->blocked_ep = NULL;
+        take_bound(b);
+        sched_ready(b);
     }
+    return 0;
+}
+
+/* Bind n to t (or unbind when n is NULL). Returns 0 or -EBUSY if either is bound elsewhere. */
+long ntfn_bind(struct thread *t, struct ntfn *n)
+{
+    if (!n) {
+        if (t->bound_ntfn)
+            t->bound_ntfn->bound = NULL;
+        t->bound_ntfn = NULL;
+        return 0;
+    }
+    if (t->bound_ntfn || n->bound)
+        return -EBUSY;
+    t->bound_ntfn = n;
+    n->bound = t;
+    n->holders++;
     return 0;
 }
 
@@ -254,6 +292,11 @@ void ipc_cancel(struct thread *t)
     t->blocked_ep = NULL;
     t->blocked_ntfn = NULL;
     t->reply_holder = NULL;
+    if (t->bound_ntfn) {
+        struct ntfn *n = t->bound_ntfn;
+        ntfn_bind(t, NULL);
+        ntfn_put(n);
+    }
     sched_unready(t);
     if (t->reply_to) {
         struct thread *c = t->reply_to;

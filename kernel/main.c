@@ -44,6 +44,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     vm_init(ram_end);
     plic_init(fdt.plic_base);
     device_add(fdt.rtc_base, fdt.rtc_size);
+    device_add(fdt.uart_base, PGSIZE); /* the console driver reads input there */
     for (uint32_t i = 0; i < fdt.nvirtio; i++)
         device_add(fdt.virtio[i].base, fdt.virtio[i].size);
     boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);

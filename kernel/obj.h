@@ -44,6 +44,7 @@ struct ntfn {
     uint64_t deadline;           /* armed timer: rdtime value, 0 if none */
     uint64_t timer_bits;         /* bits the timer sets */
     struct ntfn *timer_next;     /* list of armed timers */
+    struct thread *bound;        /* thread whose recv also takes these bits */
 };
 
 struct aspace {
@@ -84,6 +85,7 @@ struct thread {
     uint64_t fault_badge;
     uint64_t fault_msg[7];
     struct cap *owner_cap;           /* the one cap naming it, or NULL */
+    struct ntfn *bound_ntfn;         /* see ntfn_bind */
 };
 
 /* cap.c */
@@ -92,6 +94,7 @@ long cap_insert(struct aspace *as, enum cap_type type, void *obj, uint64_t badge
 long cap_insert_at(struct aspace *as, long slot, enum cap_type type, void *obj, uint64_t badge);
 void cap_clear(struct cap *c);  /* drop the reference the cap holds */
 void ep_put(struct endpoint *ep);
+void ntfn_put(struct ntfn *n);
 
 /* sched.c */
 extern struct thread *current;
@@ -126,6 +129,7 @@ long ntfn_notify(struct ntfn *n, uint64_t bits);
 long ntfn_wait(struct thread *t, struct ntfn *n);
 void ipc_cancel(struct thread *t);
 void ipc_abort_reply(struct thread *caller);
+long ntfn_bind(struct thread *t, struct ntfn *n); /* n NULL: unbind */
 
 /* syscall.c */
 void syscall(struct thread *t);

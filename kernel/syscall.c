@@ -416,6 +416,19 @@ static long h_thread_clone(struct thread *t, uint64_t *x)
     return slot;
 }
 
+static long h_ntfn_bind(struct thread *t, uint64_t *x)
+{
+    if (x[RI_A0] == 0) {
+        struct ntfn *n = t->bound_ntfn;
+        ntfn_bind(t, NULL);
+        if (n)
+            ntfn_put(n);
+        return 0;
+    }
+    struct cap *c = ntfn_arg(t, x);
+    return c ? ntfn_bind(t, c->obj) : -EBADCAP;
+}
+
 static long h_nop(struct thread *t, uint64_t *x)
 {
     (void)t; (void)x;
@@ -455,6 +468,7 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_MAP_DEVICE] = h_map_device,
     [SYS_PT_COPY] = h_pt_copy,
     [SYS_THREAD_CLONE] = h_thread_clone,
+    [SYS_NTFN_BIND] = h_ntfn_bind,
 };
 
 /* Handle the ecall of t (the current thread). */
