@@ -123,7 +123,8 @@ void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, u
         cap_insert(as, CAP_DEVICE, NULL, 0) != (long)BOOT_DEV_SLOT)
         panic("boot_pager: cannot set up the boot caps");
 
-    struct thread *t = thread_create(as, ei.entry, USER_STACK_TOP, PAGER_PRIO);
+    /* sp points at argc = 0 and an empty argv, as crt0 expects */
+    struct thread *t = thread_create(as, ei.entry, USER_STACK_TOP - 16, PAGER_PRIO);
     if (!t)
         panic("boot_pager: out of kernel memory");
     t->regs.x[RI_A0] = PAGER_BOOTINFO;

@@ -1,4 +1,4 @@
-# Start of every user program: a0 = the argument its parent gave; sp is set.
+# Start of every user program: sp points at argc, then argv[] (NULL-terminated).
     .section .text.start
     .globl _start
 _start:
@@ -6,6 +6,8 @@ _start:
     .option norelax
     la gp, __global_pointer$
     .option pop
+    ld a0, 0(sp)
+    addi a1, sp, 8
     call main
     call exit
 1:  j 1b

@@ -99,17 +99,40 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
     return n;
 }
 
-int printf(const char *fmt, ...)
+/* Where formatted output goes; the pager replaces it (it cannot call itself). */
+__attribute__((weak)) long libsys_output(int fd, const void *buf, size_t n)
+{
+    return write(fd, buf, n);
+}
+
+static int vdprintf(int fd, const char *fmt, va_list ap)
 {
     char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    sys_debug_write((long)buf, n < (int)sizeof buf ? n : (long)sizeof buf - 1);
+    libsys_output(fd, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
     return n;
 }
 
+/* printf writes to fd 1 (so it follows redirection and pipes). */
+int printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vdprintf(1, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+int dprintf(int fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vdprintf(fd, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* Straight to the kernel console (for the pager, which cannot call itself). */
 void puts_raw(const char *s)
 {
     sys_debug_write((long)s, (long)strlen(s));

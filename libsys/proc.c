@@ -1,13 +1,39 @@
-/* Processes and memory through the pager protocol (abi.def: PG_*), on PAGER_SLOT. */
+/* Processes, memory and descriptors through the pager protocol (abi.def: PG_*),
+   on PAGER_SLOT. Results follow POSIX: -1 and errno on error. */
 #include "sys.h"
 
+int errno;
+
+/* Call the pager; returns w0, or the IPC error. */
 static long pager_call(struct msg *m)
 {
     long r = sys_call(PAGER_SLOT, m);
     return r < 0 ? r : m->w[0];
 }
 
-void exit(long status)
+/* The POSIX convention on top: negative results set errno and become -1. */
+static long posix(long r)
+{
+    if (r < 0 && r > -4096) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+static long call1(long label, long a)
+{
+    struct msg m = { .label = label, .w = { a } };
+    return pager_call(&m);
+}
+
+static long call3(long label, long a, long b, long c)
+{
+    struct msg m = { .label = label, .w = { a, b, c } };
+    return pager_call(&m);
+}
+
+void exit(int status)
 {
     struct msg m = { .label = MSG_PG_EXIT, .w = { status } };
     for (;;)
@@ -37,23 +63,72 @@ long waitpid(long pid, long *how, long *code)
     return r;
 }
 
-long kill(long pid)
+int wait(int *status)
 {
-    struct msg m = { .label = MSG_PG_KILL, .w = { pid } };
-    return pager_call(&m);
+    long how, code;
+    long r = waitpid(-1, &how, &code);
+    if (r >= 0 && status)
+        *status = how == WAIT_EXITED ? (int)(code & 0xff) << 8 : (int)(code & 0x7f);
+    return (int)posix(r);
 }
 
-long getpid(void)
+int waitstatus(long pid, int *status)
 {
-    struct msg m = { .label = MSG_PG_GETPID };
-    return pager_call(&m);
+    long how, code;
+    long r = waitpid(pid, &how, &code);
+    if (r >= 0 && status)
+        *status = how == WAIT_EXITED ? (int)(code & 0xff) << 8 : (int)(code & 0x7f);
+    return (int)posix(r);
 }
+
+long kill(long pid) { return call1(MSG_PG_KILL, pid); }
+long getpid(void) { return call1(MSG_PG_GETPID, 0); }
+long getppid(void) { return call1(MSG_PG_GETPPID, 0); }
+int fork(void) { return (int)posix(call1(MSG_PG_FORK, 0)); }
+
+int execv(const char *path, char *const argv[])
+{
+    struct msg m = { .label = MSG_PG_EXEC, .w = { (long)path, (long)argv } };
+    return (int)posix(pager_call(&m));
+}
+
+void *sbrk(long incr)
+{
+    long r = posix(call1(MSG_PG_SBRK, incr));
+    return r == -1 ? (void *)-1 : (void *)r;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
+{
+    struct msg m = { .label = MSG_PG_MMAP, .w = { (long)addr, (long)len, prot, flags, fd, off } };
+    long r = posix(pager_call(&m));
+    return r == -1 ? MAP_FAILED : (void *)r;
+}
+
+int munmap(void *addr, size_t len) { return (int)posix(call3(MSG_PG_MUNMAP, (long)addr, (long)len, 0)); }
+int mprotect(void *addr, size_t len, int prot) { return (int)posix(call3(MSG_PG_MPROTECT, (long)addr, (long)len, prot)); }
 
 void *anon_map(size_t len)
 {
-    struct msg m = { .label = MSG_PG_ANON, .w = { (long)len } };
-    long r = pager_call(&m);
+    long r = call1(MSG_PG_ANON, (long)len);
     return r < 0 ? NULL : (void *)r;
+}
+
+long read(int fd, void *buf, size_t n) { return posix(call3(MSG_PG_READ, fd, (long)buf, (long)n)); }
+long write(int fd, const void *buf, size_t n) { return posix(call3(MSG_PG_WRITE, fd, (long)buf, (long)n)); }
+int close(int fd) { return (int)posix(call1(MSG_PG_CLOSE, fd)); }
+int dup(int fd) { return (int)posix(call1(MSG_PG_DUP, fd)); }
+int dup2(int fd, int nfd) { return (int)posix(call3(MSG_PG_DUP2, fd, nfd, 0)); }
+
+int pipe(int fds[2])
+{
+    struct msg m = { .label = MSG_PG_PIPE };
+    long r = pager_call(&m);
+    if (r < 0)
+        return (int)posix(r);
+    fds[0] = (int)r;
+    fds[1] = (int)m.w[1];
+    return 0;
 }
 
 long pager_stat(struct pager_stat *st)
@@ -69,11 +144,10 @@ long pager_stat(struct pager_stat *st)
     return 0;
 }
 
-long shutdown(void)
-{
-    struct msg m = { .label = MSG_PG_SHUTDOWN };
-    return pager_call(&m);
-}
+long vmstat(struct vmstat *st) { return call1(MSG_PG_VMSTAT, (long)st); }
+long pmap(long pid, struct region_info *ri, long max) { return call3(MSG_PG_PMAP, pid, (long)ri, max); }
+long ps(struct proc_info *pi, long max) { return call3(MSG_PG_PS, (long)pi, max, 0); }
+long shutdown(void) { return call1(MSG_PG_SHUTDOWN, 0); }
 
 long device_info(long which, long *size, long *irq)
 {

@@ -23,19 +23,51 @@ const char *strerror(long err); /* err may be negative */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void puts_raw(const char *s);
 
-/* proc.c: the pager protocol. Negative returns are -errno. */
-void exit(long status) __attribute__((noreturn));
-long spawn(const char *name, long arg);         /* pid */
-long waitpid(long pid, long *how, long *code);  /* pid; how = WAIT_EXITED or WAIT_KILLED */
-long kill(long pid);
+/* proc.c: processes, memory and descriptors (the pager protocol). POSIX-shaped
+   calls return -1 and set errno; the others return -errno. */
+extern int errno;
+#define MAP_FAILED ((void *)-1)
+void exit(int status) __attribute__((noreturn));
+int fork(void);
+int execv(const char *path, char *const argv[]);
+int wait(int *status);                          /* status: exit code << 8, or the fault cause */
+int waitstatus(long pid, int *status);          /* waitpid(pid, &status, 0) */
+#define WIFEXITED(s) (((s) & 0x7f) == 0)
+#define WEXITSTATUS(s) (((s) >> 8) & 0xff)
+#define WTERMSIG(s) ((s) & 0x7f)
+long spawn(const char *name, long arg);         /* pid or -errno; argv = {name, arg} */
+long waitpid(long pid, long *how, long *code);  /* pid or -errno; how = WAIT_EXITED or WAIT_KILLED */
+long kill(long pid);                            /* 0 or -errno */
 long getpid(void);
+long getppid(void);
+void *sbrk(long incr);                          /* the old break, or (void *)-1 */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
+int munmap(void *addr, size_t len);
+int mprotect(void *addr, size_t len, int prot);
 void *anon_map(size_t len);                     /* NULL on error */
+long read(int fd, void *buf, size_t n);
+long write(int fd, const void *buf, size_t n);
+int close(int fd);
+int dup(int fd);
+int dup2(int fd, int nfd);
+int pipe(int fds[2]);
 struct pager_stat { long free_frames, total_frames, zero_fill, zero_page; };
 long pager_stat(struct pager_stat *st);
+#include "vmstat.h"
+long vmstat(struct vmstat *st);
+long pmap(long pid, struct region_info *ri, long max);  /* how many regions, or -errno */
+long ps(struct proc_info *pi, long max);
 long shutdown(void);
 long device_info(long which, long *size, long *irq); /* base; drivers also get DRV_*_SLOT caps */
+
+/* malloc.c */
+void *malloc(size_t n);
+void free(void *p);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t n);
 
 static inline uint64_t rdinstret(void) { uint64_t v; asm volatile("rdinstret %0" : "=r"(v)); return v; }
 static inline uint64_t rdtime(void) { uint64_t v; asm volatile("rdtime %0" : "=r"(v)); return v; }

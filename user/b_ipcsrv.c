@@ -2,8 +2,9 @@
    reply-and-receive until a call with label 0. */
 #include "sys.h"
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     struct msg m = { 0 };
     sys_recv(GRANT_SLOT, &m);

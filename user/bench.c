@@ -32,8 +32,9 @@ static uint64_t overhead(void)
     return median(samples, RUNS);
 }
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     uint64_t ovh = overhead();
 

@@ -1,8 +1,9 @@
 /* The smallest program: says hello and touches some lazily allocated memory. */
 #include "sys.h"
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     char *p = anon_map(1 << 20);
     if (!p)

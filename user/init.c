@@ -2,8 +2,9 @@
    pieces that exist so far. (The shell comes with the processes issue.) */
 #include "sys.h"
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     printf("init: pid %ld running\n", getpid());
     struct pager_stat st;

@@ -11,8 +11,9 @@ static volatile uint64_t *const targets[] = {
 };
 #define NTARGETS (sizeof targets / sizeof targets[0])
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     if (arg >= 1 && arg <= (long)NTARGETS) {
         uint64_t v = *targets[arg - 1];
         printf("child %ld read %lx and lives: wrong\n", arg, v);

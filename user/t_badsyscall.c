@@ -2,8 +2,9 @@
    in lazily allocated memory is faulted in for the call. */
 #include "test.h"
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     CHECK_EQ(sys_debug_write(0, 10), -EFAULT);
     CHECK_EQ(sys_debug_write(0x5000, 10), -EFAULT);

@@ -25,8 +25,9 @@ static int server(void)
     }
 }
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     if (arg == 1)
         return server();
     long ep = sys_ep_create();

@@ -20,8 +20,9 @@ static uint64_t rtc_now(void)
     return ((uint64_t)rtc[RTC_TIME_HIGH / 4] << 32) | lo;
 }
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     long size, irq;
     long base = device_info(DEV_RTC, &size, &irq);

@@ -1,8 +1,9 @@
 /* The memory calls are the pager's: a task that tries them is refused. */
 #include "test.h"
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     /* slot 1 holds only the pager endpoint; no slot holds MEMORY, an address space or SYSCTL */
     for (long slot = 0; slot < 64; slot++) {

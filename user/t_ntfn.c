@@ -5,8 +5,9 @@
 
 #define TICKS_PER_MS 10000 /* QEMU virt timebase: 10 MHz */
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     if (arg == 1) {
         CHECK_EQ(sys_notify(GRANT_SLOT), 0);
         return 0;

@@ -3,8 +3,9 @@
    interrupt it never would, and the runner's timeout fails the test). */
 #include "test.h"
 
-int main(long arg)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
     if (arg == 1)
         for (;;)
             asm volatile("");

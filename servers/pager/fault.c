@@ -1,5 +1,7 @@
-/* The fault path, in a fixed order: find the region, check the access, let the
-   region's pages decide (zero page, zero-fill, existing frame), answer the kernel. */
+/* Faults: the kernel sends one for every user exception; page faults go down
+   the fixed path in vm_resolve (region, rights, the region kind's method) and
+   are answered with a mapping; anything else kills the process with a one-line
+   message on the console. */
 #include "pager.h"
 
 static const char *access_name(long access)
@@ -7,87 +9,58 @@ static const char *access_name(long access)
     return access == FAULT_WRITE ? "write" : access == FAULT_EXEC ? "exec" : "read";
 }
 
-static bool access_ok(const struct region *r, long access)
+static const char *exception_name(long scause)
 {
-    if (access == FAULT_WRITE)
-        return r->perms & PERM_W;
-    if (access == FAULT_EXEC)
-        return r->perms & PERM_X;
-    return r->perms & PERM_R;
-}
-
-static void reply_map(struct msg *reply, uint64_t va, uint64_t pa, uint32_t perms)
-{
-    reply->label = MSG_FAULT_MAP;
-    reply->w[0] = (long)va;
-    reply->w[1] = (long)pa;
-    reply->w[2] = perms;
-    reply->w[3] = BOOT_MEM_SLOT;
+    switch (scause) {
+    case 0: case 4: case 6: return "misaligned access";
+    case 1: case 5: case 7: return "access fault";
+    case 2: return "illegal instruction";
+    case 3: return "breakpoint";
+    default: return "exception";
+    }
 }
 
 /* Stop p's thread (the reply) and free everything it had. */
-static void kill_proc(struct proc *p, struct msg *reply, struct msg *m)
+static void kill_proc(struct proc *p, struct msg *reply, long cause)
 {
     reply->label = MSG_FAULT_KILL;
     sys_reply(0, reply);
-    proc_exit(p, WAIT_KILLED, m->w[3]);
-}
-
-/* Anonymous memory: a read of an untouched page maps the zero page read-only;
-   a write gets a fresh zeroed frame. Returns false when out of memory. */
-static bool anon_fault(struct region *r, uint64_t va, long access, struct msg *reply)
-{
-    uint64_t *slot = &r->frames[(va - r->start) / PAGE];
-    if (*slot > FR_ZERO) { /* a frame is there: the mapping was lost or narrowed */
-        reply_map(reply, va, *slot, r->perms);
-        return true;
-    }
-    if (access != FAULT_WRITE) {
-        *slot = FR_ZERO;
-        cnt.zero_page++;
-        reply_map(reply, va, zero_page(), r->perms & ~(uint32_t)PERM_W);
-        return true;
-    }
-    uint64_t pa = frame_alloc();
-    if (!pa)
-        return false;
-    *slot = pa;
-    cnt.zero_fill++;
-    reply_map(reply, va, pa, r->perms);
-    return true;
+    proc_exit(p, WAIT_KILLED, cause);
 }
 
 bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
 {
-    uint64_t addr = (uint64_t)m->w[0];
+    uint64_t addr = (uint64_t)m->w[0], pc = (uint64_t)m->w[2];
     long access = m->w[1], scause = m->w[3], flags = m->w[4];
-    bool page_fault = scause == 12 || scause == 13 || scause == 15;
 
-    if (!page_fault) {
-        const char *what = scause == 2 ? "illegal instruction" :
-                           scause == 3 ? "breakpoint" :
-                           (scause == 4 || scause == 6 || scause == 0) ? "misaligned access" : "access fault";
+    if (scause != 12 && scause != 13 && scause != 15) {
         cnt.invalid++;
-        printf("pid %ld (%s): %s at pc %p\n", p->pid, p->name, what, (void *)m->w[2]);
-        kill_proc(p, reply, m);
+        printf("pid %ld (%s): %s at pc %p\n", p->pid, p->name, exception_name(scause), (void *)pc);
+        kill_proc(p, reply, scause);
         return false;
     }
-    struct region *r = region_find(p, addr);
-    if (!r || !access_ok(r, access)) {
-        cnt.invalid++;
-        if (flags & FAULT_SYSCALL) { /* a bad buffer: the system call fails */
-            reply->label = MSG_FAULT_EFAULT;
-            return true;
-        }
-        printf("pid %ld (%s): segfault at %p pc %p (%s)\n", p->pid, p->name, (void *)addr,
-               (void *)m->w[2], access_name(access));
-        kill_proc(p, reply, m);
-        return false;
+    uint64_t pa;
+    uint32_t perms;
+    int r = addr < USER_LIMIT ? vm_resolve(&p->vm, addr, (int)access, &pa, &perms) : -EFAULT;
+    if (r == 0) {
+        reply->label = MSG_FAULT_MAP;
+        reply->w[0] = (long)PG_ROUNDDOWN(addr);
+        reply->w[1] = (long)pa;
+        reply->w[2] = perms;
+        reply->w[3] = BOOT_MEM_SLOT;
+        return true;
     }
-    if (!anon_fault(r, PG_ROUNDDOWN(addr), access, reply)) {
-        printf("pid %ld (%s): out of memory\n", p->pid, p->name);
-        kill_proc(p, reply, m);
-        return false;
+    cnt.invalid++;
+    if (r == -EFAULT && (flags & FAULT_SYSCALL)) { /* a bad buffer: the system call fails */
+        reply->label = MSG_FAULT_EFAULT;
+        return true;
     }
-    return true;
+    if (r == -ENOMEM)
+        printf("pid %ld (%s): out of memory at %p pc %p (%s)\n", p->pid, p->name, (void *)addr, (void *)pc,
+               access_name(access));
+    else
+        printf("pid %ld (%s): segfault at %p pc %p (%s)\n", p->pid, p->name, (void *)addr, (void *)pc,
+               access_name(access));
+    kill_proc(p, reply, scause);
+    return false;
 }

@@ -1,9 +1,15 @@
-/* Frames of the user pool: a buddy allocator over page indices; the pager sees
-   frame pa at PAGER_WINDOW + (pa - pool_base). */
+/* Frames of the user pool: a buddy allocator over page indices plus a reference
+   count per frame. The pager sees frame pa at PAGER_WINDOW + (pa - pool_base).
+   Its own bookkeeping (buddy metadata, counts, shadow tables, objects) comes from
+   the pool too. */
 #include "pager.h"
 #include "buddy.h"
+#include "frametab.h"
+#include "slab.h"
 
 static struct buddy pool;
+static struct frametab refs;
+static struct kmem heap;
 static uint64_t base, npages, zero_pa;
 struct counters cnt;
 
@@ -12,28 +18,35 @@ void *frame_ptr(uint64_t pa)
     return (void *)(PAGER_WINDOW + (pa - base));
 }
 
-/* Take the buddy metadata from the front of the pool itself, and the zero page. */
+static void *heap_page_alloc(void *ctx)
+{
+    (void)ctx;
+    return meta_alloc(PAGE);
+}
+
+static void heap_page_free(void *ctx, void *page)
+{
+    (void)ctx;
+    meta_free(page, PAGE);
+}
+
+/* The buddy metadata and the reference counts sit at the front of the pool. */
 void frames_init(const struct bootinfo *bi)
 {
     base = bi->pool_base;
     npages = bi->pool_pages;
-    size_t meta_pages = PG_ROUNDUP(buddy_meta_bytes((uint32_t)npages)) / PAGE;
+    size_t meta = PG_ROUNDUP(buddy_meta_bytes((uint32_t)npages));
+    size_t counts = PG_ROUNDUP(npages * sizeof(uint16_t));
     buddy_init_empty(&pool, (uint32_t)npages, (struct buddy_page *)PAGER_WINDOW);
-    buddy_free_range(&pool, (uint32_t)meta_pages, (uint32_t)(npages - meta_pages));
+    ft_init(&refs, (uint16_t *)(PAGER_WINDOW + meta), base, npages);
+    uint64_t reserved = (meta + counts) / PAGE;
+    buddy_free_range(&pool, (uint32_t)reserved, (uint32_t)(npages - reserved));
+    kmem_init(&heap, heap_page_alloc, heap_page_free, NULL);
     zero_pa = frame_alloc();
-    if (!zero_pa) {
-        printf("pager: no memory for the zero page\n");
-        pager_panic();
-    }
+    if (!zero_pa)
+        pager_panic("no memory for the zero page");
 }
 
-uint64_t frame_alloc_nozero(void)
-{
-    int64_t i = buddy_alloc(&pool, 0);
-    return i < 0 ? 0 : base + (uint64_t)i * PAGE;
-}
-
-/* Zero one page with unrolled 64-bit stores (the zero-fill fault's main cost). */
 static void page_zero(uint64_t *p)
 {
     for (uint64_t *end = p + PAGE / 8; p < end; p += 16) {
@@ -42,20 +55,58 @@ static void page_zero(uint64_t *p)
     }
 }
 
+static void page_copy(uint64_t *d, const uint64_t *s)
+{
+    for (uint64_t *end = d + PAGE / 8; d < end; d += 8, s += 8) {
+        uint64_t a = s[0], b = s[1], c = s[2], e = s[3], f = s[4], g = s[5], h = s[6], i = s[7];
+        d[0] = a; d[1] = b; d[2] = c; d[3] = e; d[4] = f; d[5] = g; d[6] = h; d[7] = i;
+    }
+}
+
+static uint64_t frame_take(void)
+{
+    int64_t i = buddy_alloc(&pool, 0);
+    if (i < 0)
+        return 0;
+    uint64_t pa = base + (uint64_t)i * PAGE;
+    ft_inc(&refs, pa);
+    return pa;
+}
+
 uint64_t frame_alloc(void)
 {
-    uint64_t pa = frame_alloc_nozero();
+    uint64_t pa = frame_take();
     if (pa)
         page_zero(frame_ptr(pa));
     return pa;
 }
 
-void frame_free(uint64_t pa)
+uint64_t frame_copy(uint64_t src)
 {
-    if (buddy_free(&pool, (uint32_t)((pa - base) / PAGE), 0) < 0) {
-        printf("pager: frame_free: %p is not an allocated frame\n", (void *)pa);
-        pager_panic();
-    }
+    uint64_t pa = frame_take();
+    if (pa)
+        page_copy(frame_ptr(pa), frame_ptr(src));
+    return pa;
+}
+
+void frame_ref(uint64_t pa)
+{
+    if (ft_inc(&refs, pa) < 0)
+        pager_panic("frame_ref: bad frame or count overflow");
+}
+
+void frame_unref(uint64_t pa)
+{
+    int n = ft_dec(&refs, pa);
+    if (n < 0)
+        pager_panic("frame_unref: frame without references");
+    if (n == 0 && buddy_free(&pool, (uint32_t)((pa - base) / PAGE), 0) < 0)
+        pager_panic("frame_unref: frame was not allocated");
+}
+
+int frame_refs(uint64_t pa)
+{
+    return ft_get(&refs, pa);
 }
 
 uint64_t zero_page(void)
@@ -80,25 +131,36 @@ void *meta_alloc(size_t bytes)
     if (i < 0)
         return NULL;
     void *p = frame_ptr(base + (uint64_t)i * PAGE);
-    memset(p, 0, PAGE << o);
+    for (uint64_t k = 0; k < (1UL << o); k++)
+        page_zero((uint64_t *)((char *)p + k * PAGE));
     return p;
 }
 
 void meta_free(void *p, size_t bytes)
 {
     uint64_t idx = ((uint64_t)p - PAGER_WINDOW) / PAGE;
-    if (buddy_free(&pool, (uint32_t)idx, order_for(bytes)) < 0) {
-        printf("pager: meta_free: bad block %p\n", p);
-        pager_panic();
-    }
+    if (buddy_free(&pool, (uint32_t)idx, order_for(bytes)) < 0)
+        pager_panic("meta_free: bad block");
 }
 
-uint64_t frames_free(void)
+void *pmalloc(size_t bytes)
 {
-    return buddy_free_pages(&pool);
+    void *p = kmem_alloc(&heap, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
 }
 
-uint64_t frames_total(void)
+void pfree(void *p)
 {
-    return npages;
+    kmem_free(&heap, p);
+}
+
+void frames_stats(struct frame_stats *st)
+{
+    kmem_shrink(&heap); /* cached empty heap pages count as free */
+    st->free = buddy_free_pages(&pool);
+    st->total = npages;
+    st->used = refs.used;
+    st->shared = refs.shared;
 }

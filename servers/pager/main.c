@@ -1,11 +1,20 @@
-/* The pager's start-up and its one loop: receive a fault or a request, answer it. */
+/* The pager's start-up and its one loop: receive a fault, a request or a
+   notification; answer it. */
 #include "pager.h"
+#include "vmstat.h"
 
 const struct bootinfo *bootinfo;
 
-void pager_panic(void)
+/* The pager's printf goes straight to the kernel console. */
+long libsys_output(int fd, const void *buf, size_t n)
 {
-    printf("pager: cannot go on; shutting down\n");
+    (void)fd;
+    return sys_debug_write((long)buf, (long)n);
+}
+
+void pager_panic(const char *why)
+{
+    printf("pager: %s; shutting down\n", why);
     for (;;)
         sys_shutdown(BOOT_SYSCTL_SLOT);
 }
@@ -33,8 +42,8 @@ static long pg_device(struct proc *p, long which, struct msg *reply)
         return -ENOENT;
     for (unsigned i = 0; i < sizeof drivers / sizeof drivers[0]; i++) {
         if (strcmp(p->name, drivers[i]) == 0) {
-            sys_cap_copy(-1, BOOT_DEV_SLOT, p->as_slot, DRV_DEV_SLOT, 0);  /* -EBUSY the 2nd time */
-            sys_cap_copy(-1, BOOT_IRQ_SLOT, p->as_slot, DRV_IRQ_SLOT, 0);
+            sys_cap_copy(-1, BOOT_DEV_SLOT, p->vm.as_slot, DRV_DEV_SLOT, 0);  /* -EBUSY the 2nd time */
+            sys_cap_copy(-1, BOOT_IRQ_SLOT, p->vm.as_slot, DRV_IRQ_SLOT, 0);
         }
     }
     reply->w[1] = (long)bootinfo->dev[which].size;
@@ -42,104 +51,279 @@ static long pg_device(struct proc *p, long which, struct msg *reply)
     return (long)bootinfo->dev[which].base;
 }
 
+/* The lowest address user mmap may use and the top of the mmap area. */
+#define MMAP_TOP (USER_STACK_TOP - USER_STACK_SIZE - 16 * PAGE)
+
+static long pg_mmap(struct proc *p, struct msg *m)
+{
+    uint64_t addr = (uint64_t)m->w[0], len = PG_ROUNDUP((uint64_t)m->w[1]);
+    long prot = m->w[2], flags = m->w[3];
+    bool shared = flags & MAP_SHARED;
+    if (len == 0 || (uint64_t)m->w[1] > USER_LIMIT || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+        (!!(flags & MAP_SHARED) == !!(flags & MAP_PRIVATE)) || (addr & (PAGE - 1)))
+        return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS))
+        return -ENODEV; /* file mappings come with the file server */
+    uint64_t lo = PG_ROUNDUP(p->vm.brk_base) + (1UL << 30);
+    if (flags & MAP_FIXED) {
+        if (addr < PAGE || addr + len > USER_LIMIT || addr + len < addr)
+            return -EINVAL;
+        if (vm_unmap(&p->vm, addr, addr + len) < 0)
+            return -ENOMEM;
+    } else if (!addr || addr + len > MMAP_TOP || addr + len < addr || !vt_range_free(&p->vm.vmas, addr, addr + len)) {
+        addr = vt_find_gap_top(&p->vm.vmas, len, PAGE, lo, MMAP_TOP);
+        if (!addr)
+            return -ENOMEM;
+    }
+    struct memobj *o = NULL;
+    if (shared && !(o = shared_obj(len / PAGE)))
+        return -ENOMEM;
+    struct vma *v = vm_add(&p->vm, addr, addr + len, (uint32_t)prot, shared ? &shared_ops : &anon_ops, o, 0, 0);
+    if (!v) {
+        if (o) {
+            meta_free(o->pages, o->npages * sizeof(uint64_t));
+            pfree(o);
+        }
+        return -ENOMEM;
+    }
+    return (long)addr;
+}
+
+static long pg_range(struct proc *p, struct msg *m)
+{
+    uint64_t addr = (uint64_t)m->w[0], len = PG_ROUNDUP((uint64_t)m->w[1]);
+    if ((addr & (PAGE - 1)) || len == 0 || addr >= USER_LIMIT || len > USER_LIMIT - addr)
+        return -EINVAL;
+    if (m->label == MSG_PG_MUNMAP)
+        return vm_unmap(&p->vm, addr, addr + len);
+    if (m->w[2] & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+        return -EINVAL;
+    return vm_protect(&p->vm, addr, addr + len, (uint32_t)m->w[2]);
+}
+
+/* sbrk: move the break by incr; the heap region grows lazily or gives its
+   pages back. Returns the old break or -ENOMEM (beyond the address space or
+   the memory limit: the size of RAM). */
+static long pg_sbrk(struct proc *p, long incr)
+{
+    struct vmspace *vs = &p->vm;
+    uint64_t old = vs->brk, new = old + (uint64_t)incr;
+    uint64_t limit = vs->brk_base + bootinfo->pool_pages * PAGE;
+    if ((incr > 0 && (new < old || new > limit)) || (incr < 0 && (new > old || new < vs->brk_base)))
+        return -ENOMEM;
+    uint64_t oend = PG_ROUNDUP(old), nend = PG_ROUNDUP(new);
+    if (nend > oend) {
+        if (!vt_range_free(&vs->vmas, oend, nend))
+            return -ENOMEM;
+        struct vma_node *h = oend > vs->brk_base ? vt_find(&vs->vmas, oend - 1) : NULL;
+        if (h && ((struct vma *)h)->flags & VMA_HEAP)
+            vt_resize(&vs->vmas, h, h->start, nend);
+        else if (!vm_add(vs, oend, nend, PERM_R | PERM_W, &anon_ops, NULL, 0, VMA_HEAP))
+            return -ENOMEM;
+    } else if (nend < oend && vm_unmap(vs, nend, oend) < 0) {
+        return -ENOMEM;
+    }
+    vs->brk = new;
+    return (long)old;
+}
+
+static long pg_vmstat(struct proc *p, uint64_t uva)
+{
+    struct frame_stats fs;
+    frames_stats(&fs);
+    struct vmstat st = {
+        .frames_free = fs.free, .frames_total = fs.total, .frames_used = fs.used, .frames_shared = fs.shared,
+        .zero_page = cnt.zero_page, .zero_fill = cnt.zero_fill, .cow_copy = cnt.cow_copy,
+        .cow_reuse = cnt.cow_reuse, .file = cnt.file, .invalid = cnt.invalid,
+        .forks = cnt.forks, .execs = cnt.execs, .fork_pages = cnt.fork_pages,
+    };
+    return copy_out(&p->vm, uva, &st, sizeof st);
+}
+
+static void count_resident(void *arg, uint64_t va, spte_t *e)
+{
+    (void)va;
+    if (*e & SPTE_PRESENT)
+        (*(uint64_t *)arg)++;
+}
+
+static long pg_pmap(struct proc *p, long pid, uint64_t uva, long max)
+{
+    struct proc *t = proc_find(pid);
+    if (!t || t->state != P_RUN)
+        return -ESRCH;
+    long i = 0;
+    for (struct vma_node *n = vt_first(&t->vm.vmas); n; n = vt_next(n), i++) {
+        if (i >= max)
+            continue;
+        struct vma *v = (struct vma *)n;
+        struct region_info ri = { .start = n->start, .end = n->end, .prot = v->prot,
+                                  .shared = !v->ops->private, .flags = v->flags };
+        strncpy(ri.kind, v->ops->name, sizeof ri.kind);
+        shadow_walk(&t->vm.shadow, n->start, n->end, count_resident, &ri.resident);
+        if (copy_out(&p->vm, uva + (uint64_t)i * sizeof ri, &ri, sizeof ri) < 0)
+            return -EFAULT;
+    }
+    return i;
+}
+
+static long pg_ps(struct proc *p, uint64_t uva, long max)
+{
+    long i = 0;
+    for (struct proc *t = proc_first(); t; t = proc_next(t), i++) {
+        if (i >= max)
+            continue;
+        struct proc_info pi = { .pid = t->pid, .parent = t->parent, .state = t->state == P_RUN ? 1 : 2 };
+        memcpy(pi.name, t->name, sizeof pi.name);
+        if (copy_out(&p->vm, uva + (uint64_t)i * sizeof pi, &pi, sizeof pi) < 0)
+            return -EFAULT;
+    }
+    return i;
+}
+
+static long pg_spawn(struct proc *p, struct msg *m)
+{
+    char name[33], arg[24];
+    memcpy(name, m->w, 32);
+    name[32] = 0;
+    snprintf(arg, sizeof arg, "%ld", m->w[4]);
+    char *argv[] = { name, arg, NULL };
+    return proc_spawn(name, argv, p);
+}
+
+static long pg_exec(struct proc *p, struct msg *m)
+{
+    char path[64];
+    int n = copy_in_str(&p->vm, path, (uint64_t)m->w[0], sizeof path);
+    if (n < 0)
+        return n;
+    return proc_exec(p, path, (uint64_t)m->w[1]);
+}
+
 /* Handle one request of p. Returns true when `reply` is to be sent now. */
 static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
 {
     reply->label = 0;
+    long *r = &reply->w[0];
     switch (m->label) {
     case MSG_FAULT:
         return handle_fault(p, m, reply);
     case MSG_PG_EXIT:
         proc_exit(p, WAIT_EXITED, m->w[0]);
         return false;
-    case MSG_PG_SPAWN: {
-        char name[33];
-        memcpy(name, m->w, 32);
-        name[32] = 0;
-        reply->w[0] = proc_spawn(name, m->w[4], p);
+    case MSG_PG_SPAWN:
+        *r = pg_spawn(p, m);
         return true;
-    }
+    case MSG_PG_FORK:
+        *r = proc_fork(p);
+        return true;
+    case MSG_PG_EXEC:
+        *r = pg_exec(p, m);
+        return *r < 0; /* on success the caller is gone */
     case MSG_PG_WAIT: {
-        long r = proc_wait(p, m->w[0], reply);
-        if (r < 0)
-            reply->w[0] = r;
-        return r != 0;
+        long w = proc_wait(p, m->w[0], reply);
+        if (w < 0)
+            *r = w;
+        return w != 0;
     }
     case MSG_PG_KILL: {
         struct proc *t = proc_find(m->w[0]);
         if (!t || t->state != P_RUN) {
-            reply->w[0] = -ESRCH;
+            *r = -ESRCH;
             return true;
         }
-        reply->w[0] = 0;
-        if (t == p) {
-            proc_exit(p, WAIT_KILLED, 9);
-            return false;
-        }
+        *r = 0;
         proc_exit(t, WAIT_KILLED, 9);
-        return true;
+        return t != p;
     }
     case MSG_PG_ANON: {
-        uint64_t len = PG_ROUNDUP((uint64_t)m->w[0]);
-        if (len == 0 || len > (1UL << 30) || p->anon_next + len > USER_STACK_TOP - USER_STACK_SIZE) {
-            reply->w[0] = -ENOMEM;
-            return true;
-        }
-        struct region *r = region_add(p, p->anon_next, p->anon_next + len, PERM_R | PERM_W);
-        if (!r) {
-            reply->w[0] = -ENOMEM;
-            return true;
-        }
-        p->anon_next += len + PAGE; /* leave an unmapped page between regions */
-        reply->w[0] = (long)r->start;
+        struct msg mm = { .w = { 0, m->w[0], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 } };
+        *r = m->w[0] > (long)(1UL << 30) ? -ENOMEM : pg_mmap(p, &mm);
         return true;
     }
-    case MSG_PG_STAT:
-        reply->w[0] = (long)frames_free();
-        reply->w[1] = (long)frames_total();
+    case MSG_PG_MMAP:
+        *r = pg_mmap(p, m);
+        return true;
+    case MSG_PG_MUNMAP: case MSG_PG_MPROTECT:
+        *r = pg_range(p, m);
+        return true;
+    case MSG_PG_SBRK:
+        *r = pg_sbrk(p, m->w[0]);
+        return true;
+    case MSG_PG_STAT: {
+        struct frame_stats fs;
+        frames_stats(&fs);
+        reply->w[0] = (long)fs.free;
+        reply->w[1] = (long)fs.total;
         reply->w[2] = (long)cnt.zero_fill;
         reply->w[3] = (long)cnt.zero_page;
+        return true;
+    }
+    case MSG_PG_VMSTAT:
+        *r = pg_vmstat(p, (uint64_t)m->w[0]);
+        return true;
+    case MSG_PG_PMAP:
+        *r = pg_pmap(p, m->w[0], (uint64_t)m->w[1], m->w[2]);
+        return true;
+    case MSG_PG_PS:
+        *r = pg_ps(p, (uint64_t)m->w[0], m->w[1]);
         return true;
     case MSG_PG_SHUTDOWN:
         printf("pager: shutdown requested by pid %ld\n", p->pid);
         sys_shutdown(BOOT_SYSCTL_SLOT);
-        reply->w[0] = -EPERM;
+        *r = -EPERM;
         return true;
     case MSG_PG_GETPID:
-        reply->w[0] = p->pid;
+        *r = p->pid;
+        return true;
+    case MSG_PG_GETPPID:
+        *r = p->parent;
         return true;
     case MSG_PG_DEVICE:
-        reply->w[0] = pg_device(p, m->w[0], reply);
+        *r = pg_device(p, m->w[0], reply);
         return true;
+    case MSG_PG_READ: case MSG_PG_WRITE: case MSG_PG_CLOSE: case MSG_PG_PIPE: case MSG_PG_DUP: case MSG_PG_DUP2:
+        return fd_request(p, m, reply);
     default:
-        reply->w[0] = -ENOSYS;
+        *r = -ENOSYS;
         return true;
     }
 }
 
-int main(long bootinfo_va)
+int main(void)
 {
-    bootinfo = (const struct bootinfo *)bootinfo_va;
+    bootinfo = (const struct bootinfo *)PAGER_BOOTINFO;
     if (bootinfo->magic != BOOTINFO_MAGIC)
-        pager_panic();
+        pager_panic("no boot information");
     frames_init(bootinfo);
-    printf("pager: %lu frames free of %lu\n", frames_free(), frames_total());
-    long pid = proc_spawn("init", bootarg("teststart", 0), NULL);
+    fd_init();
+    struct frame_stats fs;
+    frames_stats(&fs);
+    printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
+    char start[24];
+    snprintf(start, sizeof start, "%ld", bootarg("teststart", 0));
+    char *argv[] = { "init", start, NULL };
+    long pid = proc_spawn("init", argv, NULL);
     if (pid < 0) {
         printf("pager: cannot start init: %s\n", strerror(pid));
-        pager_panic();
+        pager_panic("no init");
     }
 
     struct msg m, reply;
     sys_recv(BOOT_EP_SLOT, &m);
     for (;;) {
-        struct proc *p = proc_find(m.badge);
         bool answer;
-        if (!p || p->state != P_RUN) {
-            reply.label = m.label == MSG_FAULT ? MSG_FAULT_KILL : -ESRCH;
-            answer = true;
+        if (m.label == MSG_NOTIFY) {
+            console_input();
+            answer = false;
         } else {
-            answer = handle_request(p, &m, &reply);
+            struct proc *p = proc_find(m.badge);
+            if (!p || p->state != P_RUN) {
+                reply.label = m.label == MSG_FAULT ? MSG_FAULT_KILL : -ESRCH;
+                answer = true;
+            } else {
+                answer = handle_request(p, &m, &reply);
+            }
         }
         if (answer) {
             m = reply;

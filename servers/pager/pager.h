@@ -1,64 +1,144 @@
-/* The pager: owner of every user frame and every address space's regions.
-   This header is shared by the pager's files. */
+/* The pager: owner of every user frame, every address space's regions, and the
+   processes. This header is shared by the pager's files. */
 #pragma once
 #include "sys.h"
 #include "bootinfo.h"
+#include "shadow.h"
+#include "vmatree.h"
 
 #define PAGE 4096UL
 #define PG_ROUNDUP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 #define PG_ROUNDDOWN(x) ((x) & ~(PAGE - 1))
 
-/* frames.c: the frame allocator over the user pool (a buddy allocator). */
-void frames_init(const struct bootinfo *bi);
-uint64_t frame_alloc(void);              /* a zeroed frame's physical address, 0 when none is left */
-uint64_t frame_alloc_nozero(void);       /* same, contents undefined */
-void frame_free(uint64_t pa);
-void *frame_ptr(uint64_t pa);            /* where the pager sees the frame */
-uint64_t zero_page(void);                /* the one shared zero frame */
-void *meta_alloc(size_t bytes);          /* pager bookkeeping from the pool; zeroed; NULL when full */
-void meta_free(void *p, size_t bytes);
-uint64_t frames_free(void);
-uint64_t frames_total(void);
+extern const struct bootinfo *bootinfo;
+void pager_panic(const char *why) __attribute__((noreturn)); /* the system cannot go on */
 
-/* Counters shown by PG_STAT. */
-struct counters { uint64_t zero_fill, zero_page, invalid; };
+/* ---- frames.c: the user pool, reference counts, the zero page, pager heap ---- */
+void frames_init(const struct bootinfo *bi);
+uint64_t frame_alloc(void);                 /* zeroed frame with one reference; 0 when none left */
+uint64_t frame_copy(uint64_t src);          /* a copy of src with one reference; 0 when none left */
+void frame_ref(uint64_t pa);                /* one more reference */
+void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
+int frame_refs(uint64_t pa);
+void *frame_ptr(uint64_t pa);               /* where the pager sees the frame */
+uint64_t zero_page(void);                   /* the one shared zero frame (not counted) */
+void *meta_alloc(size_t bytes);             /* zeroed bookkeeping memory from the pool; NULL when full */
+void meta_free(void *p, size_t bytes);
+void *pmalloc(size_t bytes);                /* small zeroed objects (<= 2048 bytes); NULL when full */
+void pfree(void *p);
+struct frame_stats { uint64_t free, total, used, shared; };
+void frames_stats(struct frame_stats *st);
+
+/* Counters shown by vmstat (PG_VMSTAT). */
+struct counters {
+    uint64_t zero_page, zero_fill, cow_copy, cow_reuse, file, invalid;
+    uint64_t forks, execs, fork_pages;
+};
 extern struct counters cnt;
 
-/* region kinds; each region is a page-aligned range with rights and one frame slot per page */
-#define NREGIONS 16
-#define FR_NONE 0
-#define FR_ZERO 1            /* the shared zero page is mapped read-only */
-struct region {
-    uint64_t start, end;     /* [start, end) */
-    uint32_t perms;          /* PERM_R | PERM_W | PERM_X */
-    uint64_t *frames;        /* per page: FR_NONE, FR_ZERO or a frame's physical address */
+/* ---- vm.c: address spaces, regions and the fault path ---- */
+struct vmspace;
+struct vma;
+
+/* An object behind shared or file regions: pages by index, shared by every
+   region that maps it. Anonymous private regions have none. */
+struct memobj {
+    uint32_t refs;               /* regions naming it */
+    uint64_t npages;
+    uint64_t *pages;             /* per page: frame pa (holding one reference) or 0 */
+    const uint8_t *data;         /* image objects: the file bytes behind page 0 */
+    uint64_t datalen;            /* bytes of data; pages past it read as zeros */
+    uint64_t key;                /* image objects: which program segment (for sharing) */
+    struct memobj *next;         /* list of image objects */
 };
 
-#define NPROC 32
+/* One kind of region. Every method is static in its own file (anon.c, shared.c, image.c). */
+struct region_ops {
+    const char *name;            /* as pmap shows it */
+    bool private;                /* copy-on-write at fork, writes never reach the object */
+    /* Resolve an access to va (rights already checked): update *e and say what to
+       map. Returns 0, -ENOMEM, or -EFAULT (nothing can back va). */
+    int (*fault)(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms);
+    void (*retain)(struct vma *v);   /* another region now names v's object */
+    void (*release)(struct vma *v);  /* v is gone */
+};
+
+struct vma {
+    struct vma_node node;        /* [node.start, node.end) */
+    uint32_t prot;               /* PERM_R | PERM_W | PERM_X, 0 for PROT_NONE */
+    uint32_t flags;              /* VMA_* */
+    const struct region_ops *ops;
+    struct memobj *obj;
+    uint64_t pgoff;              /* page of obj at node.start */
+};
+#define VMA_HEAP 1
+#define VMA_STACK 2
+
+struct vmspace {
+    long as_slot;
+    struct shadow shadow;
+    struct vma_tree vmas;
+    uint64_t brk_base, brk;      /* the heap: [brk_base, brk) */
+};
+
+extern const struct region_ops anon_ops, shared_ops, image_ops;
+
+int vm_create(struct vmspace *vs);                 /* 0 or -ENOMEM */
+void vm_destroy(struct vmspace *vs);                /* frees everything, destroys the address space */
+int vm_fork(struct vmspace *child, struct vmspace *parent); /* 0 or -ENOMEM */
+struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
+                   const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags);
+int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end);
+int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);
+/* Resolve va for access like a fault does. Returns 0 with the frame in *pa and the
+   rights to map in *perms; -EFAULT (no region / no right), -ENOMEM. */
+int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms);
+int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n);       /* 0 or -EFAULT/-ENOMEM */
+int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n);
+int copy_in_str(struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
+int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
+int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
+
+/* ---- image.c: program files of the boot archive as objects ---- */
+struct memobj *image_obj(uint64_t key, const uint8_t *data, uint64_t datalen, uint64_t npages);
+const uint8_t *archive_file(const char *name, uint64_t *size);
+
+/* ---- shared.c ---- */
+struct memobj *shared_obj(uint64_t npages);
+
+/* ---- proc.c: processes ---- */
+#define NPROC 128
+#define NFD 16
 enum pstate { P_FREE = 0, P_RUN, P_ZOMBIE };
+struct file;
 struct proc {
     enum pstate state;
     long pid, parent;
     char name[32];
-    long as_slot, thread_slot;
-    struct region regions[NREGIONS];
-    int nregions;
-    uint64_t anon_next;      /* where the next anonymous region goes */
-    long how, code;          /* exit status once a zombie */
-    long wait_slot;          /* reply cap of a waiting PG_WAIT, 0 if none */
+    long thread_slot;
+    struct vmspace vm;
+    struct file *fd[NFD];
+    long how, code;              /* exit status once a zombie */
+    long wait_slot;              /* reply cap of a waiting PG_WAIT, 0 if none */
     long wait_pid;
+    long blocked_slot;           /* reply cap while blocked in read/write, 0 if none */
 };
-
-/* proc.c */
 struct proc *proc_find(long pid);
-long proc_spawn(const char *name, long arg, struct proc *parent);
+struct proc *proc_first(void);
+struct proc *proc_next(struct proc *p);
+long proc_spawn(const char *name, char *const argv[], struct proc *parent);
+long proc_fork(struct proc *parent);
+long proc_exec(struct proc *p, const char *path, uint64_t uargv); /* only returns on failure */
 void proc_exit(struct proc *p, long how, long code);
-long proc_wait(struct proc *p, long pid, struct msg *reply); /* 1: reply now; 0: deferred; <0 error */
-struct region *region_find(struct proc *p, uint64_t addr);
-struct region *region_add(struct proc *p, uint64_t start, uint64_t end, uint32_t perms);
+long proc_wait(struct proc *p, long pid, struct msg *reply);      /* 1: reply now; 0: deferred; <0 error */
 
-/* fault.c: answer a fault message; returns true when `reply` is to be sent. */
+/* ---- fault.c ---- */
 bool handle_fault(struct proc *p, struct msg *m, struct msg *reply);
 
-extern const struct bootinfo *bootinfo;
-void pager_panic(void) __attribute__((noreturn)); /* the system cannot go on without its pager */
+/* ---- fd.c: descriptors, pipes, the console ---- */
+void fd_init(void);
+void fd_fork(struct proc *child, struct proc *parent);
+void fd_close_all(struct proc *p);
+bool fd_request(struct proc *p, struct msg *m, struct msg *reply); /* PG_READ etc; false: reply deferred */
+void console_input(void);                  /* the UART interrupt arrived */
+void fd_proc_gone(struct proc *p);         /* p exits: forget its blocked requests */

@@ -1,9 +1,11 @@
-/* Processes: spawn from the boot archive, exit, wait, and their regions. */
+/* Processes: spawn and exec of boot-archive programs (demand paged), fork,
+   exit, wait. */
 #include "pager.h"
-#include "bootimg.h"
 #include "elf.h"
 
 #define USER_PRIO 4
+#define MAX_ARGS 32
+#define ARGS_BYTES 2048
 
 static struct proc procs[NPROC];
 static long next_pid = 1;
@@ -17,140 +19,237 @@ struct proc *proc_find(long pid)
     return p->state != P_FREE && p->pid == pid ? p : NULL;
 }
 
-/* The region holding addr, or NULL. */
-struct region *region_find(struct proc *p, uint64_t addr)
+struct proc *proc_first(void)
 {
-    for (int i = 0; i < p->nregions; i++)
-        if (addr >= p->regions[i].start && addr < p->regions[i].end)
-            return &p->regions[i];
+    return proc_next(&procs[0] - 1);
+}
+
+struct proc *proc_next(struct proc *p)
+{
+    for (p++; p < &procs[NPROC]; p++)
+        if (p->state != P_FREE)
+            return p;
     return NULL;
 }
 
-/* A new region [start, end) with no pages yet. NULL if the table or memory is full. */
-struct region *region_add(struct proc *p, uint64_t start, uint64_t end, uint32_t perms)
+static struct proc *proc_alloc(struct proc *parent)
 {
-    if (p->nregions == NREGIONS)
-        return NULL;
-    uint64_t *frames = meta_alloc((end - start) / PAGE * sizeof(uint64_t));
-    if (!frames)
-        return NULL;
-    struct region *r = &p->regions[p->nregions++];
-    r->start = start;
-    r->end = end;
-    r->perms = perms;
-    r->frames = frames;
-    return r;
-}
-
-static void regions_free(struct proc *p)
-{
-    for (int i = 0; i < p->nregions; i++) {
-        struct region *r = &p->regions[i];
-        uint64_t n = (r->end - r->start) / PAGE;
-        for (uint64_t j = 0; j < n; j++)
-            if (r->frames[j] > FR_ZERO)
-                frame_free(r->frames[j]);
-        meta_free(r->frames, n * sizeof(uint64_t));
+    long pid = next_pid;
+    for (int i = 0; i < NPROC; i++, pid++) {
+        struct proc *p = &procs[pid % NPROC];
+        if (pid % NPROC != 0 && p->state == P_FREE) {
+            memset(p, 0, sizeof *p);
+            p->pid = pid;
+            p->parent = parent ? parent->pid : 0;
+            p->state = P_RUN;
+            next_pid = pid + 1;
+            return p;
+        }
     }
-    p->nregions = 0;
-}
-
-static const struct bootimg_entry *archive_find(const char *name)
-{
-    const struct bootimg_header *h = (const void *)PAGER_ARCHIVE;
-    for (uint64_t i = 0; i < h->count; i++)
-        if (strncmp(h->entry[i].name, name, BOOTIMG_NAMELEN) == 0)
-            return &h->entry[i];
     return NULL;
 }
 
-static uint32_t seg_perms(uint32_t f)
+static uint32_t seg_prot(uint32_t f)
 {
     return ((f & PF_R) ? PERM_R : 0) | ((f & PF_W) ? PERM_W | PERM_R : 0) | ((f & PF_X) ? PERM_X : 0);
 }
 
-/* Copy every page of the program into fresh frames and map them (demand paging
-   of executables comes with the file system). Returns 0 or -errno. */
-static long load_program(struct proc *p, const uint8_t *img, const struct elf_info *ei)
+/* Regions for program `name` in vs: one image region per segment (nothing is
+   read yet), the stack, and the heap's start. Returns the entry point or -errno. */
+static long load_image(struct vmspace *vs, const char *name)
 {
-    for (int i = 0; i < ei->nseg; i++) {
-        const struct elf_seg *s = &ei->seg[i];
-        uint64_t start = PG_ROUNDDOWN(s->vaddr), end = PG_ROUNDUP(s->vaddr + s->memsz);
-        struct region *r = region_add(p, start, end, seg_perms(s->flags));
-        if (!r)
-            return -ENOMEM;
-        for (uint64_t va = start; va < end; va += PAGE) {
-            uint64_t pa = frame_alloc();
-            if (!pa)
-                return -ENOMEM;
-            r->frames[(va - start) / PAGE] = pa;
-            uint64_t lo = va < s->vaddr ? s->vaddr : va;
-            uint64_t hi = va + PAGE < s->vaddr + s->filesz ? va + PAGE : s->vaddr + s->filesz;
-            if (lo < hi)
-                memcpy((uint8_t *)frame_ptr(pa) + (lo - va), img + s->offset + (lo - s->vaddr), hi - lo);
-            long err = sys_map(BOOT_MEM_SLOT, p->as_slot, (long)va, (long)pa, r->perms);
-            if (err < 0)
-                return err;
-        }
-    }
-    return 0;
-}
-
-/* Start program `name` of the boot archive as a child of parent (NULL: none).
-   Returns the new pid or -errno (ENOENT, ENOEXEC, EAGAIN: no process slot, ENOMEM). */
-long proc_spawn(const char *name, long arg, struct proc *parent)
-{
-    const struct bootimg_entry *e = archive_find(name);
-    if (!e)
+    uint64_t size;
+    const uint8_t *img = archive_file(name, &size);
+    if (!img)
         return -ENOENT;
-    const uint8_t *img = (const uint8_t *)PAGER_ARCHIVE + e->offset;
     struct elf_info ei;
-    int err = elf_parse(img, e->size, USER_LIMIT, &ei);
+    int err = elf_parse(img, size, USER_STACK_TOP - USER_STACK_SIZE - PAGE, &ei);
     if (err < 0) {
-        printf("pager: %s: %s\n", name, elf_strerror(err));
+        printf("exec %s: %s\n", name, elf_strerror(err));
         return -ENOEXEC;
     }
-    struct proc *p = NULL;
-    long pid = next_pid;
-    for (int i = 0; i < NPROC && !p; i++, pid++)
-        if (procs[pid % NPROC].state == P_FREE)
-            p = &procs[pid % NPROC];
+    for (int i = 0; i < ei.nseg; i++) {
+        const struct elf_seg *s = &ei.seg[i];
+        uint64_t start = PG_ROUNDDOWN(s->vaddr), end = PG_ROUNDUP(s->vaddr + s->memsz);
+        uint64_t lead = s->vaddr - start;
+        struct memobj *o = image_obj((uint64_t)i, img + s->offset - lead, s->filesz + lead, (end - start) / PAGE);
+        if (!o || !vm_add(vs, start, end, seg_prot(s->flags), &image_ops, o, 0, 0))
+            return -ENOMEM;
+        if (end > vs->brk_base)
+            vs->brk_base = end;
+    }
+    vs->brk = vs->brk_base;
+    if (!vm_add(vs, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, PERM_R | PERM_W, &anon_ops, NULL, 0,
+                VMA_STACK))
+        return -ENOMEM;
+    return (long)ei.entry;
+}
+
+/* Put argc, argv[] and the strings at the top of vs's stack (the pages fault in
+   through copy_out). Returns the initial sp or -errno. */
+static long push_args(struct vmspace *vs, int argc, char *const argv[])
+{
+    uint64_t sp = USER_STACK_TOP, ptrs[MAX_ARGS + 1];
+    for (int i = argc - 1; i >= 0; i--) {
+        size_t n = strlen(argv[i]) + 1;
+        sp -= n;
+        if (copy_out(vs, sp, argv[i], n) < 0)
+            return -ENOMEM;
+        ptrs[i] = sp;
+    }
+    ptrs[argc] = 0;
+    sp &= ~15UL;
+    sp -= (uint64_t)(argc + 2) * 8;
+    sp &= ~15UL;
+    uint64_t c = (uint64_t)argc;
+    if (copy_out(vs, sp, &c, 8) < 0 || copy_out(vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+        return -ENOMEM;
+    return (long)sp;
+}
+
+/* Give p's address space its pager endpoint (and fault endpoint), then start a
+   thread there. Returns 0 or -errno. */
+static long start_thread(struct proc *p, long entry, long sp)
+{
+    long r = sys_cap_copy(-1, BOOT_EP_SLOT, p->vm.as_slot, PAGER_SLOT, p->pid);
+    if (r < 0)
+        return r;
+    long fault_slot = sys_cap_copy(-1, BOOT_EP_SLOT, -1, 0, p->pid);
+    if (fault_slot < 0)
+        return fault_slot;
+    p->thread_slot = sys_thread_create(p->vm.as_slot, entry, sp, fault_slot, USER_PRIO, 0);
+    sys_cap_delete(fault_slot);
+    return p->thread_slot < 0 ? p->thread_slot : 0;
+}
+
+static const char *basename(const char *path)
+{
+    const char *b = path;
+    for (const char *s = path; *s; s++)
+        if (*s == '/')
+            b = s + 1;
+    return b;
+}
+
+/* Build a running image of program `path` with argv in a new address space.
+   On success *vs holds it and its thread is started in p. */
+static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, char *const argv[])
+{
+    long r = vm_create(vs);
+    if (r < 0)
+        return r;
+    long entry = load_image(vs, basename(path));
+    long sp = entry < 0 ? entry : push_args(vs, argc, argv);
+    if (sp < 0) {
+        vm_destroy(vs);
+        return sp;
+    }
+    struct vmspace old = p->vm;
+    p->vm = *vs;
+    r = start_thread(p, entry, sp);
+    if (r < 0) {
+        vm_destroy(&p->vm);
+        p->vm = old;
+    }
+    return r;
+}
+
+static int count_args(char *const argv[])
+{
+    int n = 0;
+    while (argv && argv[n] && n < MAX_ARGS)
+        n++;
+    return n;
+}
+
+/* Start program `name` of the boot archive as a new process (init, and the
+   spawn convenience call). Returns its pid or -errno. */
+long proc_spawn(const char *name, char *const argv[], struct proc *parent)
+{
+    struct proc *p = proc_alloc(parent);
     if (!p)
         return -EAGAIN;
-    next_pid = pid;
-    memset(p, 0, sizeof *p);
-    p->pid = pid - 1;
-    p->parent = parent ? parent->pid : 0;
-    strncpy(p->name, name, sizeof p->name);
-    p->anon_next = USER_ANON_BASE;
-    p->as_slot = sys_as_create(BOOT_MEM_SLOT);
-    if (p->as_slot < 0) {
+    strncpy(p->name, basename(name), sizeof p->name);
+    struct vmspace vs;
+    long r = build(p, &vs, name, count_args(argv), argv);
+    if (r < 0) {
         p->state = P_FREE;
-        return p->as_slot;
+        return r;
     }
-    p->state = P_RUN;
-    long r = load_program(p, img, &ei);
-    if (r == 0 && !region_add(p, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, PERM_R | PERM_W))
-        r = -ENOMEM;
+    fd_fork(p, parent);
+    if (parent) {
+        sys_cap_copy(parent->vm.as_slot, GRANT_SLOT, p->vm.as_slot, GRANT_SLOT, 0); /* may be empty */
+    }
+    return p->pid;
+}
+
+/* fork: a child with a copy-on-write image of parent, continuing from the same
+   call with 0 as its result. Returns the child's pid or -errno. */
+long proc_fork(struct proc *parent)
+{
+    struct proc *c = proc_alloc(parent);
+    if (!c)
+        return -EAGAIN;
+    memcpy(c->name, parent->name, sizeof c->name);
+    long r = vm_create(&c->vm);
     if (r == 0)
-        r = sys_cap_copy(-1, BOOT_EP_SLOT, p->as_slot, PAGER_SLOT, p->pid);
-    if (r >= 0 && parent)
-        sys_cap_copy(parent->as_slot, GRANT_SLOT, p->as_slot, GRANT_SLOT, 0); /* may be empty */
-    long fault_slot = r >= 0 ? sys_cap_copy(-1, BOOT_EP_SLOT, -1, 0, p->pid) : r;
+        r = vm_fork(&c->vm, &parent->vm);
+    if (r == 0)
+        r = sys_cap_copy(-1, BOOT_EP_SLOT, c->vm.as_slot, PAGER_SLOT, c->pid);
+    long fault_slot = r < 0 ? r : sys_cap_copy(-1, BOOT_EP_SLOT, -1, 0, c->pid);
     if (fault_slot >= 0) {
-        p->thread_slot = sys_thread_create(p->as_slot, (long)ei.entry, USER_STACK_TOP, fault_slot, USER_PRIO, arg);
+        sys_cap_copy(parent->vm.as_slot, GRANT_SLOT, c->vm.as_slot, GRANT_SLOT, 0);
+        fd_fork(c, parent);
+        c->thread_slot = sys_thread_clone(parent->thread_slot, c->vm.as_slot, fault_slot, 0, 0);
         sys_cap_delete(fault_slot);
-        r = p->thread_slot;
+        r = c->thread_slot;
     } else {
         r = fault_slot;
     }
     if (r < 0) {
-        sys_as_destroy(p->as_slot);
-        regions_free(p);
-        p->state = P_FREE;
+        fd_close_all(c);
+        vm_destroy(&c->vm);
+        c->state = P_FREE;
         return r;
     }
-    return p->pid;
+    cnt.forks++;
+    return c->pid;
+}
+
+/* exec: replace p's image with program `path`, arguments from p's memory at
+   uargv (a NULL-terminated array of string pointers). Only returns on failure,
+   with -errno; on success p's old thread is gone and the new one runs. */
+long proc_exec(struct proc *p, const char *path, uint64_t uargv)
+{
+    static char buf[ARGS_BYTES];
+    char *argv[MAX_ARGS + 1];
+    int argc = 0;
+    size_t used = 0;
+    for (; argc < MAX_ARGS; argc++) {
+        uint64_t ptr;
+        if (copy_in(&p->vm, &ptr, uargv + (uint64_t)argc * 8, 8) < 0)
+            return -EFAULT;
+        if (!ptr)
+            break;
+        int n = copy_in_str(&p->vm, buf + used, ptr, ARGS_BYTES - used);
+        if (n < 0)
+            return n == -ENAMETOOLONG ? -E2BIG : n;
+        argv[argc] = buf + used;
+        used += (size_t)n + 1;
+    }
+    if (argc == MAX_ARGS)
+        return -E2BIG;
+    argv[argc] = NULL;
+    struct vmspace old = p->vm, vs;
+    long old_thread = p->thread_slot;
+    long r = build(p, &vs, path, argc, argv);
+    if (r < 0)
+        return r;
+    (void)old_thread; /* dies with the old address space */
+    vm_destroy(&old);
+    strncpy(p->name, basename(path), sizeof p->name);
+    cnt.execs++;
+    return 0;
 }
 
 static void release(struct proc *p)
@@ -176,12 +275,13 @@ static bool notify_parent(struct proc *p)
     return false;
 }
 
-/* p is over (exited or killed): free its address space and frames, then let its
-   parent know; its own children become orphans. */
+/* p is over (exited or killed): free its address space, frames and
+   descriptors, then let its parent know; its children become orphans. */
 void proc_exit(struct proc *p, long how, long code)
 {
-    sys_as_destroy(p->as_slot);
-    regions_free(p);
+    fd_proc_gone(p);
+    fd_close_all(p);
+    vm_destroy(&p->vm);
     if (p->wait_slot) {
         sys_cap_delete(p->wait_slot);
         p->wait_slot = 0;
@@ -189,11 +289,11 @@ void proc_exit(struct proc *p, long how, long code)
     p->how = how;
     p->code = code;
     p->state = P_ZOMBIE;
-    for (int i = 0; i < NPROC; i++) {
-        if (procs[i].state != P_FREE && procs[i].parent == p->pid) {
-            procs[i].parent = 0;
-            if (procs[i].state == P_ZOMBIE)
-                release(&procs[i]);
+    for (struct proc *c = proc_first(); c; c = proc_next(c)) {
+        if (c->parent == p->pid) {
+            c->parent = 0;
+            if (c->state == P_ZOMBIE)
+                release(c);
         }
     }
     notify_parent(p);
@@ -205,9 +305,8 @@ void proc_exit(struct proc *p, long how, long code)
 long proc_wait(struct proc *p, long pid, struct msg *reply)
 {
     bool any = false;
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *c = &procs[i];
-        if (c->state == P_FREE || c->parent != p->pid || (pid != -1 && c->pid != pid))
+    for (struct proc *c = proc_first(); c; c = proc_next(c)) {
+        if (c->parent != p->pid || (pid != -1 && c->pid != pid))
             continue;
         any = true;
         if (c->state == P_ZOMBIE) {

@@ -1,0 +1,18 @@
+/* Anonymous private memory (heap, stack, MAP_ANONYMOUS|MAP_PRIVATE): zero page
+   for reads of untouched pages, a fresh frame on the first write, copy-on-write
+   after fork. */
+#include "pager.h"
+
+static int anon_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+{
+    (void)va;
+    if (!*e || (*e & SPTE_ZERO))
+        return zero_resolve(e, access, v->prot, pa, perms);
+    return cow_resolve(e, access, v->prot, pa, perms);
+}
+
+const struct region_ops anon_ops = {
+    .name = "anon",
+    .private = true,
+    .fault = anon_fault,
+};

@@ -1,0 +1,465 @@
+/* Descriptors, pipes and the console. The pager moves the bytes itself, between
+   its buffers and process memory, through the fault path (copy_in/copy_out):
+   a read into a copy-on-write page copies the page first, a read into an
+   untouched page allocates it. A request that cannot finish now keeps its reply
+   cap in the process and is finished when data or room appears. */
+#include "pager.h"
+
+#define PIPE_SIZE 4096
+#define CONSOLE_BUF 1024
+#define UART_VA 0x0fe0000000UL
+#define UART_RBR 0
+#define UART_IER 1
+#define UART_LSR 5
+
+enum { F_CONSOLE = 1, F_PIPE };
+enum { B_NONE = 0, B_READ, B_WRITE };
+
+struct pipe {
+    char *buf;
+    uint32_t head, count;        /* ring buffer */
+    uint32_t readers, writers;   /* open files of each end */
+};
+
+struct file {
+    int kind;
+    int refs;
+    bool writer;                 /* pipe: the write end */
+    struct pipe *pipe;
+};
+
+/* what a blocked process waits for (one request at a time per process) */
+struct blocked {
+    int op;
+    struct file *f;
+    uint64_t uva, n, done;
+};
+static struct blocked blocked[NPROC];
+
+static struct file console_file = { .kind = F_CONSOLE, .refs = 1 };
+static char cons_line[CONSOLE_BUF], cons_ready[CONSOLE_BUF];
+static uint32_t cons_line_len, cons_ready_len;
+static bool cons_eof;
+static volatile uint8_t *uart;
+
+static void reply_to(struct proc *p, long value)
+{
+    struct msg m = { .label = 0, .w = { value } };
+    sys_send(p->blocked_slot, &m);
+    p->blocked_slot = 0;
+    blocked[p->pid % NPROC].op = B_NONE;
+}
+
+static struct file *file_get(struct proc *p, long fd)
+{
+    return fd >= 0 && fd < NFD ? p->fd[fd] : NULL;
+}
+
+static void file_ref(struct file *f)
+{
+    f->refs++;
+    if (f->kind == F_PIPE) {
+        if (f->writer)
+            f->pipe->writers++;
+        else
+            f->pipe->readers++;
+    }
+}
+
+static void wake_pipe(struct pipe *pp);
+
+static void file_unref(struct file *f)
+{
+    if (f->kind == F_PIPE) {
+        struct pipe *pp = f->pipe;
+        if (f->writer)
+            pp->writers--;
+        else
+            pp->readers--;
+        wake_pipe(pp);
+        if (--f->refs == 0) {
+            if (pp->readers == 0 && pp->writers == 0) {
+                meta_free(pp->buf, PIPE_SIZE);
+                pfree(pp);
+            }
+            pfree(f);
+        }
+        return;
+    }
+    f->refs--; /* the console file lives for ever */
+}
+
+static long fd_install(struct proc *p, struct file *f, long from)
+{
+    for (long i = from; i < NFD; i++) {
+        if (!p->fd[i]) {
+            p->fd[i] = f;
+            return i;
+        }
+    }
+    return -EMFILE;
+}
+
+void fd_init(void)
+{
+    uint64_t base = (uint64_t)bootinfo->dev[DEV_UART].base;
+    if (base && sys_map_device(BOOT_DEV_SLOT, -1, (long)UART_VA, (long)base, PERM_R | PERM_W) == 0) {
+        long n = sys_ntfn_create();
+        if (n > 0 && sys_ntfn_bind(n) == 0 &&
+            sys_irq_bind(BOOT_IRQ_SLOT, bootinfo->dev[DEV_UART].irq, n) == 0) {
+            uart = (volatile uint8_t *)UART_VA;
+            uart[UART_IER] = 1; /* interrupt when input arrives */
+        }
+    }
+}
+
+/* The first process gets the console as fds 0, 1 and 2. */
+static void fd_console(struct proc *p)
+{
+    for (int i = 0; i < 3; i++) {
+        p->fd[i] = &console_file;
+        console_file.refs++;
+    }
+}
+
+void fd_fork(struct proc *child, struct proc *parent)
+{
+    if (!parent) {
+        fd_console(child);
+        return;
+    }
+    for (int i = 0; i < NFD; i++) {
+        child->fd[i] = parent->fd[i];
+        if (child->fd[i])
+            file_ref(child->fd[i]);
+    }
+}
+
+void fd_close_all(struct proc *p)
+{
+    for (int i = 0; i < NFD; i++) {
+        if (p->fd[i]) {
+            struct file *f = p->fd[i];
+            p->fd[i] = NULL;
+            file_unref(f);
+        }
+    }
+}
+
+void fd_proc_gone(struct proc *p)
+{
+    if (p->blocked_slot) {
+        sys_cap_delete(p->blocked_slot);
+        p->blocked_slot = 0;
+    }
+    blocked[p->pid % NPROC].op = B_NONE;
+}
+
+/* ---- pipes ---- */
+
+/* Move bytes from the pipe to p's memory. Returns bytes moved or -EFAULT. */
+static long pipe_out(struct pipe *pp, struct proc *p, uint64_t uva, uint64_t n)
+{
+    if (n > pp->count)
+        n = pp->count;
+    uint64_t first = PIPE_SIZE - pp->head < n ? PIPE_SIZE - pp->head : n;
+    if (copy_out(&p->vm, uva, pp->buf + pp->head, first) < 0 ||
+        copy_out(&p->vm, uva + first, pp->buf, n - first) < 0)
+        return -EFAULT;
+    pp->head = (uint32_t)((pp->head + n) % PIPE_SIZE);
+    pp->count -= (uint32_t)n;
+    return (long)n;
+}
+
+/* Move bytes from p's memory into the pipe, as many as fit. */
+static long pipe_in(struct pipe *pp, struct proc *p, uint64_t uva, uint64_t n)
+{
+    uint64_t room = PIPE_SIZE - pp->count;
+    if (n > room)
+        n = room;
+    uint64_t tail = (pp->head + pp->count) % PIPE_SIZE;
+    uint64_t first = PIPE_SIZE - tail < n ? PIPE_SIZE - tail : n;
+    if (copy_in(&p->vm, pp->buf + tail, uva, first) < 0 || copy_in(&p->vm, pp->buf, uva + first, n - first) < 0)
+        return -EFAULT;
+    pp->count += (uint32_t)n;
+    return (long)n;
+}
+
+/* Try to finish p's read from pp. Returns true when p was answered. */
+static bool pipe_try_read(struct proc *p, struct pipe *pp, uint64_t uva, uint64_t n, long *result)
+{
+    if (pp->count) {
+        *result = pipe_out(pp, p, uva, n);
+        return true;
+    }
+    if (pp->writers == 0 || n == 0) {
+        *result = 0;
+        return true;
+    }
+    return false;
+}
+
+/* Try to finish p's write of n bytes (done already). Returns true when answered. */
+static bool pipe_try_write(struct proc *p, struct pipe *pp, uint64_t uva, uint64_t n, uint64_t *done, long *result)
+{
+    if (pp->readers == 0) {
+        *result = *done ? (long)*done : -EPIPE;
+        return true;
+    }
+    long r = pipe_in(pp, p, uva + *done, n - *done);
+    if (r < 0) {
+        *result = r;
+        return true;
+    }
+    *done += (uint64_t)r;
+    if (*done == n) {
+        *result = (long)n;
+        return true;
+    }
+    return false;
+}
+
+/* Something changed in pp: finish what blocked requests now can. */
+static void wake_pipe(struct pipe *pp)
+{
+    bool progress = true;
+    while (progress) {
+        progress = false;
+        for (struct proc *p = proc_first(); p; p = proc_next(p)) {
+            struct blocked *b = &blocked[p->pid % NPROC];
+            if (b->op == B_NONE || !p->blocked_slot || b->f->kind != F_PIPE || b->f->pipe != pp)
+                continue;
+            long result;
+            bool finished = b->op == B_READ ? pipe_try_read(p, pp, b->uva, b->n, &result)
+                                            : pipe_try_write(p, pp, b->uva, b->n, &b->done, &result);
+            if (finished) {
+                reply_to(p, result);
+                progress = true;
+            }
+        }
+    }
+}
+
+/* ---- the console ---- */
+
+static long console_read_now(struct proc *p, uint64_t uva, uint64_t n, bool *done)
+{
+    *done = true;
+    if (cons_ready_len == 0) {
+        if (cons_eof) {
+            cons_eof = false;
+            return 0;
+        }
+        *done = false;
+        return 0;
+    }
+    if (n > cons_ready_len)
+        n = cons_ready_len;
+    if (copy_out(&p->vm, uva, cons_ready, n) < 0)
+        return -EFAULT;
+    memmove(cons_ready, cons_ready + n, cons_ready_len - n);
+    cons_ready_len -= (uint32_t)n;
+    return (long)n;
+}
+
+static void console_echo(const char *s, long n)
+{
+    sys_debug_write((long)s, n);
+}
+
+/* Line discipline: echo, backspace, a complete line (or ^D) becomes readable. */
+static void console_char(char c)
+{
+    if (c == '\r')
+        c = '\n';
+    if (c == 0x7f || c == '\b') {
+        if (cons_line_len) {
+            cons_line_len--;
+            console_echo("\b \b", 3);
+        }
+        return;
+    }
+    if (c == 0x04) { /* ^D: what is typed so far, or end of file */
+        if (cons_line_len == 0)
+            cons_eof = true;
+    } else {
+        if (cons_line_len < CONSOLE_BUF)
+            cons_line[cons_line_len++] = c;
+        console_echo(&c, 1);
+        if (c != '\n' && cons_line_len < CONSOLE_BUF)
+            return;
+    }
+    uint32_t n = cons_line_len;
+    if (n > CONSOLE_BUF - cons_ready_len)
+        n = CONSOLE_BUF - cons_ready_len;
+    memcpy(cons_ready + cons_ready_len, cons_line, n);
+    cons_ready_len += n;
+    cons_line_len = 0;
+}
+
+void console_input(void)
+{
+    if (!uart)
+        return;
+    while (uart[UART_LSR] & 1)
+        console_char((char)uart[UART_RBR]);
+    sys_irq_ack(BOOT_IRQ_SLOT, bootinfo->dev[DEV_UART].irq);
+    for (struct proc *p = proc_first(); p; p = proc_next(p)) {
+        struct blocked *b = &blocked[p->pid % NPROC];
+        if (b->op == B_READ && p->blocked_slot && b->f->kind == F_CONSOLE) {
+            bool done;
+            long r = console_read_now(p, b->uva, b->n, &done);
+            if (done)
+                reply_to(p, r);
+        }
+    }
+}
+
+static long console_write(struct proc *p, uint64_t uva, uint64_t n)
+{
+    char buf[512];
+    for (uint64_t off = 0; off < n;) {
+        uint64_t chunk = n - off < sizeof buf ? n - off : sizeof buf;
+        if (copy_in(&p->vm, buf, uva + off, chunk) < 0)
+            return off ? (long)off : -EFAULT;
+        sys_debug_write((long)buf, (long)chunk);
+        off += chunk;
+    }
+    return (long)n;
+}
+
+/* ---- requests ---- */
+
+/* Block p's current request (its reply is saved). Returns false (no reply now), or
+   true with reply->w[0] set to an error if the reply cannot be saved. */
+static bool block(struct proc *p, int op, struct file *f, uint64_t uva, uint64_t n, uint64_t done, struct msg *reply)
+{
+    long slot = sys_reply_save();
+    if (slot < 0) {
+        reply->w[0] = slot;
+        return true;
+    }
+    p->blocked_slot = slot;
+    struct blocked *b = &blocked[p->pid % NPROC];
+    b->op = op;
+    b->f = f;
+    b->uva = uva;
+    b->n = n;
+    b->done = done;
+    return false;
+}
+
+static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *reply)
+{
+    long r;
+    if (f->kind == F_CONSOLE) {
+        bool done;
+        r = console_read_now(p, uva, n, &done);
+        if (!done)
+            return block(p, B_READ, f, uva, n, 0, reply);
+    } else if (f->writer) {
+        r = -EBADF;
+    } else if (!pipe_try_read(p, f->pipe, uva, n, &r)) {
+        return block(p, B_READ, f, uva, n, 0, reply);
+    } else {
+        wake_pipe(f->pipe); /* room for writers */
+    }
+    reply->w[0] = r;
+    return true;
+}
+
+static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *reply)
+{
+    long r;
+    if (f->kind == F_CONSOLE) {
+        r = console_write(p, uva, n);
+    } else if (!f->writer) {
+        r = -EBADF;
+    } else {
+        uint64_t done = 0;
+        bool finished = pipe_try_write(p, f->pipe, uva, n, &done, &r);
+        wake_pipe(f->pipe); /* data for readers */
+        if (!finished)
+            return block(p, B_WRITE, f, uva, n, done, reply);
+    }
+    reply->w[0] = r;
+    return true;
+}
+
+static long do_pipe(struct proc *p, struct msg *reply)
+{
+    struct pipe *pp = pmalloc(sizeof *pp);
+    struct file *r = pmalloc(sizeof *r), *w = pmalloc(sizeof *w);
+    char *buf = meta_alloc(PIPE_SIZE);
+    long rfd = -1, wfd = -1;
+    if (pp && r && w && buf) {
+        rfd = fd_install(p, r, 0);
+        wfd = rfd < 0 ? rfd : fd_install(p, w, 0);
+    }
+    if (!pp || !r || !w || !buf || rfd < 0 || wfd < 0) {
+        if (rfd >= 0)
+            p->fd[rfd] = NULL;
+        if (buf)
+            meta_free(buf, PIPE_SIZE);
+        pfree(pp);
+        pfree(r);
+        pfree(w);
+        return rfd < 0 && rfd != -1 ? rfd : wfd < 0 && wfd != -1 ? wfd : -ENOMEM;
+    }
+    pp->buf = buf;
+    pp->readers = pp->writers = 1;
+    *r = (struct file){ .kind = F_PIPE, .refs = 1, .writer = false, .pipe = pp };
+    *w = (struct file){ .kind = F_PIPE, .refs = 1, .writer = true, .pipe = pp };
+    reply->w[1] = wfd;
+    return rfd;
+}
+
+/* Descriptor requests. Returns true when `reply` is to be sent now. */
+bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
+{
+    struct file *f = file_get(p, m->w[0]);
+    switch (m->label) {
+    case MSG_PG_READ:
+        if (!f) break;
+        return do_read(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], reply);
+    case MSG_PG_WRITE:
+        if (!f) break;
+        return do_write(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], reply);
+    case MSG_PG_CLOSE:
+        if (!f) break;
+        p->fd[m->w[0]] = NULL;
+        file_unref(f);
+        reply->w[0] = 0;
+        return true;
+    case MSG_PG_DUP:
+        if (!f) break;
+        reply->w[0] = fd_install(p, f, 0);
+        if (reply->w[0] >= 0)
+            file_ref(f);
+        return true;
+    case MSG_PG_DUP2: {
+        long nfd = m->w[1];
+        if (!f) break;
+        if (nfd < 0 || nfd >= NFD) {
+            reply->w[0] = -EBADF;
+            return true;
+        }
+        if (nfd != m->w[0]) {
+            file_ref(f);
+            if (p->fd[nfd]) {
+                struct file *old = p->fd[nfd];
+                p->fd[nfd] = NULL;
+                file_unref(old);
+            }
+            p->fd[nfd] = f;
+        }
+        reply->w[0] = nfd;
+        return true;
+    }
+    case MSG_PG_PIPE:
+        reply->w[0] = do_pipe(p, reply);
+        return true;
+    }
+    reply->w[0] = -EBADF;
+    return true;
+}

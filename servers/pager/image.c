@@ -1,0 +1,103 @@
+/* Program files of the boot archive, mapped private: each page is read in on
+   first touch into a frame the object keeps, so every process running the
+   program shares it (text read-only, data copy-on-write). Pages past the file
+   bytes of a segment (bss) are anonymous. */
+#include "pager.h"
+#include "bootimg.h"
+
+static struct memobj *images; /* live image objects, for sharing */
+
+/* The bytes of archive file `name`, or NULL. */
+const uint8_t *archive_file(const char *name, uint64_t *size)
+{
+    const struct bootimg_header *h = (const void *)PAGER_ARCHIVE;
+    for (uint64_t i = 0; i < h->count; i++) {
+        if (strncmp(h->entry[i].name, name, BOOTIMG_NAMELEN) == 0) {
+            *size = h->entry[i].size;
+            return (const uint8_t *)PAGER_ARCHIVE + h->entry[i].offset;
+        }
+    }
+    return NULL;
+}
+
+/* The object for one program segment (key names it), shared while regions use
+   it. NULL when out of memory. */
+struct memobj *image_obj(uint64_t key, const uint8_t *data, uint64_t datalen, uint64_t npages)
+{
+    for (struct memobj *o = images; o; o = o->next)
+        if (o->key == key && o->data == data && o->datalen == datalen && o->npages == npages)
+            return o;
+    struct memobj *o = shared_obj(npages);
+    if (!o)
+        return NULL;
+    o->key = key;
+    o->data = data;
+    o->datalen = datalen;
+    o->next = images;
+    images = o;
+    return o;
+}
+
+/* The cached frame of page idx, read in now if needed; 0 when out of memory. */
+static uint64_t image_page(struct memobj *o, uint64_t idx)
+{
+    if (o->pages[idx])
+        return o->pages[idx];
+    uint64_t f = frame_alloc();
+    if (!f)
+        return 0;
+    uint64_t off = idx * PAGE, n = o->datalen - off < PAGE ? o->datalen - off : PAGE;
+    memcpy(frame_ptr(f), o->data + off, n);
+    o->pages[idx] = f;
+    cnt.file++;
+    return f;
+}
+
+static int image_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+{
+    if (*e && !(*e & SPTE_ZERO))
+        return cow_resolve(e, access, v->prot, pa, perms);
+    uint64_t idx = v->pgoff + (va - v->node.start) / PAGE;
+    struct memobj *o = v->obj;
+    if (idx >= o->npages)
+        return -EFAULT;
+    if (idx * PAGE >= o->datalen) /* all bss */
+        return zero_resolve(e, access, v->prot, pa, perms);
+    uint64_t f = image_page(o, idx);
+    if (!f)
+        return -ENOMEM;
+    frame_ref(f);
+    *e = f | SPTE_PRESENT | SPTE_COW;
+    return cow_resolve(e, access, v->prot, pa, perms);
+}
+
+static void image_retain(struct vma *v)
+{
+    v->obj->refs++;
+}
+
+static void image_release(struct vma *v)
+{
+    struct memobj *o = v->obj;
+    if (--o->refs)
+        return;
+    for (struct memobj **p = &images; *p; p = &(*p)->next) {
+        if (*p == o) {
+            *p = o->next;
+            break;
+        }
+    }
+    for (uint64_t i = 0; i < o->npages; i++)
+        if (o->pages[i])
+            frame_unref(o->pages[i]);
+    meta_free(o->pages, o->npages * sizeof(uint64_t));
+    pfree(o);
+}
+
+const struct region_ops image_ops = {
+    .name = "image",
+    .private = true,
+    .fault = image_fault,
+    .retain = image_retain,
+    .release = image_release,
+};

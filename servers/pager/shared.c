@@ -1,0 +1,67 @@
+/* Anonymous shared memory (MAP_ANONYMOUS|MAP_SHARED): the pages belong to an
+   object that every region mapping it (after fork too) names, so a write is seen
+   by all. */
+#include "pager.h"
+
+/* A new object of npages zero-filled-on-demand pages, with no region yet. */
+struct memobj *shared_obj(uint64_t npages)
+{
+    struct memobj *o = pmalloc(sizeof *o);
+    if (!o)
+        return NULL;
+    o->npages = npages;
+    o->pages = meta_alloc(npages * sizeof(uint64_t));
+    if (!o->pages) {
+        pfree(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int shared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+{
+    (void)access;
+    struct memobj *o = v->obj;
+    if (!(*e & SPTE_PRESENT)) {
+        uint64_t idx = v->pgoff + (va - v->node.start) / PAGE;
+        if (idx >= o->npages)
+            return -EFAULT;
+        if (!o->pages[idx]) {
+            uint64_t f = frame_alloc();
+            if (!f)
+                return -ENOMEM;
+            o->pages[idx] = f; /* the object's reference */
+            cnt.zero_fill++;
+        }
+        frame_ref(o->pages[idx]); /* this mapping's reference */
+        *e = o->pages[idx] | SPTE_PRESENT;
+    }
+    *pa = SPTE_PA(*e);
+    *perms = v->prot | PERM_R;
+    return 0;
+}
+
+static void shared_retain(struct vma *v)
+{
+    v->obj->refs++;
+}
+
+static void shared_release(struct vma *v)
+{
+    struct memobj *o = v->obj;
+    if (--o->refs)
+        return;
+    for (uint64_t i = 0; i < o->npages; i++)
+        if (o->pages[i])
+            frame_unref(o->pages[i]);
+    meta_free(o->pages, o->npages * sizeof(uint64_t));
+    pfree(o);
+}
+
+const struct region_ops shared_ops = {
+    .name = "shared",
+    .private = false,
+    .fault = shared_fault,
+    .retain = shared_retain,
+    .release = shared_release,
+};

@@ -1,0 +1,396 @@
+/* Address spaces as the pager keeps them: regions (VMAs) in a balanced tree and a
+   shadow page table recording which frame backs each page. The kernel's page
+   tables only ever hold what this says; every change goes through map, unmap,
+   protect and pt_copy. */
+#include "pager.h"
+
+#define VMA(n) ((struct vma *)(n)) /* node is the first member */
+
+static void *node_alloc(void *ctx)
+{
+    (void)ctx;
+    return meta_alloc(PAGE);
+}
+
+static void node_free(void *ctx, void *node)
+{
+    (void)ctx;
+    meta_free(node, PAGE);
+}
+
+static const struct shadow_ops shadow_ops = { node_alloc, node_free, NULL };
+
+int vm_create(struct vmspace *vs)
+{
+    memset(vs, 0, sizeof *vs);
+    vt_init(&vs->vmas);
+    if (shadow_init(&vs->shadow, &shadow_ops) < 0)
+        return -ENOMEM;
+    vs->as_slot = sys_as_create(BOOT_MEM_SLOT);
+    if (vs->as_slot < 0) {
+        shadow_destroy(&vs->shadow, NULL, NULL);
+        return (int)vs->as_slot;
+    }
+    return 0;
+}
+
+/* Drop the frame reference a shadow entry holds. */
+static void drop_entry(void *arg, uint64_t va, spte_t e)
+{
+    (void)arg; (void)va;
+    if (e & SPTE_PRESENT)
+        frame_unref(SPTE_PA(e));
+}
+
+static void vma_free(struct vma *v)
+{
+    if (v->ops->release)
+        v->ops->release(v);
+    pfree(v);
+}
+
+void vm_destroy(struct vmspace *vs)
+{
+    if (vs->as_slot > 0)
+        sys_as_destroy(vs->as_slot);
+    vs->as_slot = 0;
+    struct vma_node *n;
+    while ((n = vt_first(&vs->vmas)) != NULL) {
+        vt_remove(&vs->vmas, n);
+        vma_free(VMA(n));
+    }
+    if (vs->shadow.root)
+        shadow_destroy(&vs->shadow, drop_entry, NULL);
+    vs->shadow.root = NULL;
+}
+
+/* A new region [start, end) (page aligned, free). NULL when out of memory. */
+struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
+                   const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags)
+{
+    struct vma *v = pmalloc(sizeof *v);
+    if (!v)
+        return NULL;
+    v->node.start = start;
+    v->node.end = end;
+    v->prot = prot;
+    v->flags = flags;
+    v->ops = ops;
+    v->obj = obj;
+    v->pgoff = pgoff;
+    if (vt_insert(&vs->vmas, &v->node) < 0) {
+        pfree(v);
+        return NULL;
+    }
+    if (ops->retain)
+        ops->retain(v);
+    return v;
+}
+
+/* Split v at addr (inside it): v keeps [start, addr), the new region gets
+   [addr, end). Returns the new region or NULL when out of memory. */
+static struct vma *vma_split(struct vmspace *vs, struct vma *v, uint64_t addr)
+{
+    struct vma *n = pmalloc(sizeof *n);
+    if (!n)
+        return NULL;
+    *n = *v;
+    n->node.start = addr;
+    n->pgoff = v->pgoff + (addr - v->node.start) / PAGE;
+    vt_resize(&vs->vmas, &v->node, v->node.start, addr);
+    if (vt_insert(&vs->vmas, &n->node) < 0)
+        pager_panic("vma_split: tree refused a split half");
+    if (n->ops->retain)
+        n->ops->retain(n);
+    return n;
+}
+
+/* Merge v with its right neighbour when they are the same kind of region and continue each other. */
+static void vma_merge_next(struct vmspace *vs, struct vma *v)
+{
+    struct vma_node *nn = vt_next(&v->node);
+    if (!nn)
+        return;
+    struct vma *n = VMA(nn);
+    if (n->node.start != v->node.end || n->ops != v->ops || n->prot != v->prot || n->flags != v->flags ||
+        n->obj != v->obj || (v->obj && n->pgoff != v->pgoff + (v->node.end - v->node.start) / PAGE))
+        return;
+    uint64_t end = n->node.end;
+    vt_remove(&vs->vmas, nn);
+    vma_free(n);
+    vt_resize(&vs->vmas, &v->node, v->node.start, end);
+}
+
+/* Make region boundaries fall on start and end. Returns 0 or -ENOMEM. */
+static int split_at(struct vmspace *vs, uint64_t start, uint64_t end)
+{
+    struct vma_node *n = vt_find(&vs->vmas, start);
+    if (n && n->start < start && !vma_split(vs, VMA(n), start))
+        return -ENOMEM;
+    n = vt_find(&vs->vmas, end - 1);
+    if (n && n->end > end && !vma_split(vs, VMA(n), end))
+        return -ENOMEM;
+    return 0;
+}
+
+static void clear_entry(void *arg, uint64_t va, spte_t *e)
+{
+    drop_entry(arg, va, *e);
+    *e = 0;
+}
+
+/* Remove every region and page in [start, end). Returns 0 or -ENOMEM (a split failed). */
+int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end)
+{
+    if (split_at(vs, start, end) < 0)
+        return -ENOMEM;
+    struct vma_node *n = vt_first_at_or_after(&vs->vmas, start);
+    while (n && n->start < end) {
+        struct vma_node *next = vt_next(n);
+        vt_remove(&vs->vmas, n);
+        vma_free(VMA(n));
+        n = next;
+    }
+    shadow_walk(&vs->shadow, start, end, clear_entry, NULL);
+    shadow_prune(&vs->shadow, start, end);
+    sys_unmap(vs->as_slot, (long)start, (long)((end - start) / PAGE));
+    return 0;
+}
+
+/* Change the rights of [start, end), which must be covered by regions without
+   holes (-ENOMEM otherwise, as POSIX says). Rights that are taken away go at
+   once; write rights come back through write faults. */
+int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot)
+{
+    uint64_t a = start;
+    for (struct vma_node *n = vt_find(&vs->vmas, start); a < end; n = vt_next(n)) {
+        if (!n || n->start > a)
+            return -ENOMEM;
+        a = n->end;
+    }
+    if (split_at(vs, start, end) < 0)
+        return -ENOMEM;
+    for (struct vma_node *n = vt_find(&vs->vmas, start); n && n->start < end; n = vt_next(n))
+        VMA(n)->prot = prot;
+    long npages = (long)((end - start) / PAGE);
+    if ((prot & (PERM_R | PERM_X)) == 0)
+        sys_unmap(vs->as_slot, (long)start, npages);
+    else
+        sys_protect(vs->as_slot, (long)start, npages, (prot & ~PERM_W) | PERM_R);
+    /* merge what became alike, from the region before start to the one after end */
+    struct vma_node *n = vt_find(&vs->vmas, start), *p = vt_prev(n);
+    if (p && p->end == n->start)
+        n = p;
+    while (n && n->start < end) {
+        uint64_t old_end = n->end;
+        vma_merge_next(vs, VMA(n));
+        if (n->end == old_end)
+            n = vt_next(n);
+    }
+    return 0;
+}
+
+/* ---- the fault path ---- */
+
+static bool access_ok(uint32_t prot, int access)
+{
+    if (access == FAULT_WRITE)
+        return prot & PERM_W;
+    if (access == FAULT_EXEC)
+        return prot & PERM_X;
+    return prot & (PERM_R | PERM_W);
+}
+
+/* An untouched page (or one showing the zero page): reads get the shared zero
+   page, read-only; a write gets a fresh zeroed frame. */
+int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms)
+{
+    if (access != FAULT_WRITE) {
+        *e = zero_page() | SPTE_ZERO;
+        *pa = zero_page();
+        *perms = (prot & ~PERM_W) | PERM_R;
+        cnt.zero_page++;
+        return 0;
+    }
+    uint64_t f = frame_alloc();
+    if (!f)
+        return -ENOMEM;
+    *e = f | SPTE_PRESENT;
+    *pa = f;
+    *perms = prot | PERM_R;
+    cnt.zero_fill++;
+    return 0;
+}
+
+/* A private page that has a frame. Copy-on-write pages are mapped read-only
+   until written; the write copies the frame if others still use it and just
+   takes it over when this is the last reference. */
+int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms)
+{
+    uint64_t f = SPTE_PA(*e);
+    *pa = f;
+    *perms = prot | PERM_R;
+    if (!(*e & SPTE_COW))
+        return 0;
+    if (access != FAULT_WRITE) {
+        *perms &= ~PERM_W;
+        return 0;
+    }
+    if (frame_refs(f) == 1) {
+        *e &= ~(spte_t)SPTE_COW;
+        cnt.cow_reuse++;
+        return 0;
+    }
+    uint64_t n = frame_copy(f);
+    if (!n)
+        return -ENOMEM;
+    frame_unref(f);
+    *e = n | SPTE_PRESENT;
+    *pa = n;
+    cnt.cow_copy++;
+    return 0;
+}
+
+/* The fixed fault order: find the region, check the access, let the region's
+   kind resolve the page. */
+int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms)
+{
+    struct vma_node *n = vt_find(&vs->vmas, va);
+    if (!n || !access_ok(VMA(n)->prot, access))
+        return -EFAULT;
+    /* The kind works on a copy of the entry. Only entries that hold a frame are
+       stored, so reading untouched memory costs no bookkeeping either. */
+    va = PG_ROUNDDOWN(va);
+    spte_t *slot = shadow_lookup(&vs->shadow, va);
+    spte_t old = slot ? *slot : 0, e = old;
+    struct vma *v = VMA(n);
+    int r = v->ops->fault(v, va, access, &e, pa, perms);
+    if (r < 0 || e == old)
+        return r;
+    if (!(e & SPTE_PRESENT))
+        e = 0;
+    if (!slot && e && !(slot = shadow_slot(&vs->shadow, va))) {
+        frame_unref(SPTE_PA(e)); /* a frame the kind just took for this entry */
+        return -ENOMEM;
+    }
+    if (slot)
+        *slot = e;
+    return 0;
+}
+
+/* ---- fork ---- */
+
+struct fork_arg { bool private; uint64_t pages; };
+
+static void fork_entry(void *arg, uint64_t va, spte_t *se, spte_t *de)
+{
+    (void)va;
+    struct fork_arg *fa = arg;
+    if (!(*se & SPTE_PRESENT))
+        return;
+    frame_ref(SPTE_PA(*se));
+    if (fa->private) {
+        *se |= SPTE_COW;
+        *de |= SPTE_COW;
+    }
+    fa->pages++;
+}
+
+/* child gets parent's regions; private pages become copy-on-write in both,
+   shared ones stay shared. No page is copied. Returns 0 or -ENOMEM. */
+int vm_fork(struct vmspace *child, struct vmspace *parent)
+{
+    child->brk_base = parent->brk_base;
+    child->brk = parent->brk;
+    for (struct vma_node *n = vt_first(&parent->vmas); n; n = vt_next(n)) {
+        struct vma *v = VMA(n);
+        if (!vm_add(child, n->start, n->end, v->prot, v->ops, v->obj, v->pgoff, v->flags))
+            return -ENOMEM;
+        struct fork_arg fa = { v->ops->private, 0 };
+        if (shadow_copy(&child->shadow, &parent->shadow, n->start, n->end, fork_entry, &fa) < 0)
+            return -ENOMEM;
+        cnt.fork_pages += fa.pages;
+        long r = sys_pt_copy(parent->as_slot, child->as_slot, (long)n->start,
+                             (long)((n->end - n->start) / PAGE), v->ops->private ? COPY_WP : 0);
+        if (r < 0)
+            return (int)r;
+    }
+    return 0;
+}
+
+/* ---- copying to and from process memory, through the same path as faults ---- */
+
+/* Where the pager sees process address uva for access, and how many bytes of
+   that page follow it. A write breaks copy-on-write (or allocates) and maps the
+   new frame into the process too. Returns 0, -EFAULT or -ENOMEM. */
+static int user_chunk(struct vmspace *vs, uint64_t uva, int access, char **ptr, size_t *avail)
+{
+    uint64_t pa;
+    uint32_t perms;
+    if (uva >= USER_LIMIT)
+        return -EFAULT;
+    int r = vm_resolve(vs, uva, access, &pa, &perms);
+    if (r < 0)
+        return r;
+    if (access == FAULT_WRITE)
+        sys_map(BOOT_MEM_SLOT, vs->as_slot, (long)PG_ROUNDDOWN(uva), (long)pa, perms);
+    *ptr = (char *)frame_ptr(pa) + (uva & (PAGE - 1));
+    *avail = PAGE - (uva & (PAGE - 1));
+    return 0;
+}
+
+int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n)
+{
+    char *d = dst, *p;
+    size_t chunk;
+    while (n) {
+        int r = user_chunk(vs, uva, FAULT_READ, &p, &chunk);
+        if (r < 0)
+            return r;
+        if (chunk > n)
+            chunk = n;
+        memcpy(d, p, chunk);
+        d += chunk;
+        uva += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n)
+{
+    const char *s = src;
+    char *p;
+    size_t chunk;
+    while (n) {
+        int r = user_chunk(vs, uva, FAULT_WRITE, &p, &chunk);
+        if (r < 0)
+            return r;
+        if (chunk > n)
+            chunk = n;
+        memcpy(p, s, chunk);
+        s += chunk;
+        uva += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+/* A NUL-terminated string of at most max bytes (with the NUL). Returns its length. */
+int copy_in_str(struct vmspace *vs, char *dst, uint64_t uva, size_t max)
+{
+    size_t i = 0;
+    while (i < max) {
+        char *p;
+        size_t chunk;
+        int r = user_chunk(vs, uva + i, FAULT_READ, &p, &chunk);
+        if (r < 0)
+            return r;
+        for (size_t k = 0; k < chunk && i < max; k++, i++) {
+            dst[i] = p[k];
+            if (!p[k])
+                return (int)i;
+        }
+    }
+    return -ENAMETOOLONG;
+}
