@@ -29,6 +29,7 @@ long cap_insert_at(struct aspace *as, long slot, enum cap_type type, void *obj, 
             c->type = type;
             c->obj = obj;
             c->badge = badge;
+            c->recv = badge == 0;
             if (type == CAP_ENDPOINT)
                 ((struct endpoint *)obj)->holders++;
             else if (type == CAP_NTFN)
@@ -87,4 +88,5 @@ void cap_clear(struct cap *c)
     c->type = CAP_NULL;
     c->obj = NULL;
     c->badge = 0;
+    c->recv = 0;
 }

@@ -15,19 +15,19 @@ static inline void copy_msg(struct thread *from, struct thread *to, uint64_t bad
     to->regs.x[RI_T0] = badge;
 }
 
-static inline struct endpoint *ep_of(struct thread *t)
+static inline struct endpoint *ep_of(struct thread *t, bool recv)
 {
     uint64_t slot = t->regs.x[RI_T0];
     if (slot >= t->as->ncaps)
         return NULL;
     struct cap *c = &t->as->caps[slot];
-    return c->type == CAP_ENDPOINT ? c->obj : NULL;
+    return c->type == CAP_ENDPOINT && (!recv || c->recv) ? c->obj : NULL;
 }
 
 /* call: a receiver waits on the endpoint and owes nobody a reply. */
 void fastpath_call(struct thread *t)
 {
-    struct endpoint *ep = ep_of(t);
+    struct endpoint *ep = ep_of(t, false);
     struct thread *r;
     if (!ep || !(r = ep->receivers.head) || r->reply_to || (r->prio < t->prio && ready_above(r->prio)))
         trap_user(&t->regs);
@@ -51,7 +51,7 @@ void fastpath_call(struct thread *t)
    maps a page (the map happens here, in the same kernel entry); no sender is queued. */
 void fastpath_replyrecv(struct thread *t)
 {
-    struct endpoint *ep = ep_of(t);
+    struct endpoint *ep = ep_of(t, true);
     struct thread *c = t->reply_to;
     uint64_t *x = t->regs.x;
     if (!ep || !c || ep->senders.head || ready_above(c->prio) || (t->bound_ntfn && t->bound_ntfn->bits))
@@ -59,7 +59,7 @@ void fastpath_replyrecv(struct thread *t)
     if (c->ipc_fault) {
         if (x[RI_A0] != MSG_FAULT_MAP ||
             mem_map(t->as, (long)x[RI_A4], c->as, x[RI_A1], x[RI_A2], x[RI_A3]) < 0)
-            trap_user(&t->regs); /* the general path answers (and reports a bad map) */
+            trap_user(&t->regs); /* the general path answers (and notes a failed map) */
         c->ipc_fault = 0;
     } else {
         copy_msg(t, c, 0);

@@ -161,17 +161,18 @@ static void deliver_reply(struct thread *from, struct thread *caller)
     caller->ipc_fault = 0;
     switch (from->regs.x[RI_A0]) {
     case MSG_FAULT_MAP:
-        if (fault_map(from, caller) < 0) {
-            kprintf("kernel: bad FAULT_MAP reply for thread %lu; thread stopped\n", caller->tid);
-            thread_kill(caller);
-            return;
-        }
+        /* If the map fails the thread faults again, and the pager hears why. */
+        caller->map_failed = fault_map(from, caller) < 0;
         sched_ready(caller);
         return;
     case MSG_FAULT_RESUME:
         sched_ready(caller);
         return;
     case MSG_FAULT_EFAULT:
+        if (!(caller->fault_msg[5] & FAULT_SYSCALL)) { /* only a system call can fail */
+            thread_kill(caller);
+            return;
+        }
         caller->regs.x[RI_A0] = (uint64_t)-EFAULT;
         caller->regs.x[RI_PC] += 4; /* the system call is over */
         sched_ready(caller);
@@ -209,10 +210,11 @@ void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t scause
     m[2] = access;
     m[3] = t->regs.x[RI_PC];
     m[4] = scause;
-    m[5] = flags;
+    m[5] = flags | (t->map_failed ? FAULT_MAPFAIL : 0);
     m[6] = t->tid;
+    t->map_failed = 0;
     t->ipc_fault = 1;
-    ep_send(t, t->fault_ep, t->fault_badge, true, true);
+    ep_send(t, t->fault_ep, t->fault_badge | BADGE_FAULT, true, true);
 }
 
 long ntfn_notify(struct ntfn *n, uint64_t bits)

@@ -18,7 +18,8 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     memset(_bss_start, 0, (size_t)(_bss_end - _bss_start));
     csr_write(stvec, (uint64_t)trap_vector);
     csr_write(sscratch, 0);
-    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE);
+    /* FS = off: user floating point traps (as illegal), so no FP state leaks between tasks */
+    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE | SSTATUS_FS);
     csr_write(scounteren, 7); /* cycle, time and instret readable in U-mode */
 
     int err = fdt_parse(P2V(dtb_pa), 1 << 20, &fdt);

@@ -20,6 +20,7 @@ enum cap_type {
 
 struct cap {
     uint8_t type;
+    uint8_t recv;     /* endpoint: may receive (dropped when a copy is badged) */
     uint64_t badge;
     void *obj;
 };
@@ -72,6 +73,7 @@ struct thread {
     uint8_t on_ready;            /* on a ready queue */
     uint8_t ipc_call;            /* TS_SEND: the send is a call */
     uint8_t ipc_fault;           /* TS_SEND/TS_REPLY: the message is fault_msg, reply is fault-shaped */
+    uint8_t map_failed;          /* the last FAULT_MAP answer failed (told with the next fault) */
     uint64_t tid;
     struct aspace *as;
     struct thread *as_next;

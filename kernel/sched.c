@@ -172,8 +172,12 @@ void sched_run(struct thread *t)
 void schedule(void)
 {
     struct thread *t = current;
-    if (t && t->state == TS_RUNNING)
-        sched_run(t);
+    if (t && t->state == TS_RUNNING) {
+        if (!ready_above(t->prio))
+            sched_run(t);
+        current = NULL; /* a higher priority woke up: t waits its turn */
+        sched_ready(t);
+    }
     current = NULL; /* blocked or dead: a wake-up must queue it */
     t = pick();
     if (!t) {

@@ -113,7 +113,10 @@ static long sys_cap_copy(struct thread *t, uint64_t *x)
         return -EINVAL;
     if (dst && da->caps[dst].type != CAP_NULL)
         return -EBUSY;
-    return cap_insert_at(da, dst, s->type, s->obj, s->badge ? s->badge : badge);
+    long slot = cap_insert_at(da, dst, s->type, s->obj, s->badge ? s->badge : badge);
+    if (slot > 0 && !s->recv)
+        da->caps[slot].recv = 0; /* a right never comes back through a copy */
+    return slot;
 }
 
 static long sys_thread_create(struct thread *t, uint64_t *x)
@@ -216,7 +219,7 @@ static long h_call(struct thread *t, uint64_t *x)
 static long h_recv(struct thread *t, uint64_t *x)
 {
     struct cap *c = ep_arg(t, x);
-    return c ? ipc_result(ipc_recv(t, c)) : -EBADCAP;
+    return c && c->recv ? ipc_result(ipc_recv(t, c)) : -EBADCAP;
 }
 
 static long h_reply(struct thread *t, uint64_t *x)

@@ -27,6 +27,10 @@ int main(int argc, char **argv)
         asm volatile(".word 0"); /* an illegal instruction */
         return 0;
     }
+    if (arg == 102) {
+        asm volatile(".word 0xf0000053"); /* fmv.w.x ft0, zero: floating point is off for tasks */
+        return 0;
+    }
     long how, code;
     for (long i = 1; i <= (long)NTARGETS; i++) {
         run_child("t_badaccess", i, &how, &code);
@@ -38,6 +42,9 @@ int main(int argc, char **argv)
     run_child("t_badaccess", 101, &how, &code);
     CHECK_EQ(how, WAIT_KILLED);
     CHECK_EQ(code, 2);  /* illegal instruction */
+    run_child("t_badaccess", 102, &how, &code);
+    CHECK_EQ(how, WAIT_KILLED);
+    CHECK_EQ(code, 2);
     /* and a well-behaved child still runs normally afterwards */
     run_child("hello", 0, &how, &code);
     CHECK_EQ(how, WAIT_EXITED);

@@ -23,6 +23,15 @@ int main(int argc, char **argv)
     CHECK_EQ(sys_cap_copy(-1, 0, -1, 0, 0), -EBADCAP);
     CHECK_EQ(sys_cap_copy(-1, 1, -1, 999, 0), -EINVAL);
     CHECK_EQ(sys_nop(), 0);
+    /* the pager endpoint is for sending only, and a task cannot forge a fault */
+    struct msg m = { 0 };
+    CHECK_EQ(sys_recv(PAGER_SLOT, &m), -EBADCAP);
+    m.label = MSG_FAULT;
+    m.w[0] = 0x10000;
+    m.w[1] = FAULT_WRITE;
+    m.w[3] = 15;
+    CHECK_EQ(sys_call(PAGER_SLOT, &m), -EINVAL);
+
     /* not a driver: asking where a device is gives no caps */
     CHECK(device_info(DEV_RTC, 0, 0) > 0);
     CHECK_EQ(sys_map_device(DRV_DEV_SLOT, -1, 0x3000000000L, 0x101000, PERM_R), -EBADCAP);

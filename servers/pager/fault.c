@@ -39,6 +39,11 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
         kill_proc(p, reply, scause);
         return false;
     }
+    if (flags & FAULT_MAPFAIL) {
+        printf("pid %ld (%s): the kernel has no memory for its page tables; killed\n", p->pid, p->name);
+        kill_proc(p, reply, scause);
+        return false;
+    }
     uint64_t pa;
     uint32_t perms;
     int r = addr < USER_LIMIT ? vm_resolve(&p->vm, addr, (int)access, &pa, &perms) : -EFAULT;

@@ -232,6 +232,10 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
             *r = -ESRCH;
             return true;
         }
+        if (t != p && t->parent != p->pid && p->pid != 1) {
+            *r = -EPERM; /* only itself, its parent, or init */
+            return true;
+        }
         *r = 0;
         proc_exit(t, WAIT_KILLED, 9);
         return t != p;
@@ -317,9 +321,13 @@ int main(void)
             console_input();
             answer = false;
         } else {
-            struct proc *p = proc_find(m.badge);
+            bool fault = (uint64_t)m.badge & BADGE_FAULT;
+            struct proc *p = proc_find((long)((uint64_t)m.badge & ~BADGE_FAULT));
             if (!p || p->state != P_RUN) {
-                reply.label = m.label == MSG_FAULT ? MSG_FAULT_KILL : -ESRCH;
+                reply.label = fault ? MSG_FAULT_KILL : -ESRCH;
+                answer = true;
+            } else if (fault != (m.label == MSG_FAULT)) {
+                reply.label = fault ? MSG_FAULT_KILL : -EINVAL; /* a forged fault message */
                 answer = true;
             } else {
                 answer = handle_request(p, &m, &reply);

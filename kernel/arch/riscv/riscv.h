@@ -15,6 +15,7 @@
 #define SSTATUS_SPIE (1UL << 5)
 #define SSTATUS_SPP (1UL << 8)
 #define SSTATUS_SUM (1UL << 18)
+#define SSTATUS_FS (3UL << 13)
 /* sie / sip */
 #define SIE_SSIE (1UL << 1)
 #define SIE_STIE (1UL << 5)

@@ -204,8 +204,19 @@ long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp)
     return cs.n;
 }
 
+/* The leaf PTE that maps va, as a 4 KiB PTE (a megapage's is adjusted to va's page). */
 pte_t pt_lookup(pte_t *root, uint64_t va)
 {
-    pte_t *e = walk(root, va, 0, false);
-    return e && (*e & PTE_V) ? *e : 0;
+    pte_t *table = root;
+    for (int l = 2; l >= 0; l--) {
+        pte_t e = table[PX(l, va)];
+        if (!(e & PTE_V))
+            return 0;
+        if (e & (PTE_R | PTE_W | PTE_X)) {
+            uint64_t off = va & ((1UL << (12 + 9 * l)) - 1) & ~(PGSIZE - 1);
+            return e + PA_PTE(off);
+        }
+        table = P2V(PTE_PA(e));
+    }
+    return 0;
 }
