@@ -1,0 +1,55 @@
+/* sbrk: growth is lazy (100 MiB costs no frame until touched), a request
+   beyond the memory limit fails, shrinking gives the frames back and a later
+   touch of the old range kills the child. */
+#include "test.h"
+
+#define MiB (1L << 20)
+
+int main(int argc, char **argv)
+{
+    long arg = argc > 1 ? atol(argv[1]) : 0;
+    if (arg == 1) { /* child: touch memory given back */
+        char *p = sbrk(0);
+        char *q = sbrk(4 * MiB);
+        CHECK(q == p);
+        q[0] = 1;
+        q[4 * MiB - 1] = 1;
+        CHECK(sbrk(-4 * MiB) == q + 4 * MiB);
+        q[4096] = 2;  /* killed here */
+        return 0;
+    }
+    struct vmstat s0, s1, s2;
+    CHECK_EQ(vmstat(&s0), 0);
+    char *old = sbrk(0);
+    CHECK(old != (void *)-1);
+    char *p = sbrk(100 * MiB);
+    CHECK(p == old);
+    CHECK(sbrk(0) == old + 100 * MiB);
+    CHECK_EQ(vmstat(&s1), 0);
+    CHECK(s0.frames_free - s1.frames_free < 8);   /* lazy: no frames (a little bookkeeping at most) */
+    for (long i = 0; i < 100 * MiB; i += 1 * MiB)
+        p[i] = (char)i;
+    for (long i = 0; i < 100 * MiB; i += 1 * MiB)
+        CHECK_EQ(p[i], (char)i);
+    CHECK(sbrk(1024 * MiB) == (void *)-1);   /* 1 GiB: beyond the memory limit */
+    CHECK_EQ(errno, ENOMEM);
+    CHECK(sbrk(-200 * MiB) == (void *)-1);   /* below the start of the heap */
+    CHECK(sbrk(-100 * MiB) == old + 100 * MiB);
+    CHECK_EQ(vmstat(&s2), 0);
+    CHECK(s2.frames_free + 8 >= s0.frames_free);   /* the 100 touched frames came back */
+    long how, code;
+    run_child("t_sbrk", 1, &how, &code);
+    CHECK_EQ(how, WAIT_KILLED);
+    CHECK_EQ(code, 15);
+    /* malloc on top of it */
+    char *m = malloc(1000);
+    CHECK(m != NULL);
+    memset(m, 7, 1000);
+    char *big = malloc(1 << 20);
+    CHECK(big != NULL);
+    big[(1 << 20) - 1] = 1;
+    free(big);
+    free(m);
+    CHECK(malloc(1UL << 41) == NULL);
+    return 0;
+}
