@@ -1,0 +1,81 @@
+/* pmap PID: print the regions of a process's address space, like
+   /proc/PID/maps: range, rights (rwx, then p private or s shared), kind,
+   size, resident pages, and [heap]/[stack] for those; then the totals. */
+#include "sys.h"
+
+#define PAGE 4096
+
+/* Is s a decimal number (at least one digit)? */
+static bool is_number(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* The regions of pid in a malloc'ed array (*n of them), or NULL (reported). */
+static struct region_info *get_regions(long pid, long *n)
+{
+    long max = 32;
+    for (;;) {
+        struct region_info *ri = malloc((size_t)max * sizeof *ri);
+        if (!ri) {
+            dprintf(2, "pmap: out of memory\n");
+            return NULL;
+        }
+        long r = pmap(pid, ri, max);
+        if (r < 0) {
+            dprintf(2, "pmap: %ld: %s\n", pid, strerror(r));
+            free(ri);
+            return NULL;
+        }
+        if (r <= max) {
+            *n = r;
+            return ri;
+        }
+        free(ri); /* more regions than room: ask again with enough */
+        max = r + 8;
+    }
+}
+
+/* Print one region's line. */
+static void print_region(const struct region_info *r)
+{
+    char kind[17];
+    size_t k = 0;
+    for (; k < sizeof r->kind && r->kind[k]; k++)
+        kind[k] = r->kind[k];
+    while (k < 6)
+        kind[k++] = ' ';
+    kind[k] = 0;
+    const char *label = r->flags & 1 ? " [heap]" : r->flags & 2 ? " [stack]" : "";
+    printf("%016lx-%016lx %c%c%c%c %s %6luK resident %lu%s\n", r->start, r->end,
+           r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
+           r->prot & PROT_EXEC ? 'x' : '-', r->shared ? 's' : 'p', kind,
+           (r->end - r->start) / 1024, r->resident, label);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || !is_number(argv[1])) {
+        dprintf(2, "usage: pmap PID\n");
+        return 2;
+    }
+    long pid = atol(argv[1]), n;
+    struct region_info *ri = get_regions(pid, &n);
+    if (!ri)
+        return 1;
+    uint64_t size = 0, resident = 0;
+    for (long i = 0; i < n; i++) {
+        print_region(&ri[i]);
+        size += ri[i].end - ri[i].start;
+        resident += ri[i].resident;
+    }
+    printf("total %luK in %ld regions, %lu pages (%luK) resident\n", size / 1024, n, resident,
+           resident * PAGE / 1024);
+    free(ri);
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* ps: list the processes: PID PPID STATE NAME. */
+#include "sys.h"
+
+/* The processes in a malloc'ed array (*n of them), or NULL (reported). */
+static struct proc_info *get_procs(long *n)
+{
+    long max = 64;
+    for (;;) {
+        struct proc_info *pi = malloc((size_t)max * sizeof *pi);
+        if (!pi) {
+            dprintf(2, "ps: out of memory\n");
+            return NULL;
+        }
+        long r = ps(pi, max);
+        if (r < 0) {
+            dprintf(2, "ps: %s\n", strerror(r));
+            free(pi);
+            return NULL;
+        }
+        if (r <= max) {
+            *n = r;
+            return pi;
+        }
+        free(pi); /* more processes than room: ask again with enough */
+        max = r + 16;
+    }
+}
+
+static const char *state_name(uint64_t state)
+{
+    return state == 1 ? "run   " : state == 2 ? "zombie" : "?     ";
+}
+
+int main(void)
+{
+    long n;
+    struct proc_info *pi = get_procs(&n);
+    if (!pi)
+        return 1;
+    printf("  PID  PPID STATE  NAME\n");
+    for (long i = 0; i < n; i++) {
+        char name[sizeof pi[i].name + 1];
+        memcpy(name, pi[i].name, sizeof pi[i].name);
+        name[sizeof pi[i].name] = 0;
+        printf("%5ld %5ld %s %s\n", (long)pi[i].pid, (long)pi[i].parent, state_name(pi[i].state), name);
+    }
+    free(pi);
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* vmstat: print the pager's memory counters, one per line. */
+#include "sys.h"
+
+int main(void)
+{
+    struct vmstat st;
+    long r = vmstat(&st);
+    if (r < 0) {
+        dprintf(2, "vmstat: %s\n", strerror(r));
+        return 1;
+    }
+    printf("frames free: %lu\n", st.frames_free);
+    printf("frames total: %lu\n", st.frames_total);
+    printf("frames used: %lu\n", st.frames_used);
+    printf("frames shared: %lu\n", st.frames_shared);
+    printf("faults zero page: %lu\n", st.zero_page);
+    printf("faults zero fill: %lu\n", st.zero_fill);
+    printf("faults cow copy: %lu\n", st.cow_copy);
+    printf("faults cow reuse: %lu\n", st.cow_reuse);
+    printf("faults file: %lu\n", st.file);
+    printf("faults invalid: %lu\n", st.invalid);
+    printf("forks: %lu\n", st.forks);
+    printf("execs: %lu\n", st.execs);
+    printf("fork pages: %lu\n", st.fork_pages);
+    return 0;
+}
