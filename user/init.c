@@ -1,23 +1,26 @@
-/* init of the system a user boots: greets, then runs a demonstration of the
-   pieces that exist so far. (The shell comes with the processes issue.) */
+/* init: the first process. Starts the shell on the console, starts it again
+   when it ends, and reaps every orphan in between. */
 #include "sys.h"
 
 int main(int argc, char **argv)
 {
-    long arg = argc > 1 ? atol(argv[1]) : 0;
-    (void)arg;
-    printf("init: pid %ld running\n", getpid());
-    struct pager_stat st;
-    pager_stat(&st);
-    printf("init: %ld of %ld frames free\n", st.free_frames, st.total_frames);
-    long pid = spawn("hello", 0);
-    long how, code;
-    if (pid > 0 && waitpid(pid, &how, &code) == pid)
-        printf("init: hello (pid %ld) %s with %ld\n", pid, how == WAIT_EXITED ? "exited" : "was killed", code);
-    printf("init: nothing more to run; idle (Ctrl-A X quits QEMU)\n");
+    (void)argc; (void)argv;
+    printf("init: starting sh (try 'echo hi | wc', 'ps', 'vmstat', 'pmap 1')\n");
     for (;;) {
-        long ch = sys_console_getc(0);
-        (void)ch;
-        sys_yield();
+        int pid = fork();
+        if (pid < 0) {
+            printf("init: fork: %s\n", strerror(errno));
+            return 1;
+        }
+        if (pid == 0) {
+            char *av[] = { "sh", NULL };
+            execv("sh", av);
+            printf("init: cannot run sh: %s\n", strerror(errno));
+            exit(127);
+        }
+        int status, r;
+        while ((r = wait(&status)) != pid && r >= 0)
+            ; /* an orphan */
+        printf("init: sh ended; starting a new one\n");
     }
 }

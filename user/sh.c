@@ -6,7 +6,8 @@
      a ; b        one after the other
      a &          in the background ([pid] is printed, nobody waits)
      # ...        a comment to the end of the line
-   Builtins: cd, exit [n], wait. The status of a line is that of its last
+   Builtins: cd, exit [n], wait, kill PID... (a builtin because the pager
+   lets only a parent kill: the shell is the parent of its jobs). The status of a line is that of its last
    pipeline, and a pipeline's is that of its last command (127: not found,
    128 + cause: killed). */
 #include "sys.h"
@@ -246,7 +247,8 @@ static int parse_pipeline(struct lexer *lx, struct pipeline *pl)
 static bool is_builtin(const struct cmd *c)
 {
     const char *n = c->argv[0];
-    return strcmp(n, "cd") == 0 || strcmp(n, "exit") == 0 || strcmp(n, "wait") == 0;
+    return strcmp(n, "cd") == 0 || strcmp(n, "exit") == 0 || strcmp(n, "wait") == 0 ||
+           strcmp(n, "kill") == 0;
 }
 
 static void reap_all(void);
@@ -267,6 +269,35 @@ static void builtin_exit(const struct cmd *c)
     exit((int)(atol(a) & 0xff));
 }
 
+/* Is s a decimal number (at least one digit)? */
+static bool is_number(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* kill PID...: end each process; returns 0, or 1 if any could not be. */
+static int builtin_kill(const struct cmd *c)
+{
+    int status = 0;
+    if (c->argc < 2) {
+        dprintf(2, "usage: kill PID...\n");
+        return 2;
+    }
+    for (int i = 1; i < c->argc; i++) {
+        long r = is_number(c->argv[i]) ? kill(atol(c->argv[i])) : -ESRCH;
+        if (r < 0) {
+            dprintf(2, "sh: kill: %s: %s\n", c->argv[i], strerror(r));
+            status = 1;
+        }
+    }
+    return status;
+}
+
 /* Run builtin c in this process; returns its status. */
 static int run_builtin(const struct cmd *c)
 {
@@ -277,6 +308,8 @@ static int run_builtin(const struct cmd *c)
         reap_all();
         return 0;
     }
+    if (strcmp(n, "kill") == 0)
+        return builtin_kill(c);
     dprintf(2, "sh: cd: no file system yet\n");
     return 1;
 }
