@@ -164,3 +164,50 @@ void frames_stats(struct frame_stats *st)
     st->used = refs.used;
     st->shared = refs.shared;
 }
+
+/* One more reference on the frame of every present entry of e[0..n) (fork);
+   with cow the entries in e and d become copy-on-write. Returns how many. */
+unsigned frames_ref_run(spte_t *e, spte_t *d, unsigned n, bool cow)
+{
+    uint16_t *ref = refs.ref;
+    unsigned present = 0;
+    for (unsigned i = 0; i < n; i++) {
+        spte_t x = e[i];
+        if (!(x & SPTE_PRESENT))
+            continue;
+        uint64_t k = (SPTE_PA(x) - base) >> 12;
+        if (k >= npages || ref[k] == 0 || ref[k] == FT_REF_MAX)
+            pager_panic("frames_ref_run: bad frame or count");
+        if (ref[k]++ == 1)
+            refs.shared++;
+        if (cow) {
+            e[i] = x | SPTE_COW;
+            d[i] = x | SPTE_COW;
+        }
+        present++;
+    }
+    return present;
+}
+
+/* Drop the reference of every present entry of e[0..n) and clear them; frames
+   whose last reference goes are freed. */
+void frames_unref_run(spte_t *e, unsigned n)
+{
+    uint16_t *ref = refs.ref;
+    for (unsigned i = 0; i < n; i++) {
+        spte_t x = e[i];
+        e[i] = 0;
+        if (!(x & SPTE_PRESENT))
+            continue;
+        uint64_t k = (SPTE_PA(x) - base) >> 12;
+        if (k >= npages || ref[k] == 0)
+            pager_panic("frames_unref_run: frame without references");
+        uint16_t now = --ref[k];
+        if (now == 1)
+            refs.shared--;
+        else if (now == 0) {
+            refs.used--;
+            buddy_free(&pool, (uint32_t)k, 0);
+        }
+    }
+}

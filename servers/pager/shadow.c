@@ -142,6 +142,7 @@ struct visitor {
     void (*walk_fn)(void *, uint64_t, spte_t *);        /* shadow_walk */
     void (*copy_fn)(void *, uint64_t, spte_t *, spte_t *); /* shadow_copy */
     struct shadow *dst;                                  /* shadow_copy */
+    void (*run_fn)(void *, uint64_t, spte_t *, spte_t *, unsigned); /* the _runs variants */
     void *arg;
     size_t count;                                        /* entries handled */
 };
@@ -264,4 +265,49 @@ void shadow_prune(struct shadow *s, uint64_t start, uint64_t end)
     if (start >= end)
         return;
     prune_node(s, s->root, ROOT_LEVEL, 0, start, end - 1);
+}
+
+/* shadow_copy_runs's leaf handler: copy the leaf's entries in [lo, hi] into
+   dst's leaf (made if needed) and hand both runs to the callback at once. */
+static int copy_run_leaf(struct visitor *v, uint64_t *leaf, uint64_t base, unsigned lo, unsigned hi)
+{
+    unsigned i = lo;
+    while (i <= hi && leaf[i] == 0)
+        i++;
+    if (i > hi)
+        return 0;
+    uint64_t *dleaf = leaf_find(v->dst, base + ((uint64_t)i << 12), true);
+    if (dleaf == NULL)
+        return -1;
+    for (unsigned k = i; k <= hi; k++)
+        dleaf[k] = leaf[k];
+    v->run_fn(v->arg, base + ((uint64_t)i << 12), &leaf[i], &dleaf[i], hi - i + 1);
+    v->count += hi - i + 1;
+    return 0;
+}
+
+/* Returns 0, or -1 when out of memory (or dst has no tree or is src). */
+int shadow_copy_runs(struct shadow *dst, struct shadow *src, uint64_t start, uint64_t end,
+                     void (*fn)(void *arg, uint64_t va, spte_t *se, spte_t *de, unsigned n), void *arg)
+{
+    struct visitor v = { .leaf = copy_run_leaf, .s = src, .run_fn = fn, .dst = dst, .arg = arg };
+    if (dst == src || dst->root == NULL || fn == NULL)
+        return -1;
+    return visit_range(&v, start, end) ? -1 : 0;
+}
+
+/* shadow_walk_runs's leaf handler. Never fails. */
+static int walk_run_leaf(struct visitor *v, uint64_t *leaf, uint64_t base, unsigned lo, unsigned hi)
+{
+    v->run_fn(v->arg, base + ((uint64_t)lo << 12), &leaf[lo], NULL, hi - lo + 1);
+    v->count += hi - lo + 1;
+    return 0;
+}
+
+void shadow_walk_runs(struct shadow *s, uint64_t start, uint64_t end,
+                      void (*fn)(void *arg, uint64_t va, spte_t *e, spte_t *unused, unsigned n), void *arg)
+{
+    struct visitor v = { .leaf = walk_run_leaf, .s = s, .run_fn = fn, .arg = arg };
+    if (fn)
+        visit_range(&v, start, end);
 }

@@ -76,4 +76,11 @@ int shadow_copy(struct shadow *dst, struct shadow *src, uint64_t start, uint64_t
 
 /* Free the non-root nodes that are entirely empty among those covering
    [start, end), e.g. after unmapping that range. Never fails. */
+/* Like shadow_copy, but the callback gets each leaf's run of entries at once
+   (n entries from va; entries may be empty): for loops that must be fast (fork). */
+int shadow_copy_runs(struct shadow *dst, struct shadow *src, uint64_t start, uint64_t end,
+                     void (*fn)(void *arg, uint64_t va, spte_t *se, spte_t *de, unsigned n), void *arg);
+/* Like shadow_walk, one run of entries per leaf (entries may be empty); de is NULL. */
+void shadow_walk_runs(struct shadow *s, uint64_t start, uint64_t end,
+                      void (*fn)(void *arg, uint64_t va, spte_t *e, spte_t *de, unsigned n), void *arg);
 void shadow_prune(struct shadow *s, uint64_t start, uint64_t end);

@@ -34,12 +34,10 @@ int vm_create(struct vmspace *vs)
     return 0;
 }
 
-/* Drop the frame reference a shadow entry holds. */
-static void drop_entry(void *arg, uint64_t va, spte_t e)
+static void drop_run(void *arg, uint64_t va, spte_t *e, spte_t *unused, unsigned n)
 {
-    (void)arg; (void)va;
-    if (e & SPTE_PRESENT)
-        frame_unref(SPTE_PA(e));
+    (void)arg; (void)va; (void)unused;
+    frames_unref_run(e, n);
 }
 
 static void vma_free(struct vma *v)
@@ -59,8 +57,10 @@ void vm_destroy(struct vmspace *vs)
         vt_remove(&vs->vmas, n);
         vma_free(VMA(n));
     }
-    if (vs->shadow.root)
-        shadow_destroy(&vs->shadow, drop_entry, NULL);
+    if (vs->shadow.root) {
+        shadow_walk_runs(&vs->shadow, 0, USER_LIMIT, drop_run, NULL);
+        shadow_destroy(&vs->shadow, NULL, NULL);
+    }
     vs->shadow.root = NULL;
 }
 
@@ -133,12 +133,6 @@ static int split_at(struct vmspace *vs, uint64_t start, uint64_t end)
     return 0;
 }
 
-static void clear_entry(void *arg, uint64_t va, spte_t *e)
-{
-    drop_entry(arg, va, *e);
-    *e = 0;
-}
-
 /* Remove every region and page in [start, end). Returns 0 or -ENOMEM (a split failed). */
 int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end)
 {
@@ -151,7 +145,7 @@ int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end)
         vma_free(VMA(n));
         n = next;
     }
-    shadow_walk(&vs->shadow, start, end, clear_entry, NULL);
+    shadow_walk_runs(&vs->shadow, start, end, drop_run, NULL);
     shadow_prune(&vs->shadow, start, end);
     sys_unmap(vs->as_slot, (long)start, (long)((end - start) / PAGE));
     return 0;
@@ -282,18 +276,11 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
 
 struct fork_arg { bool private; uint64_t pages; };
 
-static void fork_entry(void *arg, uint64_t va, spte_t *se, spte_t *de)
+static void fork_run(void *arg, uint64_t va, spte_t *se, spte_t *de, unsigned n)
 {
     (void)va;
     struct fork_arg *fa = arg;
-    if (!(*se & SPTE_PRESENT))
-        return;
-    frame_ref(SPTE_PA(*se));
-    if (fa->private) {
-        *se |= SPTE_COW;
-        *de |= SPTE_COW;
-    }
-    fa->pages++;
+    fa->pages += frames_ref_run(se, de, n, fa->private);
 }
 
 /* child gets parent's regions; private pages become copy-on-write in both,
@@ -307,7 +294,7 @@ int vm_fork(struct vmspace *child, struct vmspace *parent)
         if (!vm_add(child, n->start, n->end, v->prot, v->ops, v->obj, v->pgoff, v->flags))
             return -ENOMEM;
         struct fork_arg fa = { v->ops->private, 0 };
-        if (shadow_copy(&child->shadow, &parent->shadow, n->start, n->end, fork_entry, &fa) < 0)
+        if (shadow_copy_runs(&child->shadow, &parent->shadow, n->start, n->end, fork_run, &fa) < 0)
             return -ENOMEM;
         cnt.fork_pages += fa.pages;
         long r = sys_pt_copy(parent->as_slot, child->as_slot, (long)n->start,

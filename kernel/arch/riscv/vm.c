@@ -114,22 +114,30 @@ int pt_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
     return 0;
 }
 
-/* Apply fn to every present leaf in [va, va + npages pages), skipping absent tables. */
+/* The level-0 table covering va, or NULL (absent, or a bigger page is there). */
+static pte_t *l0_table(pte_t *root, uint64_t va, bool alloc)
+{
+    pte_t *e = walk(root, va, 0, alloc);
+    return e ? e - PX(0, va) : NULL;
+}
+
+/* Apply fn to every present leaf in [va, va + npages pages), one level-0 table
+   at a time; absent tables are skipped whole. */
 static void for_each_leaf(pte_t *root, uint64_t va, uint64_t npages,
                           void (*fn)(pte_t *e, uint64_t i, void *arg), void *arg)
 {
     for (uint64_t i = 0; i < npages;) {
         uint64_t a = va + i * PGSIZE;
-        pte_t *e = walk(root, a, 0, false);
-        if (!e) {
-            /* no level-0 table: skip to the next 2 MiB boundary */
-            uint64_t next = ROUNDDOWN(a, 1UL << 21) + (1UL << 21);
-            i += (next - a) / PGSIZE;
-            continue;
+        uint64_t in_table = 512 - PX(0, a);
+        if (in_table > npages - i)
+            in_table = npages - i;
+        pte_t *t = l0_table(root, a, false);
+        if (t) {
+            for (uint64_t k = PX(0, a), n = 0; n < in_table; k++, n++)
+                if (t[k] & PTE_V)
+                    fn(&t[k], i + n, arg);
         }
-        if (*e & PTE_V)
-            fn(e, i, arg);
-        i++;
+        i += in_table;
     }
 }
 
@@ -179,29 +187,35 @@ void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_
     *dirty = ad.dirty;
 }
 
-struct copy_state { pte_t *dst; uint64_t va; bool wp; long n; };
-
-static void leaf_copy(pte_t *e, uint64_t i, void *arg)
-{
-    struct copy_state *cs = arg;
-    if (cs->n < 0)
-        return;
-    if (cs->wp)
-        *e &= ~(uint64_t)PTE_W;
-    uint64_t flags = *e & (PTE_R | PTE_W | PTE_X | PTE_U);
-    if (pt_map(cs->dst, cs->va + i * PGSIZE, PTE_PA(*e), flags, 0) < 0)
-        cs->n = -ENOMEM;
-    else
-        cs->n++;
-}
-
+/* fork's copy: one level-0 table at a time, entries copied with plain stores. */
 long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp)
 {
-    struct copy_state cs = { dst, va, wp, 0 };
-    for_each_leaf(src, va, npages, leaf_copy, &cs);
-    if (wp)
-        sfence_vma();
-    return cs.n;
+    long copied = 0;
+    uint64_t clear = PTE_A | PTE_D | (wp ? PTE_W : 0);
+    for (uint64_t i = 0; i < npages;) {
+        uint64_t a = va + i * PGSIZE;
+        uint64_t first = PX(0, a), in_table = 512 - first;
+        if (in_table > npages - i)
+            in_table = npages - i;
+        i += in_table;
+        pte_t *s = l0_table(src, a, false);
+        if (!s)
+            continue;
+        pte_t *d = NULL;
+        for (uint64_t k = first; k < first + in_table; k++) {
+            pte_t e = s[k];
+            if (!(e & PTE_V) || !(e & (PTE_R | PTE_W | PTE_X)))
+                continue;
+            if (!d && !(d = l0_table(dst, a, true)))
+                return -ENOMEM;
+            if (wp)
+                s[k] = e & ~(uint64_t)PTE_W;
+            d[k] = e & ~clear;
+            copied++;
+        }
+    }
+    sfence_vma();
+    return copied;
 }
 
 /* The leaf PTE that maps va, as a 4 KiB PTE (a megapage's is adjusted to va's page). */
