@@ -47,6 +47,39 @@ void fastpath_call(struct thread *t)
     sched_run(r);
 }
 
+/* A page fault while the pager waits for work: the fault message goes straight
+   into the pager's registers and the pager runs. */
+void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t scause)
+{
+    struct endpoint *ep = t->fault_ep;
+    struct thread *r;
+    if (!ep || !(r = ep->receivers.head) || r->reply_to || ready_above(r->prio) || t->map_failed)
+        return;
+    ep->receivers.head = r->qnext;
+    if (r->qnext)
+        r->qnext->qprev = NULL;
+    else
+        ep->receivers.tail = NULL;
+    r->qnext = NULL;
+    r->blocked_ep = NULL;
+    uint64_t *d = &r->regs.x[RI_A0];
+    d[0] = MSG_FAULT;
+    d[1] = addr;
+    d[2] = access;
+    d[3] = t->regs.x[RI_PC];
+    d[4] = scause;
+    d[5] = 0;
+    d[6] = t->tid;
+    r->regs.x[RI_T0] = t->fault_badge | BADGE_FAULT;
+    t->fault_msg[5] = 0;
+    t->ipc_fault = 1;
+    t->state = TS_REPLY;
+    r->reply_to = t;
+    t->reply_holder = &r->reply_to;
+    r->state = TS_RUNNING;
+    sched_run(r);
+}
+
 /* replyrecv: the caller waits for an ordinary reply, or for a fault answer that
    maps a page (the map happens here, in the same kernel entry); no sender is queued. */
 void fastpath_replyrecv(struct thread *t)

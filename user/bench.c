@@ -81,6 +81,21 @@ int main(int argc, char **argv)
     }
     report("zero_page_read_fault", median(samples, RUNS));
 
+    /* a fault with no data work: the page has its frame, only the mapping went
+       (PROT_NONE and back unmaps it in the kernel; the pager still has it) */
+    volatile char *r = anon_map(RUNS * 4096UL);
+    for (int i = 0; i < RUNS; i++)
+        r[i * 4096UL] = 1;
+    mprotect((void *)r, RUNS * 4096UL, PROT_NONE);
+    mprotect((void *)r, RUNS * 4096UL, PROT_READ | PROT_WRITE);
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        (void)r[i * 4096UL];
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("fault_roundtrip", median(samples, RUNS));
+
     /* fork + exit + wait of a parent with 48 MiB touched */
     uint64_t big = 48UL << 20;
     char *bm = mmap(0, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -48,15 +48,16 @@
 // An indirect block is an array of 1024 uint32_t block numbers. Block number
 // 0 means "none": a hole reads as zeros (also for whole indirect blocks).
 // No block at or past ceil(size / 4096) is mapped, and an indirect block
-// exists only if it maps something. Largest file: 1049612 blocks (~4 GiB).
+// is present only if part of its range lies below that. Largest file:
+// 1049612 blocks (~4 GiB).
 //
 // nlink is the number of directory entries that name the inode, counting
 // "." and "..": a file has one per name, a directory has 2 (its name in the
 // parent and its own ".") plus one per subdirectory (their ".."); the root
 // has 2 (its "." and "..", both naming itself) plus one per subdirectory.
 //
-// Directories: a directory's contents are an array of struct dirent, 64 per
-// block. Its size is a non-zero multiple of 4096 and it has no holes. Entry
+// Directories: a directory's contents are an array of struct fs_dirent, 64
+// per block. Its size is a non-zero multiple of 4096 and it has no holes. Entry
 // 0 of block 0 is "." (the directory itself), entry 1 is ".." (the parent;
 // the root's parent is the root). No other entry is "." or "..". A used
 // entry has inum != 0 and a name of 1..FS_NAME_MAX bytes without '/' or
@@ -147,7 +148,7 @@ struct dinode {
 };
 
 // One directory entry, 64 bytes.
-struct dirent {
+struct fs_dirent {
     uint32_t inum;              // 0: free entry
     char name[FS_NAME_MAX + 1]; // NUL-terminated, NUL-padded
 };
@@ -156,6 +157,6 @@ _Static_assert(sizeof(struct superblock) == 64, "superblock layout");
 _Static_assert(sizeof(struct logheader) == 4 + 4 * FS_LOG_MAX, "log header");
 _Static_assert(sizeof(struct logheader) <= 512, "log header fits a sector");
 _Static_assert(sizeof(struct dinode) == FS_INODE_SIZE, "inode layout");
-_Static_assert(sizeof(struct dirent) == FS_DIRENT_SIZE, "dirent layout");
+_Static_assert(sizeof(struct fs_dirent) == FS_DIRENT_SIZE, "dirent layout");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "the on-disk structures are used in place: little-endian only");

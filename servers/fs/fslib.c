@@ -361,7 +361,7 @@ fs_name_is_dot(const char *name, size_t len)
 }
 
 size_t
-fs_dirent_namelen(const struct dirent *de)
+fs_dirent_namelen(const struct fs_dirent *de)
 {
     size_t n = 0;
     while (n < sizeof de->name && de->name[n] != '\0')
@@ -370,7 +370,7 @@ fs_dirent_namelen(const struct dirent *de)
 }
 
 int
-fs_check_dirent(const struct dirent *de)
+fs_check_dirent(const struct fs_dirent *de)
 {
     if (de->inum == 0)
         return mem_is_zero(de, sizeof *de) ? 0 : FSE_DIRENT;
@@ -384,7 +384,7 @@ fs_check_dirent(const struct dirent *de)
 
 // Fill entry de with (name, inum), NUL-padded. len <= FS_NAME_MAX.
 static void
-dirent_set(struct dirent *de, const char *name, size_t len, uint32_t inum)
+dirent_set(struct fs_dirent *de, const char *name, size_t len, uint32_t inum)
 {
     mem_zero(de, sizeof *de);
     de->inum = inum;
@@ -393,7 +393,7 @@ dirent_set(struct dirent *de, const char *name, size_t len, uint32_t inum)
 
 // True if used entry de is named exactly name[0..len).
 static bool
-dirent_named(const struct dirent *de, const char *name, size_t len)
+dirent_named(const struct fs_dirent *de, const char *name, size_t len)
 {
     if (de->inum == 0 || len > FS_NAME_MAX || de->name[len] != '\0')
         return false;
@@ -406,7 +406,7 @@ dirent_named(const struct dirent *de, const char *name, size_t len)
 void
 dirblk_init(void *blk, uint32_t self, uint32_t parent)
 {
-    struct dirent *de = blk;
+    struct fs_dirent *de = blk;
     mem_zero(blk, FS_BLOCK_SIZE);
     dirent_set(&de[0], ".", 1, self);
     dirent_set(&de[1], "..", 2, parent);
@@ -415,7 +415,7 @@ dirblk_init(void *blk, uint32_t self, uint32_t parent)
 int
 dirblk_lookup(const void *blk, const char *name, size_t len)
 {
-    const struct dirent *de = blk;
+    const struct fs_dirent *de = blk;
     if (fs_check_name(name, len) < 0)
         return FSE_NOENT;
     for (uint32_t i = 0; i < FS_DIRENTS_PER_BLOCK; i++)
@@ -427,7 +427,7 @@ dirblk_lookup(const void *blk, const char *name, size_t len)
 int
 dirblk_add(void *blk, const char *name, size_t len, uint32_t inum)
 {
-    struct dirent *de = blk;
+    struct fs_dirent *de = blk;
     int err = fs_check_name(name, len);
     if (err < 0)
         return err;
@@ -447,7 +447,7 @@ dirblk_add(void *blk, const char *name, size_t len, uint32_t inum)
 int
 dirblk_remove(void *blk, const char *name, size_t len, uint32_t *inum)
 {
-    struct dirent *de = blk;
+    struct fs_dirent *de = blk;
     int slot = dirblk_lookup(blk, name, len);
     if (slot < 0)
         return slot;
@@ -460,7 +460,7 @@ dirblk_remove(void *blk, const char *name, size_t len, uint32_t *inum)
 int
 dirblk_next(const void *blk, int slot)
 {
-    const struct dirent *de = blk;
+    const struct fs_dirent *de = blk;
     for (int i = slot < 0 ? 0 : slot; i < (int)FS_DIRENTS_PER_BLOCK; i++)
         if (de[i].inum != 0)
             return i;
@@ -470,7 +470,7 @@ dirblk_next(const void *blk, int slot)
 uint32_t
 dirblk_count(const void *blk)
 {
-    const struct dirent *de = blk;
+    const struct fs_dirent *de = blk;
     uint32_t n = 0;
     for (uint32_t i = 0; i < FS_DIRENTS_PER_BLOCK; i++)
         n += de[i].inum != 0;

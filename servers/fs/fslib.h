@@ -169,11 +169,11 @@ bool fs_name_is_dot(const char *name, size_t len);
 
 // Length of the name in a directory entry (at most FS_NAME_MAX + 1, which
 // means it is not terminated).
-size_t fs_dirent_namelen(const struct dirent *de);
+size_t fs_dirent_namelen(const struct fs_dirent *de);
 
 // Check one directory entry: a free entry (inum 0) is all zero; a used one
 // has a valid, NUL-terminated, NUL-padded name. Returns 0 or FSE_DIRENT.
-int fs_check_dirent(const struct dirent *de);
+int fs_check_dirent(const struct fs_dirent *de);
 
 // Make blk an empty directory block whose first two entries are "." (self)
 // and ".." (parent). For the first block of a directory only; later blocks

@@ -316,6 +316,17 @@ int main(void)
     struct msg m, reply;
     sys_recv(BOOT_EP_SLOT, &m);
     for (;;) {
+        /* the common case first: a page fault, answered in place */
+        if (m.label == MSG_FAULT && ((uint64_t)m.badge & BADGE_FAULT)) {
+            struct proc *p = proc_find((long)((uint64_t)m.badge & ~BADGE_FAULT));
+            if (p && p->state == P_RUN) {
+                if (handle_fault(p, &m, &m))
+                    sys_replyrecv(BOOT_EP_SLOT, &m);
+                else
+                    sys_recv(BOOT_EP_SLOT, &m);
+                continue;
+            }
+        }
         bool answer;
         if (m.label == MSG_NOTIFY) {
             console_input();

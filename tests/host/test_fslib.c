@@ -433,7 +433,7 @@ static void
 test_dirent_ops(void)
 {
     static uint8_t blk[FS_BLOCK_SIZE];
-    const struct dirent *de = (const struct dirent *)blk;
+    const struct fs_dirent *de = (const struct fs_dirent *)blk;
     dirblk_init(blk, 5, 1);
     CHECK(de[0].inum == 5 && strcmp(de[0].name, ".") == 0);
     CHECK(de[1].inum == 1 && strcmp(de[1].name, "..") == 0);
@@ -491,7 +491,7 @@ test_dirent_ops(void)
     CHECK(s == 63 && fs_dirent_namelen(&de[s]) == FS_NAME_MAX);
 
     // Entry checks.
-    struct dirent e;
+    struct fs_dirent e;
     memset(&e, 0, sizeof e);
     CHECK(fs_check_dirent(&e) == 0);
     e.name[3] = 'x';

@@ -3,6 +3,8 @@
    thread's pager, never resolved here. */
 #include "obj.h"
 
+void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t scause);
+
 void trap_user(struct regs *r)
 {
     (void)r; /* == &current->regs */
@@ -22,7 +24,10 @@ void trap_user(struct regs *r)
             access = FAULT_EXEC;
         else if (scause == EXC_STORE_PAGE || scause == EXC_STORE_ACCESS || scause == EXC_STORE_MISALIGNED)
             access = FAULT_WRITE;
-        ipc_fault(t, csr_read(stval), access, scause, 0);
+        uint64_t addr = csr_read(stval);
+        if (scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE || scause == EXC_INSN_PAGE)
+            fastpath_fault(t, addr, access, scause); /* returns only if it cannot take the fault */
+        ipc_fault(t, addr, access, scause, 0);
     }
     schedule();
 }

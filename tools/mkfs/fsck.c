@@ -1,0 +1,524 @@
+// fsck: check a file-system image (format: servers/fs/fsformat.h).
+//
+//   fsck IMAGE
+//
+// Loads the whole image into memory (the file is never written), replays a
+// committed log into that copy, then checks:
+//   - every inode: fields (fs_check_inode), block pointers in indirect
+//     blocks, no block mapped beyond the size, no block used twice;
+//   - the tree from the root: directories have no holes, well-formed
+//     entries, "." and ".." first and correct, unique names, no second
+//     name for a directory; every allocated inode is reachable;
+//   - nlink equals the number of directory entries naming the inode;
+//   - the bitmap marks exactly the metadata blocks and the used data
+//     blocks, and nothing past the end of the disk.
+// Exit status: 0 and "fsck: clean" if all is well; 1 after printing each
+// problem (the first MAX_SHOWN, then a count); 2 with a one-line reason if
+// IMAGE cannot be read or is not an image at all (bad magic or layout,
+// truncated).
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fslib.h"
+
+#define MAX_SHOWN 100           // problems printed before only counting
+#define META UINT32_MAX         // owner of the blocks before data_start
+
+// The image under check and what the passes learn about it.
+struct fsck {
+    const char *path;
+    struct superblock sb;
+    uint8_t (*blk)[FS_BLOCK_SIZE];  // nblocks blocks
+    uint32_t *owner;            // per block: 0, META or the owning inode
+    uint32_t *refs;             // per inode: directory entries naming it
+    uint32_t *parent;           // per directory inode: where it is named
+    bool *reached;              // per inode: reachable from the root
+    long problems;
+};
+
+static struct fsck fk;
+
+// Report one problem.
+__attribute__((format(printf, 1, 2)))
+static void
+problem(const char *fmt, ...)
+{
+    if (fk.problems++ >= MAX_SHOWN)
+        return;
+    va_list ap;
+    printf("fsck: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+// Give up on something that is not a readable image: exit status 2.
+__attribute__((format(printf, 1, 2), noreturn))
+static void
+not_image(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "fsck: %s: ", fk.path);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+static struct dinode *
+inode(uint32_t inum)
+{
+    uint8_t *b = fk.blk[fs_inode_block(&fk.sb, inum)];
+    return (struct dinode *)(b + fs_inode_offset(inum));
+}
+
+// ---- loading -------------------------------------------------------------
+
+// Read exactly n bytes at off. Returns false on error or end of file.
+static bool
+read_at(int fd, void *buf, size_t n, off_t off)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t got = pread(fd, p, n, off);
+        if (got <= 0)
+            return false;
+        p += got;
+        n -= (size_t)got;
+        off += got;
+    }
+    return true;
+}
+
+// Open the image, validate its superblock and load it. Exits 2 on failure.
+static void
+load(void)
+{
+    int fd = open(fk.path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        not_image("%s", strerror(errno));
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+        not_image("not a regular file");
+    uint64_t disk_blocks = (uint64_t)st.st_size / FS_BLOCK_SIZE;
+    if (disk_blocks < 2)
+        not_image("not a file system image (only %lld bytes)",
+                  (long long)st.st_size);
+    uint8_t sbuf[FS_BLOCK_SIZE];
+    if (!read_at(fd, sbuf, sizeof sbuf, (off_t)FS_SUPER_BLOCK * FS_BLOCK_SIZE))
+        not_image("cannot read the superblock");
+    memcpy(&fk.sb, sbuf, sizeof fk.sb);
+    int err = fs_check_super(&fk.sb, disk_blocks);
+    if (err == FSE_TRUNC)
+        not_image("truncated image: the superblock says %u blocks, the file has %llu",
+                  fk.sb.nblocks, (unsigned long long)disk_blocks);
+    if (err < 0)
+        not_image("not a file system image: %s", fs_strerror(err));
+    fk.blk = malloc((size_t)fk.sb.nblocks * FS_BLOCK_SIZE);
+    fk.owner = calloc(fk.sb.nblocks, sizeof *fk.owner);
+    fk.refs = calloc(fk.sb.ninodes, sizeof *fk.refs);
+    fk.parent = calloc(fk.sb.ninodes, sizeof *fk.parent);
+    fk.reached = calloc(fk.sb.ninodes, sizeof *fk.reached);
+    if (!fk.blk || !fk.owner || !fk.refs || !fk.parent || !fk.reached)
+        not_image("out of memory");
+    if (!read_at(fd, fk.blk, (size_t)fk.sb.nblocks * FS_BLOCK_SIZE, 0))
+        not_image("cannot read the image");
+    close(fd);
+}
+
+// ---- log -------------------------------------------------------------------
+
+static int
+mem_read(void *ctx, uint64_t b, void *buf)
+{
+    (void)ctx;
+    if (b >= fk.sb.nblocks)
+        return -1;
+    memcpy(buf, fk.blk[b], FS_BLOCK_SIZE);
+    return 0;
+}
+
+static int
+mem_write(void *ctx, uint64_t b, const void *buf)
+{
+    (void)ctx;
+    if (b >= fk.sb.nblocks)
+        return -1;
+    memcpy(fk.blk[b], buf, FS_BLOCK_SIZE);
+    return 0;
+}
+
+// Replay a committed log into the in-memory copy, as a mount would.
+static void
+replay_log(void)
+{
+    static const struct blockdev dev = { mem_read, mem_write, NULL };
+    static uint8_t buf[FS_BLOCK_SIZE];
+    static struct fslog lg;
+    const struct logheader *h = (const void *)fk.blk[fk.sb.log_start];
+    uint32_t count = h->count;
+    if (log_init(&lg, &dev, &fk.sb, buf, 1) < 0) {
+        problem("cannot set up the log");
+        return;
+    }
+    int n = log_recover(&lg);
+    if (n == FSE_BADLOG)
+        problem("log header is corrupt (count %u, log holds %u blocks); not replayed",
+                count, fk.sb.log_blocks);
+    else if (n < 0)
+        problem("log replay failed: %s", fs_strerror(n));
+    else if (n > 0)
+        printf("fsck: log holds %d committed blocks; checking with them replayed\n", n);
+}
+
+// ---- blocks of inodes --------------------------------------------------------
+
+// Record that inode inum uses block b (b is a data block).
+static void
+claim(uint32_t b, uint32_t inum)
+{
+    if (fk.owner[b] != 0)
+        problem("block %u is used twice (inode %u and inode %u)", b,
+                fk.owner[b], inum);
+    else
+        fk.owner[b] = inum;
+}
+
+// Check and claim the blocks an indirect block maps: slot s stands for
+// file block first + s of an inode whose size needs nb blocks.
+static void
+walk_ind(uint32_t inum, uint32_t ind, uint64_t first, uint64_t nb)
+{
+    for (uint32_t s = 0; s < FS_NINDIRECT; s++) {
+        uint32_t b = fs_ind_get(fk.blk[ind], s);
+        if (b == 0)
+            continue;
+        if (!fs_data_block_valid(&fk.sb, b)) {
+            problem("inode %u: indirect block %u slot %u points outside the data area (%u)",
+                    inum, ind, s, b);
+            continue;
+        }
+        if (first + s >= nb)
+            problem("inode %u: block %u mapped at file block %llu, beyond the size",
+                    inum, b, (unsigned long long)(first + s));
+        claim(b, inum);
+    }
+}
+
+// Claim the double-indirect block ind of inode inum and everything below.
+static void
+walk_dind(uint32_t inum, uint32_t dind, uint64_t nb)
+{
+    for (uint32_t s = 0; s < FS_NINDIRECT; s++) {
+        uint32_t ind = fs_ind_get(fk.blk[dind], s);
+        uint64_t first = FS_DIND_FIRST + (uint64_t)s * FS_NINDIRECT;
+        if (ind == 0)
+            continue;
+        if (!fs_data_block_valid(&fk.sb, ind)) {
+            problem("inode %u: double-indirect slot %u points outside the data area (%u)",
+                    inum, s, ind);
+            continue;
+        }
+        if (first >= nb)
+            problem("inode %u: indirect block %u covers only blocks beyond the size",
+                    inum, ind);
+        claim(ind, inum);
+        walk_ind(inum, ind, first, nb);
+    }
+}
+
+// Claim every block of inode inum. Pointers that fs_check_inode already
+// reported as bad are skipped here.
+static void
+walk_blocks(uint32_t inum)
+{
+    const struct dinode *ip = inode(inum);
+    uint64_t nb = fs_size_blocks(ip->size);
+    for (uint32_t i = 0; i < FS_NDIRECT; i++)
+        if (fs_data_block_valid(&fk.sb, ip->direct[i]))
+            claim(ip->direct[i], inum);
+    if (fs_data_block_valid(&fk.sb, ip->indirect)) {
+        claim(ip->indirect, inum);
+        walk_ind(inum, ip->indirect, FS_IND_FIRST, nb);
+    }
+    if (fs_data_block_valid(&fk.sb, ip->dindirect)) {
+        claim(ip->dindirect, inum);
+        walk_dind(inum, ip->dindirect, nb);
+    }
+}
+
+// Check every inode's fields and claim the blocks of the used ones.
+static void
+check_inodes(void)
+{
+    static const char zero[FS_INODE_SIZE];
+    if (memcmp(inode(0), zero, sizeof zero) != 0)
+        problem("inode 0 is not zero");
+    for (uint32_t b = 0; b < fk.sb.data_start; b++)
+        fk.owner[b] = META;
+    for (uint32_t i = 1; i < fk.sb.ninodes; i++) {
+        const struct dinode *ip = inode(i);
+        int err = fs_check_inode(&fk.sb, ip);
+        if (err < 0)
+            problem("inode %u: %s", i, fs_strerror(err));
+        if (ip->type == FS_T_FILE || ip->type == FS_T_DIR)
+            walk_blocks(i);
+    }
+}
+
+// Block number of file block f of ip, or 0 for a hole or a bad pointer.
+static uint32_t
+file_block(const struct dinode *ip, uint64_t f)
+{
+    struct fs_bmap m;
+    int level = fs_bmap(f, &m);
+    if (level < 0)
+        return 0;
+    uint32_t b = level == 0 ? ip->direct[m.slot[0]] :
+                 level == 1 ? ip->indirect : ip->dindirect;
+    for (int i = 0; i < level; i++) {
+        if (!fs_data_block_valid(&fk.sb, b))
+            return 0;
+        b = fs_ind_get(fk.blk[b], m.slot[i]);
+    }
+    return fs_data_block_valid(&fk.sb, b) ? b : 0;
+}
+
+// ---- the directory tree ----------------------------------------------------
+
+// A queue of directories still to check.
+struct queue {
+    uint32_t *v;
+    uint32_t head, tail;
+};
+
+// The names seen in one directory, for the uniqueness check.
+struct names {
+    const char **v;
+    size_t n, cap;
+};
+
+// Append name to l (exits 2 if out of memory).
+static void
+names_add(struct names *l, const char *name)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 256;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        if (l->v == NULL)
+            not_image("out of memory");
+    }
+    l->v[l->n++] = name;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+// Report names that occur twice in directory d (sorts the list).
+static void
+check_unique(uint32_t d, struct names *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, cmp_names);
+    for (size_t i = 1; i < l->n; i++)
+        if (strcmp(l->v[i - 1], l->v[i]) == 0)
+            problem("directory %u: name \"%s\" appears twice", d, l->v[i]);
+}
+
+// Check the entry in slot 0 or 1 of directory d's first block, which must
+// be "." or "..". Returns true if it has that name (its inode number may
+// still be wrong, which is reported).
+static bool
+check_dot(uint32_t d, int slot, const struct fs_dirent *de)
+{
+    const char *want = slot == 0 ? "." : "..";
+    uint32_t inum = slot == 0 ? d : fk.parent[d];
+    if (de->inum == 0 || strcmp(de->name, want) != 0) {
+        problem("directory %u: entry %d is not \"%s\"", d, slot, want);
+        return false;
+    }
+    if (de->inum != inum)
+        problem("directory %u: \"%s\" names inode %u, not %u", d, want,
+                de->inum, inum);
+    return true;
+}
+
+// Check one used entry (not in a "."/".." slot) of directory d; queue the
+// directories it names for the first time.
+static void
+check_entry(uint32_t d, const struct fs_dirent *de, struct queue *q)
+{
+    if (fs_name_is_dot(de->name, strlen(de->name))) {
+        problem("directory %u: extra \"%s\" entry", d, de->name);
+        return;
+    }
+    const struct dinode *ip = inode(de->inum);
+    if (ip->type == FS_T_DIR) {
+        if (fk.parent[de->inum] != 0 || de->inum == FS_ROOT_INUM) {
+            problem("directory %u has a second name \"%s\" in directory %u",
+                    de->inum, de->name, d);
+            return;
+        }
+        fk.parent[de->inum] = d;
+        q->v[q->tail++] = de->inum;
+    }
+    fk.reached[de->inum] = true;
+}
+
+// Check every entry of directory block de (file block f of directory d),
+// collecting the names in l.
+static void
+check_dirblock(uint32_t d, uint64_t f, const struct fs_dirent *de,
+               struct names *l, struct queue *q)
+{
+    for (int s = 0; s < (int)FS_DIRENTS_PER_BLOCK; s++) {
+        if (fs_check_dirent(&de[s]) < 0) {
+            problem("directory %u: malformed entry %llu", d,
+                    (unsigned long long)(f * FS_DIRENTS_PER_BLOCK + (uint64_t)s));
+            continue;
+        }
+        bool is_dot = f == 0 && s < 2 && check_dot(d, s, &de[s]);
+        if (de[s].inum == 0)
+            continue;
+        if (!fs_inum_valid(&fk.sb, de[s].inum) ||
+            inode(de[s].inum)->type == FS_T_FREE) {
+            problem("directory %u: \"%s\" names %s inode %u", d, de[s].name,
+                    fs_inum_valid(&fk.sb, de[s].inum) ? "free" : "invalid",
+                    de[s].inum);
+            continue;
+        }
+        fk.refs[de[s].inum]++;
+        names_add(l, de[s].name);
+        if (!is_dot)
+            check_entry(d, &de[s], q);
+    }
+}
+
+// Check directory d: every block present, its entries, unique names.
+static void
+check_dir(uint32_t d, struct queue *q)
+{
+    const struct dinode *dp = inode(d);
+    uint64_t nb = fs_size_blocks(dp->size);
+    if (nb > FS_MAX_FILE_BLOCKS)
+        nb = FS_MAX_FILE_BLOCKS;
+    struct names l = { NULL, 0, 0 };
+    if (nb == 0)
+        problem("directory %u is empty (no \".\" and \"..\")", d);
+    for (uint64_t f = 0; f < nb; f++) {
+        uint32_t b = file_block(dp, f);
+        if (b == 0) {
+            problem("directory %u has a hole at block %llu", d, (unsigned long long)f);
+            continue;
+        }
+        check_dirblock(d, f, (const struct fs_dirent *)fk.blk[b], &l, q);
+    }
+    check_unique(d, &l);
+    free(l.v);
+}
+
+// Walk the tree from the root, breadth first; each directory is queued
+// once (when its one name is found), so the queue needs ninodes slots.
+static void
+check_tree(void)
+{
+    if (inode(FS_ROOT_INUM)->type != FS_T_DIR) {
+        problem("root inode %u is not a directory", FS_ROOT_INUM);
+        return;
+    }
+    struct queue q = { calloc(fk.sb.ninodes, sizeof(uint32_t)), 0, 0 };
+    if (q.v == NULL)
+        not_image("out of memory");
+    fk.parent[FS_ROOT_INUM] = FS_ROOT_INUM;
+    fk.reached[FS_ROOT_INUM] = true;
+    q.v[q.tail++] = FS_ROOT_INUM;
+    while (q.head < q.tail)
+        check_dir(q.v[q.head++], &q);
+    free(q.v);
+}
+
+// Every used inode is reachable and has the right link count.
+static void
+check_links(void)
+{
+    for (uint32_t i = 1; i < fk.sb.ninodes; i++) {
+        const struct dinode *ip = inode(i);
+        if (ip->type == FS_T_FREE)
+            continue;
+        if (!fk.reached[i])
+            problem("inode %u is in use but not reachable from the root", i);
+        else if (ip->nlink != fk.refs[i])
+            problem("inode %u: nlink is %u but %u directory entries name it",
+                    i, ip->nlink, fk.refs[i]);
+    }
+}
+
+// ---- bitmap ----------------------------------------------------------------
+
+static void
+check_bitmap(void)
+{
+    const uint8_t *map = fk.blk[fk.sb.bitmap_start];    // areas are contiguous
+    for (uint32_t b = 0; b < fk.sb.nblocks; b++) {
+        bool used = fk.owner[b] != 0, marked = bitmap_get(map, b);
+        if (used && !marked)
+            problem("block %u is in use but free in the bitmap", b);
+        else if (!used && marked)
+            problem("block %u is marked in the bitmap but not in use", b);
+    }
+    uint64_t end = (uint64_t)fk.sb.bitmap_blocks * FS_BITS_PER_BLOCK;
+    for (uint64_t b = fk.sb.nblocks; b < end; b++)
+        if (bitmap_get(map, (uint32_t)b))
+            problem("bitmap bit %llu (past the last block) is set",
+                    (unsigned long long)b);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: fsck IMAGE\n");
+        return 2;
+    }
+    fk.path = argv[1];
+    load();
+    replay_log();
+    check_inodes();
+    check_tree();
+    check_links();
+    check_bitmap();
+    if (fk.problems > MAX_SHOWN)
+        printf("fsck: ... %ld more problems not shown\n", fk.problems - MAX_SHOWN);
+    if (fk.problems > 0) {
+        printf("fsck: %s: %ld problems\n", fk.path, fk.problems);
+        return 1;
+    }
+    uint32_t used = 0, inodes = 0;
+    for (uint32_t b = fk.sb.data_start; b < fk.sb.nblocks; b++)
+        used += fk.owner[b] != 0;
+    for (uint32_t i = 1; i < fk.sb.ninodes; i++)
+        inodes += inode(i)->type != FS_T_FREE;
+    printf("fsck: %s: %u of %u data blocks, %u of %u inodes in use\n", fk.path,
+           used, fk.sb.data_blocks, inodes, fk.sb.ninodes - 1);
+    printf("fsck: clean\n");
+    free(fk.blk);
+    free(fk.owner);
+    free(fk.refs);
+    free(fk.parent);
+    free(fk.reached);
+    return 0;
+}
