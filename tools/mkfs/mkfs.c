@@ -170,6 +170,18 @@ bmap_get(const struct dinode *ip, uint64_t fbn)
 
 // ---- directories -----------------------------------------------------------
 
+// Exit with a message about name (from what), which fs_check_name rejected
+// with err.
+__attribute__((noreturn))
+static void
+bad_name(const char *what, const char *name, int err)
+{
+    if (err == FSE_NAME_LONG)
+        die("%s: name \"%s\" is too long (%zu bytes, at most %u)", what, name,
+            strlen(name), FS_NAME_MAX);
+    die("%s: cannot store \"%s\": %s", what, name, fs_strerror(err));
+}
+
 // Inode number of name in directory dinum, or 0.
 static uint32_t
 dir_lookup(uint32_t dinum, const char *name)
@@ -194,8 +206,7 @@ dir_add(uint32_t dinum, const char *name, uint32_t inum)
     size_t len = strlen(name);
     int err = fs_check_name(name, len);
     if (err < 0)
-        die("cannot store \"%s\": %s%s", name, fs_strerror(err),
-            err == FSE_NAME_LONG ? " (at most " NAME_MAX_STR " bytes)" : "");
+        bad_name(im.path, name, err);
     if (dir_lookup(dinum, name) != 0)
         die("duplicate name \"%s\" in one directory", name);
     struct dinode *dp = &im.inodes[dinum];
@@ -340,8 +351,7 @@ check_files(char **files, int nfiles)
         size_t len = strlen(base);
         int err = fs_check_name(base, len);
         if (err < 0)
-            die("%s: cannot store \"%s\": %s%s", files[i], base,
-                fs_strerror(err), err == FSE_NAME_LONG ? " (at most " NAME_MAX_STR " bytes)" : "");
+            bad_name(files[i], base, err);
         if (fs_name_is_dot(base, len))
             die("%s: cannot store a file named \"%s\"", files[i], base);
         for (int j = 0; j < i; j++)
