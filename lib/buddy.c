@@ -272,3 +272,17 @@ buddy_check(const struct buddy *b)
         return -8;
     return check_blocks(b, heads);
 }
+
+int buddy_split_alloc(struct buddy *b, uint32_t page, unsigned order)
+{
+    if (order > BUDDY_MAX_ORDER || page >= b->npages)
+        return -1;
+    struct buddy_page *m = &b->meta[page];
+    if (m->flags != BUDDY_ALLOC_HEAD || m->order != order)
+        return -1;
+    for (uint32_t k = 0; k < (1u << order); k++) {
+        b->meta[page + k].flags = BUDDY_ALLOC_HEAD;
+        b->meta[page + k].order = 0;
+    }
+    return 0;
+}

@@ -66,6 +66,11 @@ int64_t buddy_alloc(struct buddy *b, unsigned order);
 // of exactly that order (double free, wrong order, out of range).
 int buddy_free(struct buddy *b, uint32_t page, unsigned order);
 
+// Turn the allocated block of 2^order pages at page into 2^order allocated
+// blocks of one page each, to be freed one by one. Returns 0, or -1 (and
+// changes nothing) if page is not the start of an allocated block of that order.
+int buddy_split_alloc(struct buddy *b, uint32_t page, unsigned order);
+
 // Number of free pages.
 uint32_t buddy_free_pages(const struct buddy *b);
 

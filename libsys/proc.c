@@ -161,3 +161,13 @@ long device_info(long which, long *size, long *irq)
     }
     return r;
 }
+
+void *dma_alloc(size_t len, uint64_t *pa)
+{
+    struct msg m = { .label = MSG_PG_DMA, .w = { (long)len } };
+    long r = pager_call(&m);
+    if (r < 0)
+        return NULL;
+    *pa = (uint64_t)m.w[1];
+    return (void *)r;
+}

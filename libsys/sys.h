@@ -62,6 +62,7 @@ long pmap(long pid, struct region_info *ri, long max);  /* how many regions, or 
 long ps(struct proc_info *pi, long max);
 long shutdown(void);
 long device_info(long which, long *size, long *irq); /* base; drivers also get DRV_*_SLOT caps */
+void *dma_alloc(size_t len, uint64_t *pa);   /* drivers: physically contiguous memory; NULL on error */
 
 /* malloc.c */
 void *malloc(size_t n);

@@ -46,6 +46,16 @@ int main(int argc, char **argv)
     CHECK_EQ(sys_irq_bind(DRV_IRQ_SLOT, irq, n), 0);
     CHECK_EQ(sys_irq_bind(DRV_IRQ_SLOT, irq, n), -EBUSY);
 
+    /* DMA memory: physically contiguous and pinned, for device queues */
+    uint64_t pa = 0;
+    volatile uint64_t *dma = dma_alloc(3 * 4096, &pa);
+    CHECK(dma != NULL);
+    CHECK(pa != 0 && (pa & 4095) == 0);
+    dma[0] = 1;
+    dma[2 * 512] = 2;   /* the third page (the region is rounded up to 4) */
+    CHECK(dma_alloc(0, &pa) == NULL);
+    CHECK(dma_alloc(64UL << 20, &pa) == NULL);
+
     for (int round = 0; round < 3; round++) {
         uint64_t alarm = rtc_now() + 20 * 1000 * 1000; /* ns */
         rtc[RTC_IRQ_ENABLED / 4] = 1;

@@ -32,7 +32,9 @@ int main(int argc, char **argv)
     m.w[3] = 15;
     CHECK_EQ(sys_call(PAGER_SLOT, &m), -EINVAL);
 
-    /* not a driver: asking where a device is gives no caps */
+    /* not a driver: no DMA memory, and asking where a device is gives no caps */
+    uint64_t pa;
+    CHECK(dma_alloc(4096, &pa) == NULL);
     CHECK(device_info(DEV_RTC, 0, 0) > 0);
     CHECK_EQ(sys_map_device(DRV_DEV_SLOT, -1, 0x3000000000L, 0x101000, PERM_R), -EBADCAP);
     register long a7 asm("a7") = 999;

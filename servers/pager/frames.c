@@ -114,6 +114,23 @@ uint64_t zero_page(void)
     return zero_pa;
 }
 
+static unsigned order_for(size_t bytes);
+
+/* 2^order physically contiguous zeroed frames, each with one reference; 0 when none. */
+uint64_t frames_alloc_contig(unsigned order)
+{
+    int64_t i = buddy_alloc(&pool, order);
+    if (i < 0)
+        return 0;
+    for (uint64_t k = 0; k < (1UL << order); k++) {
+        uint64_t pa = base + ((uint64_t)i + k) * PAGE;
+        ft_inc(&refs, pa);
+        page_zero(frame_ptr(pa));
+    }
+    buddy_split_alloc(&pool, (uint32_t)i, order); /* each frame is freed on its own */
+    return base + (uint64_t)i * PAGE;
+}
+
 static unsigned order_for(size_t bytes)
 {
     unsigned o = 0;

@@ -33,6 +33,14 @@ static long bootarg(const char *key, long dflt)
 /* Programs allowed to drive devices: they get the DEVICE and IRQCTL caps. */
 static const char *const drivers[] = { "fs", "t_irq" };
 
+static bool is_driver(struct proc *p)
+{
+    for (unsigned i = 0; i < sizeof drivers / sizeof drivers[0]; i++)
+        if (strcmp(p->name, drivers[i]) == 0)
+            return true;
+    return false;
+}
+
 /* PG_DEVICE: where device `which` is; a driver also gets the caps to use it.
    Returns the base address or -errno (ENOENT: no such device). */
 static long pg_device(struct proc *p, long which, struct msg *reply)
@@ -40,15 +48,48 @@ static long pg_device(struct proc *p, long which, struct msg *reply)
     if (which < 0 || which >= (long)(sizeof bootinfo->dev / sizeof bootinfo->dev[0]) ||
         !bootinfo->dev[which].base)
         return -ENOENT;
-    for (unsigned i = 0; i < sizeof drivers / sizeof drivers[0]; i++) {
-        if (strcmp(p->name, drivers[i]) == 0) {
-            sys_cap_copy(-1, BOOT_DEV_SLOT, p->vm.as_slot, DRV_DEV_SLOT, 0);  /* -EBUSY the 2nd time */
-            sys_cap_copy(-1, BOOT_IRQ_SLOT, p->vm.as_slot, DRV_IRQ_SLOT, 0);
-        }
+    if (is_driver(p)) {
+        sys_cap_copy(-1, BOOT_DEV_SLOT, p->vm.as_slot, DRV_DEV_SLOT, 0);  /* -EBUSY the 2nd time */
+        sys_cap_copy(-1, BOOT_IRQ_SLOT, p->vm.as_slot, DRV_IRQ_SLOT, 0);
     }
     reply->w[1] = (long)bootinfo->dev[which].size;
     reply->w[2] = bootinfo->dev[which].irq;
     return (long)bootinfo->dev[which].base;
+}
+
+/* PG_DMA: physically contiguous memory for a driver's device queues and buffers,
+   mapped read-write; its physical address goes back in w1. The frames stay put
+   for as long as the region exists. Returns the address or -errno. */
+static long pg_dma(struct proc *p, uint64_t len, struct msg *reply)
+{
+    if (!is_driver(p))
+        return -EPERM;
+    if (len == 0 || len > (4UL << 20))
+        return -EINVAL;
+    unsigned order = 0;
+    while ((PAGE << order) < len)
+        order++;
+    uint64_t n = 1UL << order, size = n * PAGE;
+    uint64_t addr = vt_find_gap_top(&p->vm.vmas, size, PAGE, PG_ROUNDUP(p->vm.brk_base) + (1UL << 30),
+                                    USER_STACK_TOP - USER_STACK_SIZE - 16 * PAGE);
+    struct memobj *o = addr ? shared_obj(n) : NULL;
+    uint64_t pa = o ? frames_alloc_contig(order) : 0;
+    if (!pa) {
+        if (o) {
+            meta_free(o->pages, o->npages * sizeof(uint64_t));
+            pfree(o);
+        }
+        return -ENOMEM;
+    }
+    for (uint64_t k = 0; k < n; k++)
+        o->pages[k] = pa + k * PAGE; /* the object holds the frames' references */
+    if (!vm_add(&p->vm, addr, addr + size, PERM_R | PERM_W, &shared_ops, o, 0, 0)) {
+        o->refs = 1;
+        shared_ops.release(&(struct vma){ .obj = o });
+        return -ENOMEM;
+    }
+    reply->w[1] = (long)pa;
+    return (long)addr;
 }
 
 /* The lowest address user mmap may use and the top of the mmap area. */
@@ -285,6 +326,9 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
         return true;
     case MSG_PG_DEVICE:
         *r = pg_device(p, m->w[0], reply);
+        return true;
+    case MSG_PG_DMA:
+        *r = pg_dma(p, (uint64_t)m->w[0], reply);
         return true;
     case MSG_PG_READ: case MSG_PG_WRITE: case MSG_PG_CLOSE: case MSG_PG_PIPE: case MSG_PG_DUP: case MSG_PG_DUP2:
         return fd_request(p, m, reply);

@@ -21,7 +21,8 @@ void frame_ref(uint64_t pa);                /* one more reference */
 void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
 int frame_refs(uint64_t pa);
 unsigned frames_ref_run(spte_t *e, spte_t *d, unsigned n, bool cow); /* fork: +1 on each present entry */
-void frames_unref_run(spte_t *e, unsigned n);                     /* -1 on each present entry; clears them */
+void frames_unref_run(spte_t *e, unsigned n);
+uint64_t frames_alloc_contig(unsigned order);                     /* 2^order contiguous zeroed frames, one reference each; 0 when none */                     /* -1 on each present entry; clears them */
 void *frame_ptr(uint64_t pa);               /* where the pager sees the frame */
 uint64_t zero_page(void);                   /* the one shared zero frame (not counted) */
 void *meta_alloc(size_t bytes);             /* zeroed bookkeeping memory from the pool; NULL when full */

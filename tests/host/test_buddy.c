@@ -560,6 +560,28 @@ test_random_model(void)
 
 // After freeing every block in random order, the free lists are back to
 // maximal blocks (one order-10 block per aligned 1024 pages).
+// A block split into single pages is freed page by page and coalesces back.
+static void
+test_split_alloc(void)
+{
+    struct fixture f;
+    REQUIRE(fx_init(&f, 64, false));
+    int64_t p = buddy_alloc(&f.b, 3);
+    REQUIRE(p >= 0);
+    CHECK(buddy_split_alloc(&f.b, (uint32_t)p, 2) == -1);       // wrong order
+    CHECK(buddy_split_alloc(&f.b, (uint32_t)p + 1, 3) == -1);   // not a head
+    CHECK(buddy_split_alloc(&f.b, (uint32_t)p, 3) == 0);
+    CHECK(buddy_free(&f.b, (uint32_t)p, 3) == -1);              // no longer one block
+    CHECK(buddy_free_pages(&f.b) == 56);
+    for (uint32_t k = 0; k < 8; k++)
+        CHECK(buddy_free(&f.b, (uint32_t)p + k, 0) == 0);
+    CHECK(buddy_free(&f.b, (uint32_t)p, 0) == -1);              // double free
+    CHECK(buddy_free_pages(&f.b) == 64);
+    CHECK(list_len(&f.b, 6) == 1);                              // all coalesced back
+    CHECK(buddy_check(&f.b) == 0);
+    fx_done(&f);
+}
+
 static void
 test_full_coalesce(void)
 {
@@ -646,6 +668,7 @@ main(void)
     CHECK_RUN(buddy, init_empty_free_range);
     CHECK_RUN(buddy, random_model);
     CHECK_RUN(buddy, full_coalesce);
+    CHECK_RUN(buddy, split_alloc);
     CHECK_RUN(buddy, check_detects_corruption);
     return check_exit_code();
 }

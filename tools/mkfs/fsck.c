@@ -1,6 +1,8 @@
 // fsck: check a file-system image (format: servers/fs/fsformat.h).
 //
 //   fsck IMAGE
+//   fsck IMAGE --ls PATH
+//   fsck IMAGE --cat PATH
 //
 // Loads the whole image into memory (the file is never written), replays a
 // committed log into that copy, then checks:
@@ -16,7 +18,13 @@
 // problem (the first MAX_SHOWN, then a count); 2 with a one-line reason if
 // IMAGE cannot be read or is not an image at all (bad magic or layout,
 // truncated).
+//
+// --ls and --cat skip the checks: after the log replay they list the
+// directory PATH ("inum type nlink size name" per entry) or copy the file
+// PATH to stdout (holes and unreadable blocks as zeros); exit 1 if PATH is
+// not found or of the wrong type, 2 as above.
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -43,6 +51,7 @@ struct fsck {
     uint32_t *parent;           // per directory inode: where it is named
     bool *reached;              // per inode: reachable from the root
     long problems;
+    FILE *report;               // where problems go
 };
 
 static struct fsck fk;
@@ -55,11 +64,11 @@ problem(const char *fmt, ...)
     if (fk.problems++ >= MAX_SHOWN)
         return;
     va_list ap;
-    printf("fsck: ");
+    fprintf(fk.report, "fsck: ");
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vfprintf(fk.report, fmt, ap);
     va_end(ap);
-    putchar('\n');
+    fputc('\n', fk.report);
 }
 
 // Give up on something that is not a readable image: exit status 2.
@@ -179,7 +188,7 @@ replay_log(void)
     else if (n < 0)
         problem("log replay failed: %s", fs_strerror(n));
     else if (n > 0)
-        printf("fsck: log holds %d committed blocks; checking with them replayed\n", n);
+        fprintf(fk.report, "fsck: log holds %d committed blocks; replayed them\n", n);
 }
 
 // ---- blocks of inodes --------------------------------------------------------
@@ -487,14 +496,120 @@ check_bitmap(void)
                     (unsigned long long)b);
 }
 
+// ---- --ls and --cat ---------------------------------------------------------
+
+// Inode number of name[0..len) in directory d, or 0.
+static uint32_t
+dir_find(uint32_t d, const char *name, size_t len)
+{
+    const struct dinode *dp = inode(d);
+    uint64_t nb = fs_size_blocks(dp->size);
+    for (uint64_t f = 0; f < nb && f < FS_MAX_FILE_BLOCKS; f++) {
+        uint32_t b = file_block(dp, f);
+        if (b == 0)
+            continue;
+        const struct fs_dirent *de = (const void *)fk.blk[b];
+        int s = dirblk_lookup(de, name, len);
+        if (s >= 0 && fs_check_dirent(&de[s]) == 0 &&
+            fs_inum_valid(&fk.sb, de[s].inum))
+            return de[s].inum;
+    }
+    return 0;
+}
+
+// Inode number of the absolute or root-relative path, or 0.
+static uint32_t
+lookup_path(const char *path)
+{
+    uint32_t inum = FS_ROOT_INUM;
+    while (*path != '\0') {
+        const char *end = strchrnul(path, '/');
+        if (end > path) {
+            if (inode(inum)->type != FS_T_DIR)
+                return 0;
+            inum = dir_find(inum, path, (size_t)(end - path));
+            if (inum == 0)
+                return 0;
+        }
+        path = *end ? end + 1 : end;
+    }
+    return inum;
+}
+
+// Print the entries of directory d. Returns 0.
+static int
+list_dir(uint32_t d)
+{
+    const struct dinode *dp = inode(d);
+    uint64_t nb = fs_size_blocks(dp->size);
+    for (uint64_t f = 0; f < nb && f < FS_MAX_FILE_BLOCKS; f++) {
+        uint32_t b = file_block(dp, f);
+        const struct fs_dirent *de = (const void *)fk.blk[b];
+        for (int s = b ? dirblk_next(de, 0) : -1; s >= 0; s = dirblk_next(de, s + 1)) {
+            if (fs_check_dirent(&de[s]) < 0 || !fs_inum_valid(&fk.sb, de[s].inum))
+                continue;
+            const struct dinode *ip = inode(de[s].inum);
+            printf("%u %s %u %llu %s\n", de[s].inum,
+                   ip->type == FS_T_DIR ? "dir" : ip->type == FS_T_FILE ? "file" : "?",
+                   ip->nlink, (unsigned long long)ip->size, de[s].name);
+        }
+    }
+    return 0;
+}
+
+// Copy file inum to stdout. Returns 0, or 1 on a write error.
+static int
+cat_file(uint32_t inum)
+{
+    static const uint8_t zero[FS_BLOCK_SIZE];
+    const struct dinode *ip = inode(inum);
+    uint64_t size = ip->size < FS_MAX_FILE_SIZE ? ip->size : FS_MAX_FILE_SIZE;
+    for (uint64_t off = 0; off < size; off += FS_BLOCK_SIZE) {
+        uint32_t b = file_block(ip, off / FS_BLOCK_SIZE);
+        size_t n = size - off < FS_BLOCK_SIZE ? (size_t)(size - off) : FS_BLOCK_SIZE;
+        if (fwrite(b ? fk.blk[b] : zero, 1, n, stdout) != n)
+            return 1;
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+// fsck IMAGE --ls|--cat PATH. Returns the exit status.
+static int
+extract(const char *op, const char *path)
+{
+    fk.report = stderr;
+    load();
+    replay_log();
+    uint32_t inum = lookup_path(path);
+    uint16_t type = inum ? inode(inum)->type : FS_T_FREE;
+    if (strcmp(op, "--ls") == 0 && type == FS_T_DIR)
+        return list_dir(inum);
+    if (strcmp(op, "--cat") == 0 && type == FS_T_FILE)
+        return cat_file(inum);
+    fprintf(stderr, "fsck: %s: %s: %s\n", fk.path, path,
+            inum == 0 ? "not found" : op[2] == 'l' ? "not a directory" : "not a file");
+    return 1;
+}
+
+static void
+usage(void)
+{
+    fprintf(stderr, "usage: fsck IMAGE [--ls PATH | --cat PATH]\n");
+    exit(2);
+}
+
 int
 main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: fsck IMAGE\n");
-        return 2;
-    }
+    if (argc != 2 && argc != 4)
+        usage();
     fk.path = argv[1];
+    fk.report = stdout;
+    if (argc == 4) {
+        if (strcmp(argv[2], "--ls") != 0 && strcmp(argv[2], "--cat") != 0)
+            usage();
+        return extract(argv[2], argv[3]);
+    }
     load();
     replay_log();
     check_inodes();
@@ -504,7 +619,8 @@ main(int argc, char **argv)
     if (fk.problems > MAX_SHOWN)
         printf("fsck: ... %ld more problems not shown\n", fk.problems - MAX_SHOWN);
     if (fk.problems > 0) {
-        printf("fsck: %s: %ld problems\n", fk.path, fk.problems);
+        printf("fsck: %s: %ld problem%s\n", fk.path, fk.problems,
+               fk.problems == 1 ? "" : "s");
         return 1;
     }
     uint32_t used = 0, inodes = 0;
