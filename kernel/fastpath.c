@@ -31,12 +31,7 @@ void fastpath_call(struct thread *t)
     struct thread *r;
     if (!ep || !(r = ep->receivers.head) || r->reply_to || (r->prio < t->prio && ready_above(r->prio)))
         trap_user(&t->regs);
-    ep->receivers.head = r->qnext;
-    if (r->qnext)
-        r->qnext->qprev = NULL;
-    else
-        ep->receivers.tail = NULL;
-    r->qnext = NULL;
+    tq_remove(&ep->receivers, r);
     r->blocked_ep = NULL;
     copy_msg(t, r, t->as->caps[t->regs.x[RI_T0]].badge);
     t->regs.x[RI_PC] += 4;
@@ -55,12 +50,7 @@ void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t s
     struct thread *r;
     if (!ep || !(r = ep->receivers.head) || r->reply_to || ready_above(r->prio) || t->map_failed)
         return;
-    ep->receivers.head = r->qnext;
-    if (r->qnext)
-        r->qnext->qprev = NULL;
-    else
-        ep->receivers.tail = NULL;
-    r->qnext = NULL;
+    tq_remove(&ep->receivers, r);
     r->blocked_ep = NULL;
     uint64_t *d = &r->regs.x[RI_A0];
     d[0] = MSG_FAULT;
@@ -103,12 +93,6 @@ void fastpath_replyrecv(struct thread *t)
     t->regs.x[RI_PC] += 4;
     t->state = TS_RECV;
     t->blocked_ep = ep;
-    t->qnext = NULL;
-    t->qprev = ep->receivers.tail;
-    if (ep->receivers.tail)
-        ep->receivers.tail->qnext = t;
-    else
-        ep->receivers.head = t;
-    ep->receivers.tail = t;
+    tq_push(&ep->receivers, t);
     sched_run(c);
 }

@@ -3,30 +3,6 @@
    the sender's badge in t0. Nothing here allocates or copies beyond registers. */
 #include "obj.h"
 
-static void tq_push(struct tqueue *q, struct thread *t)
-{
-    t->qnext = NULL;
-    t->qprev = q->tail;
-    if (q->tail)
-        q->tail->qnext = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-void tq_remove(struct tqueue *q, struct thread *t)
-{
-    if (t->qprev)
-        t->qprev->qnext = t->qnext;
-    else
-        q->head = t->qnext;
-    if (t->qnext)
-        t->qnext->qprev = t->qprev;
-    else
-        q->tail = t->qprev;
-    t->qnext = t->qprev = NULL;
-}
-
 /* Copy the message of `from` (its registers, or its fault message) into `to`. */
 static void transfer(struct thread *from, struct thread *to, uint64_t badge)
 {

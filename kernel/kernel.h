@@ -16,13 +16,7 @@ void console_write(const char *s, size_t n);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *msg) __attribute__((noreturn));
 
-/* lib.c */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strncmp(const char *a, const char *b, size_t n);
+#include "mem.h" /* memset, memcpy, memmove, memcmp, strlen, strncmp */
 
 /* kmem.c: memory for the kernel's own objects. All of it returns NULL when out of memory. */
 void kmem_setup(uint64_t pa_start, uint64_t pa_end);

@@ -121,8 +121,32 @@ extern struct thread *dead_thread;
 struct aspace *as_create(uint32_t ncaps);
 void as_destroy(struct aspace *as);
 
+/* Thread queues (ready queues, endpoint queues). */
+static inline void tq_push(struct tqueue *q, struct thread *t)
+{
+    t->qnext = NULL;
+    t->qprev = q->tail;
+    if (q->tail)
+        q->tail->qnext = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static inline void tq_remove(struct tqueue *q, struct thread *t)
+{
+    if (t->qprev)
+        t->qprev->qnext = t->qnext;
+    else
+        q->head = t->qnext;
+    if (t->qnext)
+        t->qnext->qprev = t->qprev;
+    else
+        q->tail = t->qprev;
+    t->qnext = t->qprev = NULL;
+}
+
 /* ipc.c */
-void tq_remove(struct tqueue *q, struct thread *t);
 long ipc_send(struct thread *t, struct cap *c, bool call, bool block);
 long ipc_recv(struct thread *t, struct cap *c);
 long ipc_reply(struct thread *t);

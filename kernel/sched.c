@@ -21,14 +21,7 @@ void sched_ready(struct thread *t)
     t->state = TS_RUNNING;
     if (t == current || t->on_ready)
         return;
-    struct tqueue *q = &ready[t->prio];
-    t->qnext = NULL;
-    t->qprev = q->tail;
-    if (q->tail)
-        q->tail->qnext = t;
-    else
-        q->head = t;
-    q->tail = t;
+    tq_push(&ready[t->prio], t);
     t->on_ready = 1;
     ready_mask |= 1u << t->prio;
 }
@@ -38,15 +31,7 @@ void sched_unready(struct thread *t)
     if (!t->on_ready)
         return;
     struct tqueue *q = &ready[t->prio];
-    if (t->qprev)
-        t->qprev->qnext = t->qnext;
-    else
-        q->head = t->qnext;
-    if (t->qnext)
-        t->qnext->qprev = t->qprev;
-    else
-        q->tail = t->qprev;
-    t->qnext = t->qprev = NULL;
+    tq_remove(q, t);
     t->on_ready = 0;
     if (!q->head)
         ready_mask &= ~(1u << t->prio);

@@ -119,6 +119,14 @@ static long sys_cap_copy(struct thread *t, uint64_t *x)
     return slot;
 }
 
+/* Faults of n go to the endpoint of cap ep, with its badge. */
+static void set_fault_ep(struct thread *n, struct cap *ep)
+{
+    n->fault_ep = ep->obj;
+    n->fault_ep->holders++;
+    n->fault_badge = ep->badge;
+}
+
 static long sys_thread_create(struct thread *t, uint64_t *x)
 {
     struct aspace *as = as_arg(t, (long)x[RI_A0]);
@@ -137,11 +145,8 @@ static long sys_thread_create(struct thread *t, uint64_t *x)
         thread_kill(n);
         return slot;
     }
-    if (ep) {
-        n->fault_ep = ep->obj;
-        n->fault_ep->holders++;
-        n->fault_badge = ep->badge;
-    }
+    if (ep)
+        set_fault_ep(n, ep);
     n->regs.x[RI_A0] = x[RI_A5];
     sched_ready(n);
     return slot;
@@ -412,9 +417,7 @@ static long h_thread_clone(struct thread *t, uint64_t *x)
     n->regs = src->regs;
     n->regs.x[RI_A0] = x[RI_A3];
     n->regs.x[RI_A1] = x[RI_A4];
-    n->fault_ep = ep->obj;
-    n->fault_ep->holders++;
-    n->fault_badge = ep->badge;
+    set_fault_ep(n, ep);
     sched_ready(n);
     return slot;
 }

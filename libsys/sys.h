@@ -8,13 +8,8 @@
 #include "sysstubs.h"
 
 /* string.c */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
+#include "mem.h" /* memset, memcpy, memmove, memcmp, strlen, strncmp (lib/mem.c) */
 int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
 char *strncpy(char *d, const char *s, size_t n);
 long atol(const char *s);
 const char *strerror(long err); /* err may be negative */

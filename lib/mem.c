@@ -1,5 +1,7 @@
-/* The few C library routines the kernel needs (the compiler may also call memset/memcpy). */
-#include "kernel.h"
+/* Memory and string routines shared by the kernel and user space (the compiler
+   may also call memset and memcpy on its own). Pure: no other dependency. */
+#include <stdint.h>
+#include "mem.h"
 
 void *memset(void *d, int c, size_t n)
 {
