@@ -165,7 +165,8 @@ extern uint64_t pool_base, pool_end;
 void device_add(uint64_t base, uint64_t size); /* registers a driver may map */
 
 /* irq.c */
-long irq_bind(uint32_t irq, struct ntfn *n, uint64_t bits);
+long irq_bind(struct aspace *as, uint32_t irq, struct ntfn *n, uint64_t bits);
+void irq_release(struct aspace *as);
 long irq_ack(uint32_t irq);
 void irq_handle(void);
 

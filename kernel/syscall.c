@@ -358,7 +358,7 @@ static long h_irq_bind(struct thread *t, uint64_t *x)
     struct cap *n = cap_get(t->as, (long)x[RI_A2], CAP_NTFN);
     if (!cap_get(t->as, (long)x[RI_A0], CAP_IRQCTL) || !n)
         return -EBADCAP;
-    return irq_bind((uint32_t)x[RI_A1] == x[RI_A1] ? (uint32_t)x[RI_A1] : 0, n->obj, n->badge ? n->badge : 1);
+    return irq_bind(t->as, (uint32_t)x[RI_A1] == x[RI_A1] ? (uint32_t)x[RI_A1] : 0, n->obj, n->badge ? n->badge : 1);
 }
 
 static long h_irq_ack(struct thread *t, uint64_t *x)

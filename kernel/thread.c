@@ -99,6 +99,7 @@ void as_destroy(struct aspace *as)
 {
     while (as->threads)
         thread_kill(as->threads);
+    irq_release(as);
     for (uint32_t i = 0; i < as->ncaps; i++)
         cap_clear(&as->caps[i]);
     if (as->owner_cap) {

@@ -7,8 +7,7 @@
 // fixed-width; the structures below are the exact byte layout (the host and
 // the target are both little-endian, which is asserted at the end).
 //
-// Disk layout, in blocks (the numbers are those of a default image made by
-// mkfs; the superblock holds the real ones):
+// Disk layout, in blocks (the superblock holds the real numbers):
 //
 //   0                    boot block, unused (all zero)
 //   1                    superblock (struct superblock, rest of block zero)
@@ -26,7 +25,9 @@
 //   bitmap_blocks= ceil(nblocks / FS_BITS_PER_BLOCK)
 //   data_start   = bitmap_start + bitmap_blocks
 //   data_blocks  = nblocks - data_start
-// (fs_check_super in fslib.c enforces all of this).
+// (fs_check_super in fslib.c enforces all of this). Example, a 16 MiB image
+// from mkfs: nblocks 4096, log header 2, log 3..66, inodes 67..82 (512
+// inodes), bitmap 83, data 84..4095.
 //
 // Bitmap: bit b (byte b / 8, bit b % 8, least significant bit first) is 1
 // iff block b is in use. It covers the whole disk: the bits of blocks 0 ..
@@ -57,9 +58,9 @@
 // has 2 (its "." and "..", both naming itself) plus one per subdirectory.
 //
 // Directories: a directory's contents are an array of struct fs_dirent, 64
-// per block. Its size is a non-zero multiple of 4096 and it has no holes. Entry
-// 0 of block 0 is "." (the directory itself), entry 1 is ".." (the parent;
-// the root's parent is the root). No other entry is "." or "..". A used
+// per block. Its size is a non-zero multiple of 4096 and it has no holes.
+// Entry 0 of block 0 is "." (the directory itself), entry 1 is ".." (the
+// parent; the root's parent is the root). No other entry is "." or "..". A used
 // entry has inum != 0 and a name of 1..FS_NAME_MAX bytes without '/' or
 // NUL, NUL-terminated and NUL-padded to 60 bytes; a free entry is all zero.
 // Names are unique within a directory. Directories have exactly one name

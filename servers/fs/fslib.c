@@ -609,6 +609,17 @@ log_pending(const struct fslog *lg, uint64_t blockno)
     return i < 0 ? NULL : lg->buf[i];
 }
 
+int
+log_read(const struct fslog *lg, uint64_t blockno, void *buf)
+{
+    const void *p = log_pending(lg, blockno);
+    if (p != NULL) {
+        mem_copy(buf, p, FS_BLOCK_SIZE);
+        return 0;
+    }
+    return lg->dev->read(lg->dev->ctx, blockno, buf) < 0 ? FSE_IO : 0;
+}
+
 uint32_t
 log_room(const struct fslog *lg)
 {

@@ -18,8 +18,9 @@
 // anything else reads the disk) installs, so every home block ends up new.
 // Recovery is idempotent, so a crash during recovery is also harmless.
 // The rule for the server: between log_begin and log_commit, every change
-// to an inode, bitmap or data block goes through log_write (and reads must
-// check log_pending first); nothing is written home directly.
+// to an inode, bitmap or data block goes through log_write, and reads go
+// through log_read (or check log_pending) so that they see those changes;
+// nothing is written home directly.
 
 #pragma once
 
@@ -258,6 +259,10 @@ int log_write(struct fslog *lg, uint64_t blockno, const void *data);
 
 // The pending new contents of blockno in the open transaction, or NULL.
 const void *log_pending(const struct fslog *lg, uint64_t blockno);
+
+// Read block blockno as the open transaction sees it: its pending copy if
+// there is one, else the disk's. Returns 0 or FSE_IO.
+int log_read(const struct fslog *lg, uint64_t blockno, void *buf);
 
 // How many more distinct blocks the open transaction can take.
 uint32_t log_room(const struct fslog *lg);

@@ -541,6 +541,13 @@ test_log_basic(void)
     CHECK(p != NULL && p[0] == pattern(b1, 2) && p[4095] == pattern(b1, 2));
     CHECK(log_pending(&tlog, b2) == NULL);
     CHECK(block_is(b1, 0) && tdisk.writes == 0);            // nothing home yet
+    static uint8_t rd[FS_BLOCK_SIZE];
+    CHECK(log_read(&tlog, b1, rd) == 0 && rd[0] == pattern(b1, 2));
+    CHECK(log_read(&tlog, b2, rd) == 0 && rd[0] == pattern(b2, 0));
+    tdisk.fail_reads = true;
+    CHECK(log_read(&tlog, b1, rd) == 0);                    // from memory
+    CHECK(log_read(&tlog, b2, rd) == FSE_IO);
+    tdisk.fail_reads = false;
     fill(buf, b2, 1);
     CHECK(log_write(&tlog, b2, buf) == 0);
     CHECK(log_commit(&tlog) == 0);

@@ -174,6 +174,11 @@ case_files() {
     for f in "${files[@]}"; do
         same files "$T/files.img" "/bin/$(basename "$f")" "$f" || return
     done
+    # With SOURCE_DATE_EPOCH the image is reproducible.
+    SOURCE_DATE_EPOCH=1000 "$MKFS" "$T/r1.img" 4 --dir "$T/tree" "${files[@]}" >/dev/null &&
+        SOURCE_DATE_EPOCH=1000 "$MKFS" "$T/r2.img" 4 --dir "$T/tree" "${files[@]}" >/dev/null ||
+        { fail files "mkfs with SOURCE_DATE_EPOCH failed"; return; }
+    cmp -s "$T/r1.img" "$T/r2.img" || { fail files "images differ"; return; }
     pass files
 }
 

@@ -118,7 +118,7 @@ load(void)
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
         not_image("%s", strerror(errno));
-    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+    if (!S_ISREG(st.st_mode))
         not_image("not a regular file");
     uint64_t disk_blocks = (uint64_t)st.st_size / FS_BLOCK_SIZE;
     if (disk_blocks < 2)
@@ -281,7 +281,9 @@ check_inodes(void)
         int err = fs_check_inode(&fk.sb, ip);
         if (err < 0)
             problem("inode %u: %s", i, fs_strerror(err));
-        if (ip->type == FS_T_FILE || ip->type == FS_T_DIR)
+        // Garbage (bad type or reserved fields) is not walked: its block
+        // map could make the walk take very long.
+        if (err != FSE_ITYPE && err != FSE_IRESERVED && ip->type != FS_T_FREE)
             walk_blocks(i);
     }
 }

@@ -9,6 +9,9 @@
 // then go into its bin directory (created if missing).
 //
 // Inodes: one per 8 blocks, at least 64, at most 65536. Log: FS_LOG_BLOCKS.
+// Times: files and copied directories get their host mtime, the others
+// the current time; if SOURCE_DATE_EPOCH is set, everything gets that
+// (for reproducible images).
 // Blocks and inodes are handed out in order and never freed, so a newly
 // allocated block is still zero in the freshly truncated image file.
 // Exits 0 on success; on any error prints "mkfs: reason", removes the
@@ -46,6 +49,8 @@ struct img {
 };
 
 static struct img im = { .fd = -1 };
+static bool fixed_time;         // SOURCE_DATE_EPOCH is set
+static uint64_t now;            // current time or SOURCE_DATE_EPOCH
 
 // Print "mkfs: message", remove the partial image and exit 1.
 __attribute__((format(printf, 1, 2), noreturn))
@@ -97,10 +102,13 @@ alloc_block(void)
     return b;
 }
 
-// A fresh inode of the given type with nlink 0. Exits when none is left.
+// A fresh inode of the given type with nlink 0 and modification time
+// mtime (unless times are fixed). Exits when none is left.
 static uint32_t
 alloc_inode(uint16_t type, uint64_t mtime)
 {
+    if (fixed_time)
+        mtime = now;
     if (im.next_inum >= im.sb.ninodes)
         die("too many files: out of inodes (%u)", im.sb.ninodes - 1);
     uint32_t inum = im.next_inum++;
@@ -454,7 +462,9 @@ main(int argc, char **argv)
     check_files(argv + first, argc - first);
     img_create(argv[1], mb);
 
-    uint64_t now = (uint64_t)time(NULL);
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    fixed_time = epoch != NULL && *epoch != '\0';
+    now = fixed_time ? strtoull(epoch, NULL, 10) : (uint64_t)time(NULL);
     uint32_t root = make_dir(0, now);
     if (hostdir != NULL)
         copy_tree(root, hostdir);

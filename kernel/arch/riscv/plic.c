@@ -31,6 +31,12 @@ void plic_enable(uint32_t irq)
     *reg(ENABLE(CONTEXT) + 4 * (irq / 32)) |= 1u << (irq % 32);
 }
 
+void plic_disable(uint32_t irq)
+{
+    if (plic)
+        *reg(ENABLE(CONTEXT) + 4 * (irq / 32)) &= ~(1u << (irq % 32));
+}
+
 /* The highest pending interrupt (now in service), or 0. */
 uint32_t plic_claim(void)
 {

@@ -3,5 +3,6 @@
 
 void plic_init(uint64_t pa);
 void plic_enable(uint32_t irq);
+void plic_disable(uint32_t irq);
 uint32_t plic_claim(void);   /* 0 when nothing is pending */
 void plic_complete(uint32_t irq);
