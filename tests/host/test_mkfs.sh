@@ -197,6 +197,19 @@ case_inputs() {
     pass inputs
 }
 
+# NAME=PATH stores PATH under NAME; two arguments naming the same file fail.
+case_named() {
+    local f="$T/tree/a.txt"
+    mkfs_ok named "$T/named.img" 4 "prog=$f" || return
+    clean named "$T/named.img" || return
+    same named "$T/named.img" /bin/prog "$f" || return
+    if "$MKFS" "$T/named2.img" 4 "x=$f" "x=$f" >/dev/null 2>&1; then
+        fail named "a duplicate NAME was accepted"
+        return
+    fi
+    pass named
+}
+
 case_many_files() {
     mkfs_ok many_files "$T/many.img" 8 "$T"/many/* || return
     clean many_files "$T/many.img" || return
@@ -415,6 +428,7 @@ case_log_replay() {
 case_small
 case_files
 case_inputs
+case_named
 case_many_files
 case_big_file
 case_dir

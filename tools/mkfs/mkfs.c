@@ -3,7 +3,7 @@
 //   mkfs IMAGE SIZE_MB [--dir HOSTDIR] [FILE ...]
 //
 // Creates IMAGE of SIZE_MB MiB (1 .. 1048576) holding a root directory
-// and /bin; each FILE is stored in /bin under its basename. With --dir the
+// and /bin; each FILE (PATH or NAME=PATH) is stored in /bin under its basename or NAME. With --dir the
 // tree under HOSTDIR (regular files and directories, sorted by name; other
 // kinds are skipped with a warning) is copied into the root first; FILEs
 // then go into its bin directory (created if missing).
@@ -349,31 +349,59 @@ base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+// A FILE argument is PATH (stored under its basename) or NAME=PATH.
+// The name is returned in a static buffer, the path through *path.
+static const char *
+file_arg(const char *arg, const char **path)
+{
+    static char name[FS_NAME_MAX + 2];
+    const char *eq = strchr(arg, '=');
+    if (!eq) {
+        *path = arg;
+        return base_name(arg);
+    }
+    size_t n = (size_t)(eq - arg);
+    if (n > FS_NAME_MAX)
+        n = FS_NAME_MAX + 1; // too long: the name check reports it
+    memcpy(name, arg, n);
+    name[n] = '\0';
+    *path = eq + 1;
+    return name;
+}
+
 // Check that the FILE arguments make valid, distinct names before any is
 // copied. Exits on the first bad one.
 static void
 check_files(char **files, int nfiles)
 {
     for (int i = 0; i < nfiles; i++) {
-        const char *base = base_name(files[i]);
+        const char *path;
+        char base[FS_NAME_MAX + 2];
+        snprintf(base, sizeof base, "%s", file_arg(files[i], &path));
         size_t len = strlen(base);
         int err = fs_check_name(base, len);
         if (err < 0)
             bad_name(files[i], base, err);
         if (fs_name_is_dot(base, len))
             die("%s: cannot store a file named \"%s\"", files[i], base);
-        for (int j = 0; j < i; j++)
-            if (strcmp(base, base_name(files[j])) == 0)
+        for (int j = 0; j < i; j++) {
+            const char *other = file_arg(files[j], &path);
+            if (strcmp(base, other) == 0)
                 die("%s and %s have the same name", files[j], files[i]);
+        }
     }
 }
 
-// Store each host file in directory dinum under its basename.
+// Store each host file in directory dinum under its name (see file_arg).
 static void
 add_files(uint32_t dinum, char **files, int nfiles)
 {
-    for (int i = 0; i < nfiles; i++)
-        add_file(dinum, base_name(files[i]), files[i]);
+    for (int i = 0; i < nfiles; i++) {
+        const char *path;
+        char name[FS_NAME_MAX + 2];
+        snprintf(name, sizeof name, "%s", file_arg(files[i], &path));
+        add_file(dinum, name, path);
+    }
 }
 
 // ---- the image -------------------------------------------------------------
