@@ -171,3 +171,20 @@ void *dma_alloc(size_t len, uint64_t *pa)
     *pa = (uint64_t)m.w[1];
     return (void *)r;
 }
+
+int open(const char *path, int flags, ...)
+{
+    return (int)posix(call3(MSG_PG_OPEN, (long)path, flags, 0));
+}
+
+int fstat(int fd, struct stat *st)
+{
+    return (int)posix(call3(MSG_PG_FSTAT, fd, (long)st, 0));
+}
+
+/* The file server's loop: hand in the last result, get the next job. */
+long fs_next(struct msg *m)
+{
+    m->label = MSG_PG_FS_NEXT;
+    return sys_call(PAGER_SLOT, m);
+}

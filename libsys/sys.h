@@ -58,6 +58,10 @@ long ps(struct proc_info *pi, long max);
 long shutdown(void);
 long device_info(long which, long *size, long *irq); /* base; drivers also get DRV_*_SLOT caps */
 void *dma_alloc(size_t len, uint64_t *pa);   /* drivers: physically contiguous memory; NULL on error */
+#include "stat.h"
+int open(const char *path, int flags, ...);  /* read-only files so far; -1 and errno ENOSYS without a file server */
+int fstat(int fd, struct stat *st);
+long fs_next(struct msg *m);                 /* the file server: result in m->w, the next job comes back in m */
 
 /* malloc.c */
 void *malloc(size_t n);

@@ -43,8 +43,14 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "-") == 0) {
             status |= copy(0);
         } else {
-            dprintf(2, "cat: %s: no file system yet\n", argv[i]);
-            status = 1;
+            int fd = open(argv[i], O_RDONLY);
+            if (fd < 0) {
+                dprintf(2, "cat: %s: %s\n", argv[i], strerror(errno));
+                status = 1;
+                continue;
+            }
+            status |= copy(fd);
+            close(fd);
         }
     }
     return status;

@@ -316,15 +316,12 @@ static int run_builtin(const struct cmd *c)
 
 /* ---- processes ---- */
 
-/* Open path for a redirection: returns a descriptor, or -1 with errno set.
-   There is no file system yet; when open() exists this becomes
-   `return open(path, flags, 0644);`. */
+/* Open path for a redirection: returns a descriptor, or -1 with errno set
+   (ENOSYS while no file server runs; EROFS for output while files are
+   read-only). */
 static int open_file(const char *path, int flags)
 {
-    (void)path;
-    (void)flags;
-    errno = ENOSYS;
-    return -1;
+    return open(path, flags, 0644);
 }
 
 /* Make fd `to` refer to what `from` does, and close `from`. */

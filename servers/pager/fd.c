@@ -12,7 +12,7 @@
 #define UART_IER 1
 #define UART_LSR 5
 
-enum { F_CONSOLE = 1, F_PIPE };
+enum { F_CONSOLE = 1, F_PIPE, F_FILE };
 enum { B_NONE = 0, B_READ, B_WRITE };
 
 struct pipe {
@@ -26,6 +26,9 @@ struct file {
     int refs;
     bool writer;                 /* pipe: the write end */
     struct pipe *pipe;
+    struct vnode *vnode;         /* F_FILE */
+    uint64_t offset;             /* F_FILE, shared by dup and fork like POSIX */
+    long flags;                  /* F_FILE: O_* */
 };
 
 /* what a blocked process waits for (one request at a time per process) */
@@ -86,8 +89,16 @@ static void file_unref(struct file *f)
         }
         return;
     }
+    if (f->kind == F_FILE) {
+        if (--f->refs == 0) {
+            vnode_put(f->vnode);
+            pfree(f);
+        }
+        return;
+    }
     f->refs--; /* the console file lives for ever */
 }
+
 
 static long fd_install(struct proc *p, struct file *f, long from)
 {
@@ -98,6 +109,18 @@ static long fd_install(struct proc *p, struct file *f, long from)
         }
     }
     return -EMFILE;
+}
+
+long fd_open_file(struct proc *p, struct vnode *v, long flags)
+{
+    struct file *f = pmalloc(sizeof *f);
+    if (!f)
+        return -ENOMEM;
+    *f = (struct file){ .kind = F_FILE, .refs = 1, .vnode = v, .flags = flags };
+    long fd = fd_install(p, f, 0);
+    if (fd < 0)
+        pfree(f);
+    return fd;
 }
 
 void fd_init(void)
@@ -334,7 +357,7 @@ static long console_write(struct proc *p, uint64_t uva, uint64_t n)
    true with reply->w[0] set to an error if the reply cannot be saved. */
 static bool block(struct proc *p, int op, struct file *f, uint64_t uva, uint64_t n, uint64_t done, struct msg *reply)
 {
-    long slot = sys_reply_save();
+    long slot = reply_cap_take();
     if (slot < 0) {
         reply->w[0] = slot;
         return true;
@@ -349,10 +372,12 @@ static bool block(struct proc *p, int op, struct file *f, uint64_t uva, uint64_t
     return false;
 }
 
-static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *reply)
+static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *m, struct msg *reply)
 {
     long r;
-    if (f->kind == F_CONSOLE) {
+    if (f->kind == F_FILE) {
+        return vfs_read(p, f->vnode, &f->offset, m, reply);
+    } else if (f->kind == F_CONSOLE) {
         bool done;
         r = console_read_now(p, uva, n, &done);
         if (!done)
@@ -371,7 +396,9 @@ static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, st
 static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *reply)
 {
     long r;
-    if (f->kind == F_CONSOLE) {
+    if (f->kind == F_FILE) {
+        r = -EBADF; /* files are read-only so far */
+    } else if (f->kind == F_CONSOLE) {
         r = console_write(p, uva, n);
     } else if (!f->writer) {
         r = -EBADF;
@@ -421,7 +448,7 @@ bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
     switch (m->label) {
     case MSG_PG_READ:
         if (!f) break;
-        return do_read(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], reply);
+        return do_read(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], m, reply);
     case MSG_PG_WRITE:
         if (!f) break;
         return do_write(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], reply);
@@ -458,6 +485,10 @@ bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
     }
     case MSG_PG_PIPE:
         reply->w[0] = do_pipe(p, reply);
+        return true;
+    case MSG_PG_FSTAT:
+        if (!f) break;
+        reply->w[0] = f->kind == F_FILE ? vfs_stat(p, f->vnode, (uint64_t)m->w[1]) : -EINVAL;
         return true;
     }
     reply->w[0] = -EBADF;

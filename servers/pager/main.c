@@ -241,6 +241,40 @@ static long pg_exec(struct proc *p, struct msg *m)
     return proc_exec(p, path, (uint64_t)m->w[1]);
 }
 
+/* While a parked request is handled again, its reply cap stands in for the
+   pending reply that reply_save would take. */
+static long redispatch_slot;
+
+long reply_cap_take(void)
+{
+    if (redispatch_slot) {
+        long s = redispatch_slot;
+        redispatch_slot = 0;
+        return s;
+    }
+    return sys_reply_save();
+}
+
+static bool handle_request(struct proc *p, struct msg *m, struct msg *reply);
+
+void redispatch(struct proc *p, struct msg *m, long slot)
+{
+    struct msg reply;
+    redispatch_slot = slot;
+    if (handle_request(p, m, &reply)) {
+        if (redispatch_slot) {
+            sys_send(redispatch_slot, &reply);
+            redispatch_slot = 0;
+        } else {
+            printf("pager: redispatch: answered a request whose reply cap was taken\n");
+        }
+    }
+    if (redispatch_slot) { /* neither answered nor parked again: should not happen */
+        sys_cap_delete(redispatch_slot);
+        redispatch_slot = 0;
+    }
+}
+
 /* Handle one request of p. Returns true when `reply` is to be sent now. */
 static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
 {
@@ -331,7 +365,12 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
         *r = pg_dma(p, (uint64_t)m->w[0], reply);
         return true;
     case MSG_PG_READ: case MSG_PG_WRITE: case MSG_PG_CLOSE: case MSG_PG_PIPE: case MSG_PG_DUP: case MSG_PG_DUP2:
+    case MSG_PG_FSTAT:
         return fd_request(p, m, reply);
+    case MSG_PG_OPEN:
+        return vfs_open(p, m, reply);
+    case MSG_PG_FS_NEXT:
+        return vfs_fs_next(p, m, reply);
     default:
         *r = -ENOSYS;
         return true;
@@ -348,6 +387,12 @@ int main(void)
     struct frame_stats fs;
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
+    if (bootarg("fs", 0) && archive_file("fs", &(uint64_t){ 0 })) { /* fs=1: the file server first */
+        char *fsargv[] = { "fs", NULL };
+        long fpid = proc_spawn("fs", fsargv, NULL);
+        if (fpid < 0)
+            printf("pager: cannot start the file server: %s\n", strerror(fpid));
+    }
     char start[24];
     snprintf(start, sizeof start, "%ld", bootarg("teststart", 0));
     char *argv[] = { "init", start, NULL };

@@ -145,3 +145,18 @@ void fd_close_all(struct proc *p);
 bool fd_request(struct proc *p, struct msg *m, struct msg *reply); /* PG_READ etc; false: reply deferred */
 void console_input(void);                  /* the UART interrupt arrived */
 void fd_proc_gone(struct proc *p);         /* p exits: forget its blocked requests */
+struct vnode;
+long fd_open_file(struct proc *p, struct vnode *v, long flags);   /* a new fd for an open file, or -errno */
+
+/* ---- main.c: replies that come later ---- */
+long reply_cap_take(void);                 /* the pending request's reply cap, to answer later */
+void redispatch(struct proc *p, struct msg *m, long slot);   /* handle a parked request again */
+
+/* ---- vfs.c: files, through the file server ---- */
+bool vfs_ready(void);
+bool vfs_open(struct proc *p, struct msg *m, struct msg *reply);
+bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, struct msg *reply);
+long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva);
+bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply);
+void vfs_proc_gone(struct proc *p);
+void vnode_put(struct vnode *v);

@@ -280,6 +280,7 @@ static bool notify_parent(struct proc *p)
 void proc_exit(struct proc *p, long how, long code)
 {
     fd_proc_gone(p);
+    vfs_proc_gone(p);
     fd_close_all(p);
     vm_destroy(&p->vm);
     if (p->wait_slot) {
@@ -320,7 +321,7 @@ long proc_wait(struct proc *p, long pid, struct msg *reply)
     }
     if (!any)
         return -ECHILD;
-    long slot = sys_reply_save();
+    long slot = reply_cap_take();
     if (slot < 0)
         return slot;
     p->wait_slot = slot;
