@@ -33,10 +33,15 @@ void trap_user(struct regs *r)
 }
 
 /* ecall from user mode (entry.S sends it here directly). */
+void user_return(struct regs *r) __attribute__((noreturn));
+
 void trap_syscall(struct regs *r)
 {
-    syscall(current);
-    (void)r;
+    struct thread *t = current;
+    syscall(t);
+    /* the common case: the same thread goes on, in the same address space */
+    if (current == t && t->state == TS_RUNNING && !ready_above(t->prio) && !dead_thread)
+        user_return(r);
     schedule();
 }
 
