@@ -14,7 +14,7 @@ static void selftest(void)
     int pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
-        char *av[] = { "fs", "selftest", NULL };
+        char *av[] = { "fs", "selftest", "1", NULL }; /* the second disk: the first is the file system */
         execv("fs", av);
         printf("t_virtio: cannot exec fs: %s\n", strerror(errno));
         exit(127);

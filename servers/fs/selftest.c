@@ -1,4 +1,4 @@
-/* `fs selftest`: exercises the virtio-blk driver on the disk (run by the
+/* `fs selftest N`: exercises the virtio-blk driver on the Nth disk (run by the
    in-guest test t_virtio); it puts back everything it overwrites. */
 #include "sys.h"
 #include "virtio_blk.h"
@@ -199,9 +199,9 @@ static void restore(const uint64_t *secs, uint64_t big, struct dmabuf s, struct 
 }
 
 /* The driver test. Returns 0 (all passed); failures exit 1 through fail(). */
-int selftest(void)
+int selftest(int nth)
 {
-    int err = vblk_init(&disk);
+    int err = vblk_init(&disk, nth);
     if (err < 0)
         fail(err == -ENODEV ? "no virtio-blk disk" : "vblk_init", err);
     printf("fs: selftest: disk in virtio-mmio slot %d (irq %ld): %lu sectors (%lu MiB)%s\n",

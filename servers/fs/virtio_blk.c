@@ -117,9 +117,9 @@ static volatile uint32_t *map_slot(int i, long base, int *err)
     return (volatile uint32_t *)va;
 }
 
-// Point d at the first slot with a modern block device. Returns 0, -ENODEV
-// (none), -ENOSYS (only legacy block devices) or a sys_map_device error.
-static int find_disk(struct vblk *d)
+// Point d at the nth (from 0) slot with a modern block device. Returns 0,
+// -ENODEV (none), -ENOSYS (only legacy block devices) or a sys_map_device error.
+static int find_disk(struct vblk *d, int nth)
 {
     bool legacy = false;
     for (int i = 0; i < VIRTIO_NSLOTS; i++) {
@@ -141,6 +141,8 @@ static int find_disk(struct vblk *d)
             legacy = true;
             continue;
         }
+        if (nth-- > 0)
+            continue;
         d->regs = r;
         d->slot = i;
         d->irq = irq;
@@ -277,10 +279,10 @@ static uint64_t read_capacity(struct vblk *d)
     return ((uint64_t)hi << 32) | lo;
 }
 
-int vblk_init(struct vblk *d)
+int vblk_init(struct vblk *d, int nth)
 {
     memset(d, 0, sizeof *d);
-    int err = find_disk(d);
+    int err = find_disk(d, nth);
     if (err < 0)
         return err;
     if ((err = bind_irq(d)) < 0)    // first: if the disk has an owner, leave it alone

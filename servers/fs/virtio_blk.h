@@ -98,7 +98,7 @@ struct vblk {
 // drivers[] list; -EBUSY: the interrupt is already bound, by an earlier
 // vblk_init of this or any other task: the kernel never unbinds one). After
 // -EIO or -ENOMEM the device is marked FAILED.
-int vblk_init(struct vblk *d);
+int vblk_init(struct vblk *d, int nth); /* nth: which block device, from 0, in slot order */
 
 // Start one request: transfer len bytes (a non-zero multiple of 512) between
 // the disk from `sector` on and the physically contiguous DMA buffer at

@@ -241,6 +241,23 @@ static long pg_exec(struct proc *p, struct msg *m)
     return proc_exec(p, path, (uint64_t)m->w[1]);
 }
 
+/* Start init (once). */
+void start_init(void)
+{
+    static bool started;
+    if (started)
+        return;
+    started = true;
+    char start[24];
+    snprintf(start, sizeof start, "%ld", bootarg("teststart", 0));
+    char *argv[] = { "init", start, NULL };
+    long pid = proc_spawn("init", argv, NULL);
+    if (pid < 0) {
+        printf("pager: cannot start init: %s\n", strerror(pid));
+        pager_panic("no init");
+    }
+}
+
 /* While a parked request is handled again, its reply cap stands in for the
    pending reply that reply_save would take. */
 static long redispatch_slot;
@@ -387,20 +404,10 @@ int main(void)
     struct frame_stats fs;
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
-    if (bootarg("fs", 0) && archive_file("fs", &(uint64_t){ 0 })) { /* fs=1: the file server first */
-        char *fsargv[] = { "fs", NULL };
-        long fpid = proc_spawn("fs", fsargv, NULL);
-        if (fpid < 0)
-            printf("pager: cannot start the file server: %s\n", strerror(fpid));
-    }
-    char start[24];
-    snprintf(start, sizeof start, "%ld", bootarg("teststart", 0));
-    char *argv[] = { "init", start, NULL };
-    long pid = proc_spawn("init", argv, NULL);
-    if (pid < 0) {
-        printf("pager: cannot start init: %s\n", strerror(pid));
-        pager_panic("no init");
-    }
+    /* The file server first; init starts once it has mounted its disk (or failed). */
+    long fspid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL) : -ENOENT;
+    if (fspid < 0)
+        start_init();
 
     struct msg m, reply;
     sys_recv(BOOT_EP_SLOT, &m);

@@ -154,6 +154,7 @@ void redispatch(struct proc *p, struct msg *m, long slot);   /* handle a parked 
 
 /* ---- vfs.c: files, through the file server ---- */
 bool vfs_ready(void);
+void start_init(void);                     /* main.c: once the file server is ready or gone */
 bool vfs_open(struct proc *p, struct msg *m, struct msg *reply);
 bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, struct msg *reply);
 long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva);

@@ -189,6 +189,8 @@ void vfs_proc_gone(struct proc *p)
         fsproc = NULL;
         fs_slot = 0;
     }
+    if (strcmp(p->name, "fs") == 0)
+        start_init(); /* it died before it was ready */
 }
 
 /* ---- requests from processes ---- */
@@ -297,8 +299,9 @@ long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva)
 bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
 {
     if (!fsproc) {
+        start_init();
         if (m->w[0] < 0) {
-            printf("pager: the file server has no disk (%s)\n", strerror(m->w[0]));
+            printf("pager: no file system (%s)\n", strerror(m->w[0]));
             reply->w[0] = m->w[0];
             return true;
         }
