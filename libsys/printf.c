@@ -37,6 +37,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         fmt++;
         char pad = ' ';
         int width = 0, lng = 0;
+        bool left = false;
+        if (*fmt == '-')
+            left = true, fmt++;
         if (*fmt == '0')
             pad = '0', fmt++;
         while (*fmt >= '0' && *fmt <= '9')
@@ -65,10 +68,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             if (!s)
                 s = "(null)";
             int n = (int)strlen(s);
-            for (int i = n; i < width; i++)
+            for (int i = n; i < width && !left; i++)
                 put(&o, ' ');
             while (*s)
                 put(&o, *s++);
+            for (int i = n; i < width && left; i++)
+                put(&o, ' ');
             break;
         }
         case 'c':

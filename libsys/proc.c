@@ -188,3 +188,20 @@ long fs_next(struct msg *m)
     m->label = MSG_PG_FS_NEXT;
     return sys_call(PAGER_SLOT, m);
 }
+
+int unlink(const char *path) { return (int)posix(call1(MSG_PG_UNLINK, (long)path)); }
+int mkdir(const char *path, int mode) { (void)mode; return (int)posix(call1(MSG_PG_MKDIR, (long)path)); }
+int rmdir(const char *path) { return (int)posix(call1(MSG_PG_RMDIR, (long)path)); }
+long lseek(int fd, long off, int whence) { return posix(call3(MSG_PG_LSEEK, fd, off, whence)); }
+
+int readdir(int fd, long *cookie, char name[64], long *inum)
+{
+    struct msg m = { .label = MSG_PG_READDIR, .w = { fd, (long)name, *cookie } };
+    long r = pager_call(&m);
+    if (r == 1) {
+        if (inum)
+            *inum = m.w[1];
+        *cookie = m.w[2];
+    }
+    return (int)posix(r);
+}

@@ -61,6 +61,11 @@ void *dma_alloc(size_t len, uint64_t *pa);   /* drivers: physically contiguous m
 #include "stat.h"
 int open(const char *path, int flags, ...);  /* read-only files so far; -1 and errno ENOSYS without a file server */
 int fstat(int fd, struct stat *st);
+int unlink(const char *path);
+int mkdir(const char *path, int mode);
+int rmdir(const char *path);
+long lseek(int fd, long off, int whence);
+int readdir(int fd, long *cookie, char name[64], long *inum); /* 1: an entry; 0: the end; -1: error */
 long fs_next(struct msg *m);                 /* the file server: result in m->w, the next job comes back in m */
 
 /* malloc.c */

@@ -166,10 +166,12 @@ static void test_status(void)
     check("echo a |", "", 2);
     check("| wc", "", 2);
     check("echo \"open", "", 2);
-    /* no file system yet: the redirection fails and the command does not run */
+    /* redirection to and from files */
     check("cat < nofile", "", 1);
-    CHECK(strncmp(res.err, "sh: nofile: ", 12) == 0);
+    CHECK(strcmp(res.err, "sh: nofile: no such file or directory\n") == 0);
     check("echo x > out; echo y", "y\n", 0);
+    check("cat < out; echo z >> out; cat out", "x\nx\nz\n", 0);
+    check("echo w > out; cat out; rm out; cat out", "w\n", 1);
     check("cd /", "", 1);
 }
 

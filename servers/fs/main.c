@@ -82,6 +82,48 @@ static void lookup(struct msg *m)
     m->w[2] = r < 0 ? 0 : (long)st.size;
 }
 
+/* CREATE: a file or directory (the path is in the job page). */
+static void create(struct msg *m)
+{
+    uint32_t inum;
+    jobpage[sizeof jobpage - 1] = 0;
+    long r = fs_create(&fs, (uint32_t)m->w[0], jobpage, (int)m->w[1], &inum, m->w[2] != 0);
+    struct fs_statbuf st;
+    if (r == 0)
+        r = fs_stat(&fs, inum, &st);
+    m->w[0] = r < 0 ? r : inum;
+    m->w[1] = r < 0 ? 0 : st.type;
+    m->w[2] = r < 0 ? 0 : (long)st.size;
+}
+
+/* WRITEPAGE: the frame goes straight to the file's block (allocated if need
+   be); the file then has the size the pager says. */
+static void writepage(struct msg *m)
+{
+    uint32_t blockno, inum = (uint32_t)m->w[0];
+    uint64_t idx = (uint64_t)m->w[1], size = (uint64_t)m->w[3];
+    long r = fs_map_block(&fs, inum, idx, true, &blockno);
+    if (r == 0)
+        r = vblk_rw(&disk, (uint64_t)blockno * SECTORS_PER_BLOCK, (uint64_t)m->w[2], FS_BLOCK_SIZE, true);
+    if (r == 0) {
+        struct fs_statbuf st;
+        r = fs_stat(&fs, inum, &st);
+        if (r == 0 && st.size != size)
+            r = fs_set_size(&fs, inum, size); /* map_block may have grown it to the block's end */
+    }
+    m->w[0] = r;
+}
+
+static void do_readdir(struct msg *m)
+{
+    uint64_t cookie = (uint64_t)m->w[1];
+    uint32_t inum;
+    long r = fs_readdir(&fs, (uint32_t)m->w[0], &cookie, jobpage, &inum);
+    m->w[0] = r;
+    m->w[1] = inum;
+    m->w[2] = (long)cookie;
+}
+
 /* READPAGE: the file's block goes straight into the frame (a hole leaves the
    frame as the pager gave it: zeroed). */
 static void readpage(struct msg *m)
@@ -111,6 +153,29 @@ int main(int argc, char **argv)
             break;
         case MSG_FSJ_READPAGE:
             readpage(&m);
+            break;
+        case MSG_FSJ_CREATE:
+            create(&m);
+            break;
+        case MSG_FSJ_WRITEPAGE:
+            writepage(&m);
+            break;
+        case MSG_FSJ_TRUNCATE:
+            m.w[0] = fs_truncate(&fs, (uint32_t)m.w[0], (uint64_t)m.w[1]);
+            break;
+        case MSG_FSJ_UNLINK: case MSG_FSJ_RMDIR: {
+            uint32_t inum = 0;
+            jobpage[sizeof jobpage - 1] = 0;
+            long r = m.label == MSG_FSJ_UNLINK ? fs_unlink(&fs, (uint32_t)m.w[0], jobpage, &inum)
+                                               : fs_rmdir(&fs, (uint32_t)m.w[0], jobpage, &inum);
+            m.w[0] = r < 0 ? r : inum;
+            break;
+        }
+        case MSG_FSJ_RELEASE:
+            m.w[0] = fs_release(&fs, (uint32_t)m.w[0]);
+            break;
+        case MSG_FSJ_READDIR:
+            do_readdir(&m);
             break;
         default:
             m.w[0] = -ENOSYS;

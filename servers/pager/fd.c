@@ -376,7 +376,10 @@ static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, st
 {
     long r;
     if (f->kind == F_FILE) {
-        return vfs_read(p, f->vnode, &f->offset, m, reply);
+        if ((f->flags & O_ACCMODE) == O_WRONLY)
+            r = -EBADF;
+        else
+            return vfs_read(p, f->vnode, &f->offset, m, reply);
     } else if (f->kind == F_CONSOLE) {
         bool done;
         r = console_read_now(p, uva, n, &done);
@@ -393,11 +396,14 @@ static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, st
     return true;
 }
 
-static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *reply)
+static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *m, struct msg *reply)
 {
     long r;
     if (f->kind == F_FILE) {
-        r = -EBADF; /* files are read-only so far */
+        if ((f->flags & O_ACCMODE) == O_RDONLY)
+            r = -EBADF;
+        else
+            return vfs_write(p, f->vnode, &f->offset, f->flags, m, reply);
     } else if (f->kind == F_CONSOLE) {
         r = console_write(p, uva, n);
     } else if (!f->writer) {
@@ -451,7 +457,7 @@ bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
         return do_read(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], m, reply);
     case MSG_PG_WRITE:
         if (!f) break;
-        return do_write(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], reply);
+        return do_write(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], m, reply);
     case MSG_PG_CLOSE:
         if (!f) break;
         p->fd[m->w[0]] = NULL;
@@ -486,6 +492,30 @@ bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
     case MSG_PG_PIPE:
         reply->w[0] = do_pipe(p, reply);
         return true;
+    case MSG_PG_LSEEK: {
+        if (!f) break;
+        if (f->kind != F_FILE) {
+            reply->w[0] = -ESPIPE;
+            return true;
+        }
+        long base = m->w[2] == SEEK_SET ? 0 : m->w[2] == SEEK_CUR ? (long)f->offset :
+                    m->w[2] == SEEK_END ? (long)vnode_size(f->vnode) : -1;
+        long at = base + m->w[1];
+        if (base < 0 || at < 0) {
+            reply->w[0] = -EINVAL;
+            return true;
+        }
+        f->offset = (uint64_t)at;
+        reply->w[0] = at;
+        return true;
+    }
+    case MSG_PG_READDIR:
+        if (!f) break;
+        if (f->kind != F_FILE) {
+            reply->w[0] = -ENOTDIR;
+            return true;
+        }
+        return vfs_readdir(p, f->vnode, m, reply);
     case MSG_PG_FSTAT:
         if (!f) break;
         reply->w[0] = f->kind == F_FILE ? vfs_stat(p, f->vnode, (uint64_t)m->w[1]) : -EINVAL;

@@ -382,10 +382,12 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
         *r = pg_dma(p, (uint64_t)m->w[0], reply);
         return true;
     case MSG_PG_READ: case MSG_PG_WRITE: case MSG_PG_CLOSE: case MSG_PG_PIPE: case MSG_PG_DUP: case MSG_PG_DUP2:
-    case MSG_PG_FSTAT:
+    case MSG_PG_FSTAT: case MSG_PG_LSEEK: case MSG_PG_READDIR:
         return fd_request(p, m, reply);
     case MSG_PG_OPEN:
         return vfs_open(p, m, reply);
+    case MSG_PG_UNLINK: case MSG_PG_MKDIR: case MSG_PG_RMDIR:
+        return vfs_path_op(p, m, reply);
     case MSG_PG_FS_NEXT:
         return vfs_fs_next(p, m, reply);
     default:

@@ -157,6 +157,10 @@ bool vfs_ready(void);
 void start_init(void);                     /* main.c: once the file server is ready or gone */
 bool vfs_open(struct proc *p, struct msg *m, struct msg *reply);
 bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, struct msg *reply);
+bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply);
+bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *reply);
+bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply);
+uint64_t vnode_size(struct vnode *v);
 long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva);
 bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply);
 void vfs_proc_gone(struct proc *p);

@@ -14,15 +14,19 @@ struct vnode {
     uint32_t inum, type;
     uint64_t size;
     uint32_t refs;               /* open files */
+    bool unlinked;               /* its last name is gone: release it when closed */
+    long werr;                   /* an error of the write-back under way */
     struct memobj *cache;        /* pages[i]: the frame of page i, or 0 */
 };
 
 struct job {
     struct msg m;                /* what the file server gets */
-    struct vnode *v;             /* READPAGE: the page it fills */
+    void (*done)(struct job *j, struct msg *r); /* what to do with its answer */
+    struct vnode *v;             /* READPAGE/WRITEPAGE: the page */
     uint64_t idx, pa;
-    struct proc *p;              /* LOOKUP for an open: who asked */
-    long slot, flags;            /*   its reply cap and open flags */
+    struct proc *p;              /* the request it serves, if any */
+    long slot, flags;            /*   its reply cap, open flags */
+    uint64_t n;                  /*   write: bytes to report */
 };
 
 struct parked {
@@ -69,6 +73,40 @@ static struct job *job_add(long label)
     return j;
 }
 
+/* A job that answers the request of p (its reply cap taken now). NULL (and
+   reply->w[0] set) when that cannot be done. */
+static struct job *job_for(struct proc *p, long label, void (*done)(struct job *, struct msg *), struct msg *reply)
+{
+    struct job *j = job_add(label);
+    long slot = j ? reply_cap_take() : -ENOMEM;
+    if (slot < 0) {
+        if (j)
+            job_count--;
+        reply->w[0] = slot;
+        return NULL;
+    }
+    j->done = done;
+    j->p = p;
+    j->slot = slot;
+    return j;
+}
+
+/* Answer the request a job served (if its process still runs). */
+static void job_reply(struct job *j, long value, long w1, long w2)
+{
+    struct msg r = { .w = { value, w1, w2 } };
+    if (j->p && j->p->state == P_RUN)
+        sys_send(j->slot, &r);
+    else if (j->slot)
+        sys_cap_delete(j->slot);
+}
+
+/* Put a path in the file server's job page (at off). Returns 0 or -errno. */
+static long put_path(const char *path, size_t len, uint64_t off)
+{
+    return copy_out(&fsproc->vm, fs_page + off, path, len + 1) < 0 ? -EIO : 0;
+}
+
 static bool page_pending(struct vnode *v, uint64_t idx)
 {
     for (unsigned i = 0; i < job_count; i++) {
@@ -80,6 +118,62 @@ static bool page_pending(struct vnode *v, uint64_t idx)
 }
 
 /* ---- vnodes and their page cache ---- */
+
+static struct vnode *vnode_find(uint32_t inum)
+{
+    for (int i = 0; i < NVNODES; i++)
+        if (vnodes[i].refs && vnodes[i].inum == inum)
+            return &vnodes[i];
+    return NULL;
+}
+
+/* Room in v's cache for npages pages. Returns false when out of memory. */
+static bool vnode_grow(struct vnode *v, uint64_t npages)
+{
+    struct memobj *o = v->cache;
+    if (npages <= o->npages)
+        return true;
+    uint64_t n = o->npages * 2 > npages ? o->npages * 2 : npages;
+    uint64_t *pages = meta_alloc(n * sizeof(uint64_t));
+    if (!pages)
+        return false;
+    memcpy(pages, o->pages, o->npages * sizeof(uint64_t));
+    meta_free(o->pages, o->npages * sizeof(uint64_t));
+    o->pages = pages;
+    o->npages = n;
+    return true;
+}
+
+/* The file is now len bytes: cached pages past it go, the tail of the last is zeroed. */
+static void vnode_truncate(struct vnode *v, uint64_t len)
+{
+    struct memobj *o = v->cache;
+    for (uint64_t i = PG_ROUNDUP(len) / PAGE; i < o->npages; i++) {
+        if (o->pages[i]) {
+            frame_unref(o->pages[i]);
+            o->pages[i] = 0;
+        }
+    }
+    if (len % PAGE && len / PAGE < o->npages && o->pages[len / PAGE])
+        memset((char *)frame_ptr(o->pages[len / PAGE]) + len % PAGE, 0, PAGE - len % PAGE);
+    v->size = len;
+}
+
+static void release_done(struct job *j, struct msg *r)
+{
+    (void)j; (void)r;
+}
+
+/* Free inode inum on disk (its last name went and no one has it open). */
+static void release_inode(uint32_t inum)
+{
+    struct job *j = job_add(MSG_FSJ_RELEASE);
+    if (j) {
+        j->done = release_done;
+        j->m.w[0] = inum;
+        fs_kick();
+    }
+}
 
 static struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size)
 {
@@ -103,6 +197,8 @@ static struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size)
     free->type = type;
     free->size = size;
     free->refs = 1;
+    free->unlinked = false;
+    free->werr = 0;
     return free;
 }
 
@@ -110,6 +206,9 @@ void vnode_put(struct vnode *v)
 {
     if (--v->refs)
         return;
+    if (v->unlinked)
+        release_inode(v->inum);
+    v->unlinked = false;
     struct memobj *o = v->cache;
     for (uint64_t i = 0; i < o->npages; i++)
         if (o->pages[i])
@@ -117,6 +216,19 @@ void vnode_put(struct vnode *v)
     meta_free(o->pages, o->npages * sizeof(uint64_t));
     pfree(o);
     v->cache = NULL;
+}
+
+static void unpark(struct vnode *v, uint64_t idx);
+
+static void page_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] >= 0 && !j->v->cache->pages[j->idx]) {
+        j->v->cache->pages[j->idx] = j->pa;
+        cnt.file++;
+    } else {
+        frame_unref(j->pa);
+    }
+    unpark(j->v, j->idx);
 }
 
 /* The frame of page idx of v, or 0 after asking the file server for it (then
@@ -134,6 +246,7 @@ static long vnode_page(struct vnode *v, uint64_t idx)
             frame_unref(pa);
         return -ENOMEM;
     }
+    j->done = page_done;
     j->v = v;
     j->idx = idx;
     j->pa = pa;
@@ -195,60 +308,239 @@ void vfs_proc_gone(struct proc *p)
 
 /* ---- requests from processes ---- */
 
-/* open(path, flags): read-only files and directories for now. Returns true with
-   reply set, or false when the lookup is under way (the answer comes later). */
-bool vfs_open(struct proc *p, struct msg *m, struct msg *reply)
+static void open_finish(struct job *j, uint32_t inum, uint32_t type, uint64_t size)
+{
+    struct vnode *v = vnode_get(inum, type, size);
+    long fd = v ? fd_open_file(j->p, v, j->flags) : -ENFILE;
+    if (fd < 0 && v)
+        vnode_put(v);
+    job_reply(j, fd, 0, 0);
+}
+
+static void trunc_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] < 0) {
+        job_reply(j, r->w[0], 0, 0);
+        return;
+    }
+    struct vnode *v = vnode_find((uint32_t)j->m.w[0]);
+    if (v)
+        vnode_truncate(v, 0);
+    open_finish(j, (uint32_t)j->m.w[0], FT_FILE, 0);
+}
+
+static void open_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] < 0 || !j->p || j->p->state != P_RUN) {
+        job_reply(j, r->w[0], 0, 0);
+        return;
+    }
+    uint32_t inum = (uint32_t)r->w[0], type = (uint32_t)r->w[1];
+    if (type == FT_DIR && (j->flags & O_ACCMODE) != O_RDONLY) {
+        job_reply(j, -EISDIR, 0, 0);
+        return;
+    }
+    if ((j->flags & O_TRUNC) && type == FT_FILE && r->w[2] > 0 && (j->flags & O_ACCMODE) != O_RDONLY) {
+        /* the same job goes round once more, as a TRUNCATE */
+        struct job *t = job_add(MSG_FSJ_TRUNCATE);
+        if (!t) {
+            job_reply(j, -ENOMEM, 0, 0);
+            return;
+        }
+        *t = *j;
+        t->m = (struct msg){ .label = MSG_FSJ_TRUNCATE, .w = { inum, 0 } };
+        t->done = trunc_done;
+        return;
+    }
+    open_finish(j, inum, type, (uint64_t)r->w[2]);
+}
+
+/* Copy in a path; queue a job of `label` with it for p's request. Returns the
+   job, or NULL with reply->w[0] set. */
+static struct job *path_job(struct proc *p, uint64_t upath, long label, void (*done)(struct job *, struct msg *),
+                            struct msg *reply)
 {
     char path[256];
-    int n = copy_in_str(&p->vm, path, (uint64_t)m->w[0], sizeof path);
-    if (n < 0) {
-        reply->w[0] = n;
-        return true;
+    int n = copy_in_str(&p->vm, path, upath, sizeof path);
+    if (n < 0 || !fsproc) {
+        reply->w[0] = n < 0 ? n : -ENOSYS;
+        return NULL;
     }
-    if (!fsproc) {
-        reply->w[0] = -ENOSYS;
-        return true;
-    }
-    if ((m->w[1] & O_ACCMODE) != O_RDONLY || (m->w[1] & (O_CREAT | O_TRUNC))) {
-        reply->w[0] = -EROFS;
-        return true;
-    }
-    struct job *j = job_add(MSG_FSJ_LOOKUP);
-    long slot = j ? reply_cap_take() : -ENOMEM;
-    if (slot < 0) {
-        if (j)
-            job_count--;
-        reply->w[0] = slot;
-        return true;
-    }
-    if (copy_out(&fsproc->vm, fs_page, path, (size_t)n + 1) < 0) {
+    struct job *j = job_for(p, label, done, reply);
+    if (!j)
+        return NULL;
+    if (put_path(path, (size_t)n, 0) < 0) {
+        reply->w[0] = -EIO;
         job_count--;
-        struct msg r = { .w = { -EIO } };
-        sys_send(slot, &r);
-        return false;
+        sys_cap_delete(j->slot);
+        return NULL;
     }
-    j->m.w[0] = 1; /* the root: no working directories yet */
-    j->p = p;
-    j->slot = slot;
-    j->flags = m->w[1];
+    j->m.w[0] = 1; /* relative paths start at the root: no working directories yet */
+    return j;
+}
+
+/* open(path, flags). Returns true with reply set, or false when the file
+   server is at work (the answer comes later). */
+bool vfs_open(struct proc *p, struct msg *m, struct msg *reply)
+{
+    long flags = m->w[1];
+    if ((flags & O_ACCMODE) == O_ACCMODE) {
+        reply->w[0] = -EINVAL;
+        return true;
+    }
+    struct job *j = path_job(p, (uint64_t)m->w[0], flags & O_CREAT ? MSG_FSJ_CREATE : MSG_FSJ_LOOKUP, open_done, reply);
+    if (!j)
+        return true;
+    j->flags = flags;
+    if (flags & O_CREAT) {
+        j->m.w[1] = FT_FILE;
+        j->m.w[2] = (flags & O_EXCL) != 0;
+    }
     fs_kick();
     return false;
 }
 
-static void open_done(struct job *j, struct msg *m)
+static void simple_done(struct job *j, struct msg *r)
 {
-    struct msg r = { .w = { m->w[0] } };
-    if (j->p->state != P_RUN) {
-        sys_cap_delete(j->slot);
-        return;
+    job_reply(j, r->w[0] < 0 ? r->w[0] : 0, 0, 0);
+}
+
+/* unlink and rmdir: the name goes now, the inode when no one has it open. */
+static void remove_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] > 0) {
+        struct vnode *v = vnode_find((uint32_t)r->w[0]);
+        if (v)
+            v->unlinked = true;
+        else
+            release_inode((uint32_t)r->w[0]);
     }
-    if (m->w[0] >= 0) {
-        struct vnode *v = vnode_get((uint32_t)m->w[0], (uint32_t)m->w[1], (uint64_t)m->w[2]);
-        r.w[0] = v ? fd_open_file(j->p, v, j->flags) : -ENFILE;
-        if (r.w[0] < 0 && v)
-            vnode_put(v);
+    job_reply(j, r->w[0] < 0 ? r->w[0] : 0, 0, 0);
+}
+
+/* unlink, mkdir, rmdir. Returns true with reply set, false when under way. */
+bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply)
+{
+    long label = m->label == MSG_PG_UNLINK ? MSG_FSJ_UNLINK :
+                 m->label == MSG_PG_RMDIR ? MSG_FSJ_RMDIR : MSG_FSJ_CREATE;
+    struct job *j = path_job(p, (uint64_t)m->w[0], label, label == MSG_FSJ_CREATE ? simple_done : remove_done, reply);
+    if (!j)
+        return true;
+    if (label == MSG_FSJ_CREATE) {
+        j->m.w[1] = FT_DIR;
+        j->m.w[2] = 1;
     }
-    sys_send(j->slot, &r);
+    fs_kick();
+    return false;
+}
+
+static void readdir_done(struct job *j, struct msg *r)
+{
+    char name[64];
+    long res = r->w[0];
+    if (res == 1 && j->p && j->p->state == P_RUN &&
+        (copy_in_str(&fsproc->vm, name, fs_page, sizeof name) < 0 || copy_out(&j->p->vm, (uint64_t)j->n, name, strlen(name) + 1) < 0))
+        res = -EFAULT;
+    job_reply(j, res, r->w[1], r->w[2]);
+}
+
+/* readdir(fd, name buffer, cookie): one entry per call. */
+bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *reply)
+{
+    if (v->type != FT_DIR) {
+        reply->w[0] = -ENOTDIR;
+        return true;
+    }
+    struct job *j = job_for(p, MSG_FSJ_READDIR, readdir_done, reply);
+    if (!j)
+        return true;
+    j->n = (uint64_t)m->w[1];
+    j->m.w[0] = v->inum;
+    j->m.w[1] = m->w[2];
+    fs_kick();
+    return false;
+}
+
+static void writepage_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] < 0 && !j->v->werr)
+        j->v->werr = r->w[0];
+    if (!j->slot)
+        return; /* not the last page of the write */
+    long err = j->v->werr;
+    j->v->werr = 0;
+    job_reply(j, err ? err : (long)j->n, 0, 0);
+}
+
+/* write to a file at *off (or its end with O_APPEND), written through: the
+   bytes go into the cache pages, then every page touched is written to disk
+   and only then does the writer get its answer. Returns true with reply set,
+   false while parked or writing. */
+bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply)
+{
+    uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
+    uint64_t pos = (flags & O_APPEND) ? v->size : *off;
+    if (v->type == FT_DIR || n == 0 || pos + n < pos) {
+        reply->w[0] = v->type == FT_DIR ? -EISDIR : n == 0 ? 0 : -EINVAL;
+        return true;
+    }
+    uint64_t first = pos / PAGE, last = (pos + n - 1) / PAGE;
+    if (!vnode_grow(v, last + 1)) {
+        reply->w[0] = -ENOMEM;
+        return true;
+    }
+    /* every page must be there before anything changes: partial old pages are read first */
+    for (uint64_t i = first; i <= last; i++) {
+        if (v->cache->pages[i])
+            continue;
+        bool covered = pos <= i * PAGE && pos + n >= (i + 1) * PAGE;
+        if (i * PAGE < v->size && !covered) {
+            long pa = vnode_page(v, i);
+            if (pa < 0) {
+                reply->w[0] = pa;
+                return true;
+            }
+            if (pa == 0)
+                return park(p, m, v, i, reply);
+        } else {
+            uint64_t pa = frame_alloc();
+            if (!pa) {
+                reply->w[0] = -ENOMEM;
+                return true;
+            }
+            v->cache->pages[i] = pa;
+        }
+    }
+    for (uint64_t done = 0; done < n;) {
+        uint64_t at = pos + done, chunk = PAGE - at % PAGE;
+        if (chunk > n - done)
+            chunk = n - done;
+        if (copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[at / PAGE]) + at % PAGE, uva + done, chunk) < 0) {
+            reply->w[0] = -EFAULT;
+            return true;
+        }
+        done += chunk;
+    }
+    if (pos + n > v->size)
+        v->size = pos + n;
+    *off = pos + n;
+    for (uint64_t i = first; i <= last; i++) {
+        struct job *j = i == last ? job_for(p, MSG_FSJ_WRITEPAGE, writepage_done, reply) : job_add(MSG_FSJ_WRITEPAGE);
+        if (!j) {
+            if (i != last)
+                reply->w[0] = -ENOMEM;
+            return true; /* the cache has the data; the disk may miss it */
+        }
+        j->done = writepage_done;
+        j->v = v;
+        j->n = n;
+        j->m.w[0] = v->inum;
+        j->m.w[1] = (long)i;
+        j->m.w[2] = (long)v->cache->pages[i];
+        j->m.w[3] = (long)v->size;
+    }
+    fs_kick();
+    return false;
 }
 
 /* read from a file at *off. Returns true with reply->w[0] = bytes (short when
@@ -286,6 +578,11 @@ bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, str
     return true;
 }
 
+uint64_t vnode_size(struct vnode *v)
+{
+    return v->size;
+}
+
 long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva)
 {
     struct stat st = { .st_ino = v->inum, .st_size = v->size, .st_type = v->type };
@@ -315,17 +612,7 @@ bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
         inflight = NULL;
         job_head = (job_head + 1) % NJOBS;
         job_count--;
-        if (j.m.label == MSG_FSJ_LOOKUP) {
-            open_done(&j, m);
-        } else if (j.m.label == MSG_FSJ_READPAGE) {
-            if (m->w[0] >= 0 && !j.v->cache->pages[j.idx]) {
-                j.v->cache->pages[j.idx] = j.pa;
-                cnt.file++;
-            } else {
-                frame_unref(j.pa);
-            }
-            unpark(j.v, j.idx);
-        }
+        j.done(&j, m);
     }
     if (job_count && !inflight) {
         inflight = &jobs[job_head];
