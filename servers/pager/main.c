@@ -19,15 +19,27 @@ void pager_panic(const char *why)
         sys_shutdown(BOOT_SYSCTL_SLOT);
 }
 
-/* The value of "key=N" in the boot arguments, or dflt. */
-static long bootarg(const char *key, long dflt)
+/* The text after "key=" in the boot arguments (up to a space), or NULL. */
+static const char *bootarg_str(const char *key, char *buf, size_t size)
 {
     size_t n = strlen(key);
     for (const char *s = bootinfo->bootargs; *s; s++) {
-        if ((s == bootinfo->bootargs || s[-1] == ' ') && strncmp(s, key, n) == 0 && s[n] == '=')
-            return atol(s + n + 1);
+        if ((s == bootinfo->bootargs || s[-1] == ' ') && strncmp(s, key, n) == 0 && s[n] == '=') {
+            size_t i = 0;
+            for (s += n + 1; *s && *s != ' ' && i + 1 < size; s++)
+                buf[i++] = *s;
+            buf[i] = 0;
+            return buf;
+        }
     }
-    return dflt;
+    return NULL;
+}
+
+/* The value of "key=N" in the boot arguments, or dflt. */
+static long bootarg(const char *key, long dflt)
+{
+    char buf[24];
+    return bootarg_str(key, buf, sizeof buf) ? atol(buf) : dflt;
 }
 
 /* Programs allowed to drive devices: they get the DEVICE and IRQCTL caps. */
@@ -248,10 +260,14 @@ void start_init(void)
     if (started)
         return;
     started = true;
-    char start[24];
+    char start[24], name[32];
     snprintf(start, sizeof start, "%ld", bootarg("teststart", 0));
-    char *argv[] = { "init", start, NULL };
-    long pid = proc_spawn("init", argv, NULL);
+    char *argv[] = { name, start, NULL };
+    if (bootarg_str("init", name, sizeof name)) /* init=PROGRAM runs another first program */
+        argv[1] = NULL;
+    else
+        strncpy(name, "init", sizeof name);
+    long pid = proc_spawn(name, argv, NULL);
     if (pid < 0) {
         printf("pager: cannot start init: %s\n", strerror(pid));
         pager_panic("no init");

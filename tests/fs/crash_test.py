@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""Crash and bad-image tests of the file system, run as a host test.
+
+usage: crash_test.py KERNEL BIOS FSIMG FSCK
+
+crash.N: boots a copy of FSIMG with the write-heavy workload t_fsload as the
+first program, kills QEMU in the middle of it (a different moment each time),
+then runs fsck on the image (it replays a committed log in memory) and boots
+the image once more to see the file server mount it and the files there.
+badimage: boots with a disk that mkfs did not make; the file server must
+reject it with a message and the system must go on (init runs).
+Prints one line per case: PASS crash.<case> or FAIL crash.<case>: reason.
+"""
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+KERNEL, BIOS, FSIMG, FSCK = sys.argv[1:5]
+failed = 0
+
+
+def qemu(img, append, until=None, kill_after=None, timeout=60):
+    """Boot with img; stop at the regex-free text `until` (then wait
+    kill_after seconds and kill) or at timeout. Returns the console text."""
+    cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', '-display', 'none',
+           '-serial', 'stdio', '-monitor', 'none', '-bios', BIOS, '-kernel', KERNEL,
+           '-global', 'virtio-mmio.force-legacy=false',
+           '-drive', 'file=%s,if=none,format=raw,id=hd0' % img,
+           '-device', 'virtio-blk-device,drive=hd0', '-append', append]
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    out = b''
+    deadline = time.time() + timeout
+    seen = None
+    try:
+        os.set_blocking(p.stdout.fileno(), False)
+        while time.time() < deadline and p.poll() is None:
+            chunk = p.stdout.read()
+            if chunk:
+                out += chunk
+            if until and seen is None and until.encode() in out:
+                seen = time.time()
+            if seen is not None and time.time() - seen >= kill_after:
+                break
+            time.sleep(0.05)
+    finally:
+        p.kill()
+        p.wait()
+    return out.decode(errors='replace')
+
+
+def result(name, ok, why=''):
+    global failed
+    if ok:
+        print('PASS crash.%s' % name)
+    else:
+        failed += 1
+        print('FAIL crash.%s: %s' % (name, why))
+    sys.stdout.flush()
+
+
+def fsck(img):
+    r = subprocess.run([FSCK, img], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return r.returncode, r.stdout.decode(errors='replace')
+
+
+def crash_case(n, delay, tmp):
+    img = os.path.join(tmp, 'crash%d.img' % n)
+    shutil.copy(FSIMG, img)
+    out = qemu(img, 'init=t_fsload', until='fsload: started', kill_after=delay, timeout=90)
+    if 'fsload: started' not in out:
+        result('%d' % n, False, 'the workload never started:\n' + out[-1500:])
+        return
+    rc, text = fsck(img)
+    if rc != 0:
+        result('%d' % n, False, 'fsck after a crash %.1f s into the workload:\n%s' % (delay, text[-1500:]))
+        return
+    out = qemu(img, 'init=ls', until='bin', kill_after=0.5, timeout=60)
+    if 'fs: mounted' not in out or 'load' not in out:
+        result('%d' % n, False, 'the file system did not come back:\n' + out[-1500:])
+        return
+    result('%d' % n, True)
+
+
+def bad_image(tmp):
+    img = os.path.join(tmp, 'bad.img')
+    with open(img, 'wb') as f:
+        f.write(bytes(random.Random(7).getrandbits(8) for _ in range(1 << 20)))
+    out = qemu(img, 'init=hello', until='hello from pid', kill_after=0.2, timeout=60)
+    ok = 'fs: cannot mount the disk' in out and 'hello from pid' in out and 'panic' not in out
+    result('badimage', ok, 'console:\n' + out[-1500:])
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='crash-')
+    try:
+        for n, delay in enumerate([0.3, 1.1, 2.3]):
+            crash_case(n, delay, tmp)
+        bad_image(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()
