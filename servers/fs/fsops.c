@@ -18,6 +18,16 @@
 
 #include "fsops.h"
 
+#include "abi.h"    // only to check that the FS_E* numbers are the system's
+
+_Static_assert(FS_EPERM == EPERM && FS_ENOENT == ENOENT && FS_EIO == EIO &&
+               FS_ENOMEM == ENOMEM && FS_EBUSY == EBUSY &&
+               FS_EEXIST == EEXIST && FS_ENOTDIR == ENOTDIR &&
+               FS_EISDIR == EISDIR && FS_EINVAL == EINVAL &&
+               FS_EFBIG == EFBIG && FS_ENOSPC == ENOSPC &&
+               FS_ENAMETOOLONG == ENAMETOOLONG && FS_ENOTEMPTY == ENOTEMPTY,
+               "FS_E* must equal the errno values of abi/abi.def");
+
 enum { SC_INODE, SC_BITMAP, SC_IND0, SC_IND1, SC_DIR, SC_DATA };
 
 // Log room (blocks) one step of these needs, worst case, counting blocks

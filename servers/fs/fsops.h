@@ -82,7 +82,7 @@ struct fs_cslot {
      (size_t)(cache_blocks) * sizeof(struct fs_cslot) + 16)
 // The least fs_mount accepts (transactions are then limited to FS_TX_MIN
 // blocks), and a good size for an image made by mkfs (whole 64-block log,
-// 64 cached blocks): about 136 KiB and 536 KiB.
+// 64 cached blocks): about 120 KiB and 536 KiB.
 #define FS_MEM_MIN      FS_MEM_SIZE(FS_TX_MIN, FS_CACHE_MIN)
 #define FS_MEM_DEFAULT  FS_MEM_SIZE(FS_LOG_BLOCKS, 64)
 
@@ -200,8 +200,9 @@ long fs_read(struct fs *fs, uint32_t inum, uint64_t off, void *buf,
 // before off becomes a hole). The write is split into transactions that
 // fit the log. Returns the bytes written: all n, fewer if the disk fills
 // (or the file reaches FS_MAX_FILE_SIZE), -FS_ENOSPC (-FS_EFBIG) if not
-// one byte could be written, -FS_EISDIR for a directory. After -FS_EIO
-// (returned only if nothing was written) part of the data may be on disk.
+// one byte could be written, -FS_EISDIR for a directory. An I/O error ends
+// the write: it returns the bytes of the transactions committed before,
+// or -FS_EIO if there were none (the failed one may still reach the disk).
 long fs_write(struct fs *fs, uint32_t inum, uint64_t off, const void *buf,
               uint64_t n);
 
