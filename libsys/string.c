@@ -40,3 +40,13 @@ const char *strerror(long err)
         return "unknown error";
     }
 }
+
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (!*s)
+            return NULL;
+    }
+}

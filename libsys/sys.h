@@ -10,6 +10,7 @@
 /* string.c */
 #include "mem.h" /* memset, memcpy, memmove, memcmp, strlen, strncmp (lib/mem.c) */
 int strcmp(const char *a, const char *b);
+char *strchr(const char *s, int c);
 char *strncpy(char *d, const char *s, size_t n);
 long atol(const char *s);
 const char *strerror(long err); /* err may be negative */

@@ -55,6 +55,12 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
         reply->w[3] = BOOT_MEM_SLOT;
         return true;
     }
+    if (r == -EAGAIN) { /* a file page is on its way: answer when it is there */
+        struct msg keep = *m;
+        if (!vfs_park(p, &keep, reply))
+            return false;
+        r = -ENOMEM;
+    }
     cnt.invalid++;
     if (r == -EFAULT && (flags & FAULT_SYSCALL)) { /* a bad buffer: the system call fails */
         reply->label = MSG_FAULT_EFAULT;

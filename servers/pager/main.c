@@ -327,6 +327,8 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
         return true;
     case MSG_PG_EXEC:
         *r = pg_exec(p, m);
+        if (*r == -EAGAIN) /* the program's file is being looked up or read */
+            return vfs_park(p, m, reply);
         return *r < 0; /* on success the caller is gone */
     case MSG_PG_WAIT: {
         long w = proc_wait(p, m->w[0], reply);

@@ -73,6 +73,8 @@ struct vma {
     const struct region_ops *ops;
     struct memobj *obj;
     uint64_t pgoff;              /* page of obj at node.start */
+    struct vnode *vn;            /* file regions: the file */
+    uint64_t file_end;           /* file regions: bytes of the file past this are zeros (bss) */
 };
 #define VMA_HEAP 1
 #define VMA_STACK 2
@@ -84,13 +86,20 @@ struct vmspace {
     uint64_t brk_base, brk;      /* the heap: [brk_base, brk) */
 };
 
-extern const struct region_ops anon_ops, shared_ops, image_ops;
+extern const struct region_ops anon_ops, shared_ops, image_ops, file_ops;
+
+/* A fault or request that needs a file page (or a lookup) not there yet: the
+   kind returns -EAGAIN and says what it waits for here. */
+struct vm_wait { struct vnode *v; uint64_t idx; };
+extern struct vm_wait vm_wait;
 
 int vm_create(struct vmspace *vs);                 /* 0 or -ENOMEM */
 void vm_destroy(struct vmspace *vs);                /* frees everything, destroys the address space */
 int vm_fork(struct vmspace *child, struct vmspace *parent); /* 0 or -ENOMEM */
 struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
                    const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags);
+struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot, struct vnode *vn,
+                        uint64_t pgoff, uint64_t file_end);
 int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end);
 int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);
 /* Resolve va for access like a fault does. Returns 0 with the frame in *pa and the
@@ -154,6 +163,10 @@ void redispatch(struct proc *p, struct msg *m, long slot);   /* handle a parked 
 
 /* ---- vfs.c: files, through the file server ---- */
 bool vfs_ready(void);
+long vnode_page(struct vnode *v, uint64_t idx);   /* frame of a file page, 0 when it is being read, -errno */
+void vnode_ref(struct vnode *v);
+bool vfs_park(struct proc *p, struct msg *m, struct msg *reply); /* park on vm_wait */
+long vfs_lookup(const char *path, struct vnode **vp);  /* 0, -EAGAIN (vm_wait set) or -errno; *vp referenced */
 void start_init(void);                     /* main.c: once the file server is ready or gone */
 bool vfs_open(struct proc *p, struct msg *m, struct msg *reply);
 bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, struct msg *reply);

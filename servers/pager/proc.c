@@ -54,8 +54,61 @@ static uint32_t seg_prot(uint32_t f)
     return ((f & PF_R) ? PERM_R : 0) | ((f & PF_W) ? PERM_W | PERM_R : 0) | ((f & PF_X) ? PERM_X : 0);
 }
 
-/* Regions for program `name` in vs: one image region per segment (nothing is
-   read yet), the stack, and the heap's start. Returns the entry point or -errno. */
+/* The stack and the heap's start, after the segments. Returns 0 or -ENOMEM. */
+static long finish_image(struct vmspace *vs)
+{
+    vs->brk = vs->brk_base;
+    if (!vm_add(vs, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, PERM_R | PERM_W, &anon_ops, NULL, 0,
+                VMA_STACK))
+        return -ENOMEM;
+    return 0;
+}
+
+/* Regions for program `path` from the file system: one file region per
+   segment (nothing is read yet but the header page). Returns the entry point,
+   -EAGAIN while the file server is asked (vm_wait says for what), or -errno. */
+static long load_file(struct vmspace *vs, const char *path)
+{
+    char full[64];
+    snprintf(full, sizeof full, "%s%s", path[0] == '/' ? "" : strchr(path, '/') ? "/" : "/bin/", path);
+    struct vnode *vn;
+    long r = vfs_lookup(full, &vn);
+    if (r < 0)
+        return r;
+    uint64_t size = vnode_size(vn);
+    long hdr = size ? vnode_page(vn, 0) : -ENOEXEC;
+    if (hdr <= 0) {
+        if (hdr == 0)
+            vm_wait = (struct vm_wait){ vn, 0 };
+        vnode_put(vn);
+        return hdr == 0 ? -EAGAIN : -ENOEXEC;
+    }
+    const struct elf64_ehdr *eh = frame_ptr((uint64_t)hdr);
+    struct elf_info ei;
+    int err = size < sizeof *eh || eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr) > PAGE
+                  ? ELF_EPHDR /* only what the first page holds is looked at */
+                  : elf_parse(eh, size, USER_STACK_TOP - USER_STACK_SIZE - PAGE, &ei);
+    if (err < 0) {
+        printf("exec %s: %s\n", full, elf_strerror(err));
+        vnode_put(vn);
+        return -ENOEXEC;
+    }
+    for (int i = 0; i < ei.nseg && r == 0; i++) {
+        const struct elf_seg *s = &ei.seg[i];
+        uint64_t start = PG_ROUNDDOWN(s->vaddr), end = PG_ROUNDUP(s->vaddr + s->memsz);
+        if (!vm_add_file(vs, start, end, seg_prot(s->flags), vn, (s->offset - (s->vaddr - start)) / PAGE,
+                         s->offset + s->filesz))
+            r = -ENOMEM;
+        if (end > vs->brk_base)
+            vs->brk_base = end;
+    }
+    vnode_put(vn); /* the regions hold it */
+    return r < 0 ? r : finish_image(vs) < 0 ? -ENOMEM : (long)ei.entry;
+}
+
+/* Regions for program `name` of the boot archive in vs: one image region per
+   segment (nothing is read yet), the stack, and the heap's start. Returns the
+   entry point or -errno. */
 static long load_image(struct vmspace *vs, const char *name)
 {
     uint64_t size;
@@ -78,11 +131,7 @@ static long load_image(struct vmspace *vs, const char *name)
         if (end > vs->brk_base)
             vs->brk_base = end;
     }
-    vs->brk = vs->brk_base;
-    if (!vm_add(vs, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, PERM_R | PERM_W, &anon_ops, NULL, 0,
-                VMA_STACK))
-        return -ENOMEM;
-    return (long)ei.entry;
+    return finish_image(vs) < 0 ? -ENOMEM : (long)ei.entry;
 }
 
 /* Put argc, argv[] and the strings at the top of vs's stack (the pages fault in
@@ -133,12 +182,15 @@ static const char *basename(const char *path)
 
 /* Build a running image of program `path` with argv in a new address space.
    On success *vs holds it and its thread is started in p. */
-static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, char *const argv[])
+static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, char *const argv[],
+                  bool from_archive)
 {
     long r = vm_create(vs);
     if (r < 0)
         return r;
-    long entry = load_image(vs, basename(path));
+    /* programs come from the file system once the file server runs (init
+       itself, started before, comes from the boot archive) */
+    long entry = vfs_ready() && !from_archive ? load_file(vs, path) : load_image(vs, basename(path));
     long sp = entry < 0 ? entry : push_args(vs, argc, argv);
     if (sp < 0) {
         vm_destroy(vs);
@@ -171,7 +223,7 @@ long proc_spawn(const char *name, char *const argv[], struct proc *parent)
         return -EAGAIN;
     strncpy(p->name, basename(name), sizeof p->name);
     struct vmspace vs;
-    long r = build(p, &vs, name, count_args(argv), argv);
+    long r = build(p, &vs, name, count_args(argv), argv, true);
     if (r < 0) {
         p->state = P_FREE;
         return r;
@@ -242,7 +294,7 @@ long proc_exec(struct proc *p, const char *path, uint64_t uargv)
     argv[argc] = NULL;
     struct vmspace old = p->vm, vs;
     long old_thread = p->thread_slot;
-    long r = build(p, &vs, path, argc, argv);
+    long r = build(p, &vs, path, argc, argv, false);
     if (r < 0)
         return r;
     (void)old_thread; /* dies with the old address space */

@@ -27,6 +27,8 @@ struct job {
     struct proc *p;              /* the request it serves, if any */
     long slot, flags;            /*   its reply cap, open flags */
     uint64_t n;                  /*   write: bytes to report */
+    char path[256];              /* the path it works on, put in the job page when it is handed out */
+    bool has_path;
 };
 
 struct parked {
@@ -51,13 +53,24 @@ bool vfs_ready(void)
     return fsproc != NULL;
 }
 
+static long put_path(const char *path, size_t len, uint64_t off);
+
+/* Make the head of the queue the job in flight; its path goes into the file
+   server's job page now (not earlier: the page holds one path at a time). */
+static struct job *job_start(void)
+{
+    inflight = &jobs[job_head];
+    if (inflight->has_path)
+        put_path(inflight->path, strlen(inflight->path), 0);
+    return inflight;
+}
+
 /* Give the file server its next job if it waits and there is one. */
 static void fs_kick(void)
 {
     if (!fs_slot || inflight || !job_count)
         return;
-    inflight = &jobs[job_head];
-    struct msg m = inflight->m;
+    struct msg m = job_start()->m;
     sys_send(fs_slot, &m);
     fs_slot = 0;
 }
@@ -202,6 +215,11 @@ static struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size)
     return free;
 }
 
+void vnode_ref(struct vnode *v)
+{
+    v->refs++;
+}
+
 void vnode_put(struct vnode *v)
 {
     if (--v->refs)
@@ -229,12 +247,15 @@ static void page_done(struct job *j, struct msg *r)
         frame_unref(j->pa);
     }
     unpark(j->v, j->idx);
+    vnode_put(j->v);
 }
 
 /* The frame of page idx of v, or 0 after asking the file server for it (then
    the caller parks its request on (v, idx)). -ENOMEM when nothing can be done. */
-static long vnode_page(struct vnode *v, uint64_t idx)
+long vnode_page(struct vnode *v, uint64_t idx)
 {
+    if (idx >= v->cache->npages)
+        return -EFAULT;
     if (v->cache->pages[idx])
         return (long)v->cache->pages[idx];
     if (page_pending(v, idx))
@@ -248,6 +269,7 @@ static long vnode_page(struct vnode *v, uint64_t idx)
     }
     j->done = page_done;
     j->v = v;
+    v->refs++; /* the vnode stays until its page is in */
     j->idx = idx;
     j->pa = pa;
     j->m.w[0] = v->inum;
@@ -272,6 +294,76 @@ static bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, s
     }
     reply->w[0] = -ENOMEM;
     return true;
+}
+
+struct vm_wait vm_wait;
+
+bool vfs_park(struct proc *p, struct msg *m, struct msg *reply)
+{
+    return park(p, m, vm_wait.v, vm_wait.idx, reply);
+}
+
+/* ---- the name cache: lookups for exec, kept until anything changes a directory ---- */
+
+#define NNAMES 16
+#define LOOKUP_KEY (1UL << 63)
+static struct name { char path[64]; long state; uint32_t inum, type; uint64_t size; } names[NNAMES];
+static unsigned name_next;
+
+static void names_forget(void)
+{
+    for (int i = 0; i < NNAMES; i++)
+        names[i].path[0] = 0;
+}
+
+static void name_done(struct job *j, struct msg *r)
+{
+    struct name *nm = &names[j->idx];
+    nm->state = r->w[0] < 0 ? r->w[0] : 1;
+    nm->inum = (uint32_t)r->w[0];
+    nm->type = (uint32_t)r->w[1];
+    nm->size = (uint64_t)r->w[2];
+    unpark(NULL, LOOKUP_KEY | j->idx);
+}
+
+/* Resolve an absolute path for exec. Returns 0 with *vp (a new reference),
+   -EAGAIN when the file server is asked (vm_wait says for what), or -errno. */
+long vfs_lookup(const char *path, struct vnode **vp)
+{
+    size_t len = strlen(path);
+    if (!fsproc)
+        return -ENOENT;
+    if (len >= sizeof names[0].path)
+        return -ENAMETOOLONG;
+    for (unsigned i = 0; i < NNAMES; i++) {
+        struct name *nm = &names[i];
+        if (strcmp(nm->path, path) != 0)
+            continue;
+        if (nm->state == 0) {
+            vm_wait = (struct vm_wait){ NULL, LOOKUP_KEY | i };
+            return -EAGAIN;
+        }
+        if (nm->state < 0)
+            return nm->state;
+        if (nm->type != FT_FILE)
+            return -EACCES;
+        *vp = vnode_get(nm->inum, nm->type, nm->size);
+        return *vp ? 0 : -ENFILE;
+    }
+    unsigned i = name_next++ % NNAMES;
+    struct job *j = job_add(MSG_FSJ_LOOKUP);
+    if (!j)
+        return -ENOMEM;
+    memcpy(j->path, path, len + 1);
+    j->has_path = true;
+    strncpy(names[i].path, path, sizeof names[i].path);
+    names[i].state = 0;
+    j->done = name_done;
+    j->idx = i;
+    j->m.w[0] = 1;
+    fs_kick();
+    vm_wait = (struct vm_wait){ NULL, LOOKUP_KEY | i };
+    return -EAGAIN;
 }
 
 /* Page idx of v has arrived: handle its parked requests again. */
@@ -369,12 +461,8 @@ static struct job *path_job(struct proc *p, uint64_t upath, long label, void (*d
     struct job *j = job_for(p, label, done, reply);
     if (!j)
         return NULL;
-    if (put_path(path, (size_t)n, 0) < 0) {
-        reply->w[0] = -EIO;
-        job_count--;
-        sys_cap_delete(j->slot);
-        return NULL;
-    }
+    memcpy(j->path, path, (size_t)n + 1);
+    j->has_path = true;
     j->m.w[0] = 1; /* relative paths start at the root: no working directories yet */
     return j;
 }
@@ -384,6 +472,8 @@ static struct job *path_job(struct proc *p, uint64_t upath, long label, void (*d
 bool vfs_open(struct proc *p, struct msg *m, struct msg *reply)
 {
     long flags = m->w[1];
+    if (flags & O_CREAT)
+        names_forget();
     if ((flags & O_ACCMODE) == O_ACCMODE) {
         reply->w[0] = -EINVAL;
         return true;
@@ -421,6 +511,7 @@ static void remove_done(struct job *j, struct msg *r)
 /* unlink, mkdir, rmdir. Returns true with reply set, false when under way. */
 bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply)
 {
+    names_forget();
     long label = m->label == MSG_PG_UNLINK ? MSG_FSJ_UNLINK :
                  m->label == MSG_PG_RMDIR ? MSG_FSJ_RMDIR : MSG_FSJ_CREATE;
     struct job *j = path_job(p, (uint64_t)m->w[0], label, label == MSG_FSJ_CREATE ? simple_done : remove_done, reply);
@@ -615,8 +706,7 @@ bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
         j.done(&j, m);
     }
     if (job_count && !inflight) {
-        inflight = &jobs[job_head];
-        *reply = inflight->m;
+        *reply = job_start()->m;
         return true;
     }
     long slot = reply_cap_take();

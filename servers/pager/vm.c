@@ -87,6 +87,33 @@ struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t pr
     return v;
 }
 
+/* A copy of region t (any kind) in vs: fork, and file regions. NULL when out of memory. */
+static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
+{
+    struct vma *v = pmalloc(sizeof *v);
+    if (!v)
+        return NULL;
+    *v = *t;
+    v->node = (struct vma_node){ .start = t->node.start, .end = t->node.end };
+    if (vt_insert(&vs->vmas, &v->node) < 0) {
+        pfree(v);
+        return NULL;
+    }
+    if (v->ops->retain)
+        v->ops->retain(v);
+    return v;
+}
+
+/* A private file region [start, end) showing file pages from pgoff on, with
+   zeros past byte file_end of the file. NULL when out of memory. */
+struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot, struct vnode *vn,
+                        uint64_t pgoff, uint64_t file_end)
+{
+    struct vma t = { .node = { .start = start, .end = end }, .prot = prot, .ops = &file_ops, .pgoff = pgoff,
+                     .vn = vn, .file_end = file_end };
+    return vma_insert_copy(vs, &t);
+}
+
 /* Split v at addr (inside it): v keeps [start, addr), the new region gets
    [addr, end). Returns the new region or NULL when out of memory. */
 static struct vma *vma_split(struct vmspace *vs, struct vma *v, uint64_t addr)
@@ -291,7 +318,7 @@ int vm_fork(struct vmspace *child, struct vmspace *parent)
     child->brk = parent->brk;
     for (struct vma_node *n = vt_first(&parent->vmas); n; n = vt_next(n)) {
         struct vma *v = VMA(n);
-        if (!vm_add(child, n->start, n->end, v->prot, v->ops, v->obj, v->pgoff, v->flags))
+        if (!vma_insert_copy(child, v))
             return -ENOMEM;
         struct fork_arg fa = { v->ops->private, 0 };
         if (shadow_copy_runs(&child->shadow, &parent->shadow, n->start, n->end, fork_run, &fa) < 0)

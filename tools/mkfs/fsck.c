@@ -462,7 +462,8 @@ check_tree(void)
     free(q.v);
 }
 
-// Every used inode is reachable and has the right link count.
+// Every used inode is reachable and has the right link count, except orphans
+// (nlink 0: unlinked while open, freed at the next mount).
 static void
 check_links(void)
 {
@@ -470,7 +471,9 @@ check_links(void)
         const struct dinode *ip = inode(i);
         if (ip->type == FS_T_FREE)
             continue;
-        if (!fk.reached[i])
+        if (!fk.reached[i] && ip->nlink == 0)
+            printf("fsck: note: inode %u is an orphan (unlinked while open); the file server frees it at mount\n", i);
+        else if (!fk.reached[i])
             problem("inode %u is in use but not reachable from the root", i);
         else if (ip->nlink != fk.refs[i])
             problem("inode %u: nlink is %u but %u directory entries name it",

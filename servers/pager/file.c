@@ -1,0 +1,54 @@
+/* Files mapped private (programs exec'd from the file system): a page comes
+   from the file's page cache, read in by the file server on first touch
+   (straight into the cache frame), and is shared copy-on-write by everyone
+   running the program. Bytes of the file past file_end (what follows a
+   segment's data in the file) read as zeros, and so does the bss after it. */
+#include "pager.h"
+
+static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+{
+    if (*e && !(*e & SPTE_ZERO))
+        return cow_resolve(e, access, v->prot, pa, perms);
+    uint64_t idx = v->pgoff + (va - v->node.start) / PAGE, pos = idx * PAGE;
+    if (pos >= v->file_end)
+        return zero_resolve(e, access, v->prot, pa, perms);
+    long f = vnode_page(v->vn, idx);
+    if (f < 0)
+        return f == -EFAULT ? -EFAULT : -ENOMEM;
+    if (f == 0) {
+        vm_wait = (struct vm_wait){ v->vn, idx };
+        return -EAGAIN;
+    }
+    if (pos + PAGE > v->file_end) { /* the segment's data ends in this page: a private copy */
+        uint64_t n = frame_copy((uint64_t)f);
+        if (!n)
+            return -ENOMEM;
+        memset((char *)frame_ptr(n) + (v->file_end - pos), 0, PAGE - (v->file_end - pos));
+        *e = n | SPTE_PRESENT;
+        *pa = n;
+        *perms = v->prot | PERM_R;
+        cnt.cow_copy++;
+        return 0;
+    }
+    frame_ref((uint64_t)f);
+    *e = (uint64_t)f | SPTE_PRESENT | SPTE_COW;
+    return cow_resolve(e, access, v->prot, pa, perms);
+}
+
+static void file_retain(struct vma *v)
+{
+    vnode_ref(v->vn);
+}
+
+static void file_release(struct vma *v)
+{
+    vnode_put(v->vn);
+}
+
+const struct region_ops file_ops = {
+    .name = "file",
+    .private = true,
+    .fault = file_fault,
+    .retain = file_retain,
+    .release = file_release,
+};
