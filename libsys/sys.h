@@ -13,6 +13,7 @@ int strcmp(const char *a, const char *b);
 char *strchr(const char *s, int c);
 char *strncpy(char *d, const char *s, size_t n);
 long atol(const char *s);
+bool is_number(const char *s);   /* decimal digits only, at least one */
 const char *strerror(long err); /* err may be negative */
 
 /* printf.c: %d %u %x %p %s %c with l/ll, width and '0' flag */

@@ -2,17 +2,6 @@
    oneself, or anything when run by init). Exit status 1 if any failed. */
 #include "sys.h"
 
-/* Is s a decimal number (at least one digit)? */
-static bool is_number(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {

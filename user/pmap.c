@@ -5,17 +5,6 @@
 
 #define PAGE 4096
 
-/* Is s a decimal number (at least one digit)? */
-static bool is_number(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
 /* The regions of pid in a malloc'ed array (*n of them), or NULL (reported). */
 static struct region_info *get_regions(long pid, long *n)
 {

@@ -269,17 +269,6 @@ static void builtin_exit(const struct cmd *c)
     exit((int)(atol(a) & 0xff));
 }
 
-/* Is s a decimal number (at least one digit)? */
-static bool is_number(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
 /* kill PID...: end each process; returns 0, or 1 if any could not be. */
 static int builtin_kill(const struct cmd *c)
 {

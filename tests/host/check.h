@@ -12,6 +12,7 @@
 // and returns check_exit_code(): 0 if every case passed, else 1.
 
 #pragma once
+#include <stdint.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,4 +101,22 @@ static inline int
 check_exit_code(void)
 {
     return (check_st.cases_failed == 0 && check_st.cases_run > 0) ? 0 : 1;
+}
+
+/* xorshift64* for reproducible randomized tests; a case that wants its own
+   sequence sets rng_state first. */
+static uint64_t rng_state __attribute__((unused)) = 0x9E3779B97F4A7C15ull;
+
+static inline uint64_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+/* Uniform-ish value in [0, n). */
+static inline uint64_t rng_below(uint64_t n)
+{
+    return (rng() >> 11) % n;
 }

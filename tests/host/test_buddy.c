@@ -91,24 +91,6 @@ lists_are_decomposition(const struct buddy *b, uint32_t first, uint32_t end)
 }
 
 // Deterministic PRNG (xorshift64*), so failures are reproducible.
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint64_t
-rng(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-// Uniform-ish value in [0, n).
-static uint32_t
-rng_below(uint32_t n)
-{
-    return (uint32_t)((rng() >> 11) % n);
-}
-
 // Random order, geometrically biased towards small orders.
 static unsigned
 rng_order(void)

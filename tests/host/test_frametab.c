@@ -15,23 +15,6 @@
 // ---- helpers -------------------------------------------------------------
 
 // Deterministic PRNG (xorshift64*).
-static uint64_t rng_state = 0xC0FFEE1234567ull;
-
-static uint64_t
-rng(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-static uint64_t
-rng_below(uint64_t n)
-{
-    return (rng() >> 11) % n;
-}
-
 // Count array with a guard word on each side to catch stray writes.
 #define GUARD 0xBEEF
 #define MAXF  256

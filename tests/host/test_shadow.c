@@ -68,23 +68,6 @@ prov_reset(void)
 // ---- helpers -------------------------------------------------------------
 
 // Deterministic PRNG (xorshift64*).
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint64_t
-rng(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-static uint64_t
-rng_below(uint64_t n)
-{
-    return (rng() >> 11) % n;
-}
-
 // A distinctive entry value for test entry number i.
 static spte_t
 entry_for(uint64_t i)

@@ -81,23 +81,6 @@ teardown(struct kmem *k, struct provider *pv)
 // ---- helpers -------------------------------------------------------------
 
 // Deterministic PRNG (xorshift64*).
-static uint64_t rng_state = 0x243F6A8885A308D3ull;
-
-static uint64_t
-rng(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-static uint32_t
-rng_below(uint32_t n)
-{
-    return (uint32_t)((rng() >> 11) % n);
-}
-
 // Random request size in [1, 2048], biased towards small objects.
 static size_t
 rng_size(void)
