@@ -62,6 +62,23 @@ int main(int argc, char **argv)
         CHECK_EQ(WEXITSTATUS(status), 0);
     }
 
+    /* four processes exec the same program at once: their faults on its pages
+       wait together for each page's one read */
+    for (int k = 0; k < 4; k++) {
+        pids[k] = fork();
+        if (pids[k] == 0) {
+            char *av[] = { "/bin/hello", NULL };
+            execv("/bin/hello", av);
+            exit(99);
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        int status;
+        CHECK_EQ(waitstatus(pids[k], &status), pids[k]);
+        CHECK(WIFEXITED(status));
+        CHECK_EQ(WEXITSTATUS(status), 0);
+    }
+
     /* errors */
     CHECK_EQ(open("/nonexistent", O_RDONLY), -1);
     CHECK_EQ(errno, ENOENT);
