@@ -63,11 +63,16 @@ int main(int argc, char **argv)
 {
     int p = parse_flags(argc, argv);
     if (p < 0) {
-        dprintf(2, "usage: grep [-v] [-c] pattern\n");
+        dprintf(2, "usage: grep [-v] [-c] pattern [file]\n");
         return 2;
     }
-    if (p + 1 < argc) {
-        dprintf(2, "grep: %s: no file system yet\n", argv[p + 1]);
+    int in = 0; /* one file, or standard input */
+    if (p + 2 < argc) {
+        dprintf(2, "usage: grep [-v] [-c] pattern [file]\n");
+        return 2;
+    }
+    if (p + 1 < argc && (in = open(argv[p + 1], O_RDONLY)) < 0) {
+        dprintf(2, "grep: %s: %s\n", argv[p + 1], strerror(errno));
         return 2;
     }
     const char *pat = argv[p];
@@ -79,7 +84,7 @@ int main(int argc, char **argv)
         return 2;
     }
     for (;;) {
-        long n = read(0, buf, sizeof buf);
+        long n = read(in, buf, sizeof buf);
         if (n < 0) {
             dprintf(2, "grep: read: %s\n", strerror(errno));
             return 2;

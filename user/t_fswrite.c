@@ -5,6 +5,15 @@
 
 static char big[64 * 1024];
 
+static bool strstr_(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
 static void put(const char *path, const char *data, int flags)
 {
     int fd = open(path, O_WRONLY | O_CREAT | flags);
@@ -115,6 +124,33 @@ int main(int argc, char **argv)
     }
     CHECK_EQ(read(fd, big, 1), 0);
     close(fd);
+    /* cp, wc and grep on files, through the shell */
+    int pid = fork();
+    if (pid == 0) {
+        int out = open("/cpout", O_WRONLY | O_CREAT | O_TRUNC);
+        dup2(out, 1);
+        char *av[] = { "sh", "-c", "cp /big /big2; wc /big2; echo abc > /g; grep -c b /g", NULL };
+        execv("sh", av);
+        exit(99);
+    }
+    int status;
+    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    fd = open("/big2", O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_size, total);
+    CHECK_EQ(lseek(fd, total - 8, SEEK_SET), total - 8);
+    close(fd);
+    char got[128] = { 0 };
+    fd = open("/cpout", O_RDONLY);
+    CHECK(read(fd, got, sizeof got - 1) > 0);
+    close(fd);
+    CHECK(strstr_(got, "/big2\n1\n"));
+    CHECK_EQ(unlink("/big2"), 0);
+    CHECK_EQ(unlink("/cpout"), 0);
+    CHECK_EQ(unlink("/g"), 0);
     CHECK_EQ(unlink("/big"), 0);
 
     /* bad input */

@@ -1,21 +1,16 @@
-/* wc: count the lines, words and bytes of standard input and print them as
-   "%7ld %7ld %7ld". */
+/* wc [file...]: lines, words and bytes of each file (or standard input). */
 #include "sys.h"
 
-int main(int argc, char **argv)
+/* Count fd; print the line with name (NULL: none). Returns 0, or 1 on a read error. */
+static int count(int fd, const char *name)
 {
     static char buf[4096];
     long lines = 0, words = 0, bytes = 0;
     bool in_word = false;
-    (void)argv;
-    if (argc > 1) {
-        dprintf(2, "wc: files come with the file system; counting standard input only\n");
-        return 1;
-    }
     for (;;) {
-        long n = read(0, buf, sizeof buf);
+        long n = read(fd, buf, sizeof buf);
         if (n < 0) {
-            dprintf(2, "wc: read: %s\n", strerror(errno));
+            dprintf(2, "wc: %s: %s\n", name ? name : "read", strerror(errno));
             return 1;
         }
         if (n == 0)
@@ -31,6 +26,27 @@ int main(int argc, char **argv)
             in_word = !blank;
         }
     }
-    printf("%7ld %7ld %7ld\n", lines, words, bytes);
+    if (name)
+        printf("%7ld %7ld %7ld %s\n", lines, words, bytes, name);
+    else
+        printf("%7ld %7ld %7ld\n", lines, words, bytes);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return count(0, NULL);
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        int fd = open(argv[i], O_RDONLY);
+        if (fd < 0) {
+            dprintf(2, "wc: %s: %s\n", argv[i], strerror(errno));
+            status = 1;
+            continue;
+        }
+        status |= count(fd, argv[i]);
+        close(fd);
+    }
+    return status;
 }
