@@ -205,3 +205,6 @@ int readdir(int fd, long *cookie, char name[64], long *inum)
     }
     return (int)posix(r);
 }
+
+int chdir(const char *path) { return (int)posix(call1(MSG_PG_CHDIR, (long)path)); }
+char *getcwd(char *buf, size_t size) { return posix(call3(MSG_PG_GETCWD, (long)buf, (long)size, 0)) < 0 ? NULL : buf; }

@@ -66,6 +66,8 @@ int fstat(int fd, struct stat *st);
 int unlink(const char *path);
 int mkdir(const char *path, int mode);
 int rmdir(const char *path);
+int chdir(const char *path);
+char *getcwd(char *buf, size_t size);
 long lseek(int fd, long off, int whence);
 int readdir(int fd, long *cookie, char name[64], long *inum); /* 1: an entry; 0: the end; -1: error */
 long fs_next(struct msg *m);                 /* the file server: result in m->w, the next job comes back in m */

@@ -2,7 +2,7 @@
    and runs them:
      words        separated by blanks; "..." and '...' group, \ escapes one char
      a | b | c    a pipeline of any length (each stage a child process)
-     < f  > f  >> f   redirections (no file system yet: they fail cleanly)
+     < f  > f  >> f   redirections
      a ; b        one after the other
      a &          in the background ([pid] is printed, nobody waits)
      # ...        a comment to the end of the line
@@ -299,8 +299,12 @@ static int run_builtin(const struct cmd *c)
     }
     if (strcmp(n, "kill") == 0)
         return builtin_kill(c);
-    dprintf(2, "sh: cd: no file system yet\n");
-    return 1;
+    const char *dir = c->argc > 1 ? c->argv[1] : "/";
+    if (chdir(dir) < 0) {
+        dprintf(2, "sh: cd: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    return 0;
 }
 
 /* ---- processes ---- */

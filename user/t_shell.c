@@ -172,7 +172,8 @@ static void test_status(void)
     check("echo x > out; echo y", "y\n", 0);
     check("cat < out; echo z >> out; cat out", "x\nx\nz\n", 0);
     check("echo w > out; cat out; rm out; cat out", "w\n", 1);
-    check("cd /", "", 1);
+    check("cd /nonexistent", "", 1);
+    check("mkdir /cdt; cd /cdt; echo hi > f; cat /cdt/f; cd ..; rm cdt/f; rmdir cdt", "hi\n", 0);
 }
 
 static void test_background(void)

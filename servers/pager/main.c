@@ -406,6 +406,14 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
         return vfs_open(p, m, reply);
     case MSG_PG_UNLINK: case MSG_PG_MKDIR: case MSG_PG_RMDIR:
         return vfs_path_op(p, m, reply);
+    case MSG_PG_CHDIR:
+        return vfs_chdir(p, m, reply);
+    case MSG_PG_GETCWD: {
+        const char *cwd = p->cwd_path[0] ? p->cwd_path : "/";
+        size_t n = strlen(cwd) + 1;
+        *r = m->w[1] < (long)n ? -ERANGE : copy_out(&p->vm, (uint64_t)m->w[0], cwd, n) < 0 ? -EFAULT : (long)n - 1;
+        return true;
+    }
     case MSG_PG_FS_NEXT:
         return vfs_fs_next(p, m, reply);
     default:

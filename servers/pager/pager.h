@@ -134,6 +134,8 @@ struct proc {
     long wait_slot;              /* reply cap of a waiting PG_WAIT, 0 if none */
     long wait_pid;
     long blocked_slot;           /* reply cap while blocked in read/write, 0 if none */
+    uint32_t cwd;                /* working directory: inode (0: the root) */
+    char cwd_path[128];          /* and its path, "" for the root */
 };
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
@@ -173,6 +175,7 @@ bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, str
 bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply);
 bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *reply);
 bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply);
+bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply);
 uint64_t vnode_size(struct vnode *v);
 long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva);
 bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply);

@@ -67,10 +67,15 @@ static long finish_image(struct vmspace *vs)
 /* Regions for program `path` from the file system: one file region per
    segment (nothing is read yet but the header page). Returns the entry point,
    -EAGAIN while the file server is asked (vm_wait says for what), or -errno. */
-static long load_file(struct vmspace *vs, const char *path)
+static long load_file(struct vmspace *vs, const char *path, const char *cwd)
 {
-    char full[64];
-    snprintf(full, sizeof full, "%s%s", path[0] == '/' ? "" : strchr(path, '/') ? "/" : "/bin/", path);
+    char full[64]; /* a bare name is looked for in /bin, a relative path from cwd */
+    if (path[0] == '/')
+        snprintf(full, sizeof full, "%s", path);
+    else if (strchr(path, '/'))
+        snprintf(full, sizeof full, "%s/%s", cwd, path);
+    else
+        snprintf(full, sizeof full, "/bin/%s", path);
     struct vnode *vn;
     long r = vfs_lookup(full, &vn);
     if (r < 0)
@@ -190,7 +195,7 @@ static long build(struct proc *p, struct vmspace *vs, const char *path, int argc
         return r;
     /* programs come from the file system once the file server runs (init
        itself, started before, comes from the boot archive) */
-    long entry = vfs_ready() && !from_archive ? load_file(vs, path) : load_image(vs, basename(path));
+    long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd_path) : load_image(vs, basename(path));
     long sp = entry < 0 ? entry : push_args(vs, argc, argv);
     if (sp < 0) {
         vm_destroy(vs);
@@ -243,6 +248,8 @@ long proc_fork(struct proc *parent)
     if (!c)
         return -EAGAIN;
     memcpy(c->name, parent->name, sizeof c->name);
+    c->cwd = parent->cwd;
+    memcpy(c->cwd_path, parent->cwd_path, sizeof c->cwd_path);
     long r = vm_create(&c->vm);
     if (r == 0)
         r = vm_fork(&c->vm, &parent->vm);

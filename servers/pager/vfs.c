@@ -463,7 +463,7 @@ static struct job *path_job(struct proc *p, uint64_t upath, long label, void (*d
         return NULL;
     memcpy(j->path, path, (size_t)n + 1);
     j->has_path = true;
-    j->m.w[0] = 1; /* relative paths start at the root: no working directories yet */
+    j->m.w[0] = p->cwd ? p->cwd : 1; /* relative paths start at the working directory */
     return j;
 }
 
@@ -506,6 +506,65 @@ static void remove_done(struct job *j, struct msg *r)
             release_inode((uint32_t)r->w[0]);
     }
     job_reply(j, r->w[0] < 0 ? r->w[0] : 0, 0, 0);
+}
+
+/* The new working directory's path: cwd joined with path, with "." and ".."
+   worked out. False when it does not fit. */
+static bool join_path(char *out, size_t size, const char *cwd, const char *path)
+{
+    char buf[256];
+    size_t n = 0;
+    snprintf(buf, sizeof buf, "%s/%s", path[0] == '/' ? "" : cwd, path);
+    out[0] = 0;
+    for (char *s = buf; *s;) {
+        while (*s == '/')
+            s++;
+        char *e = s;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - s);
+        if (len == 0 || (len == 1 && s[0] == '.')) {
+        } else if (len == 2 && s[0] == '.' && s[1] == '.') {
+            while (n > 0 && out[n - 1] != '/')
+                n--;
+            if (n > 0)
+                n--;
+            out[n] = 0;
+        } else {
+            if (n + 1 + len + 1 > size)
+                return false;
+            out[n++] = '/';
+            memcpy(out + n, s, len);
+            n += len;
+            out[n] = 0;
+        }
+        s = e;
+    }
+    return true;
+}
+
+static void chdir_done(struct job *j, struct msg *r)
+{
+    long res = r->w[0] < 0 ? r->w[0] : r->w[1] != FT_DIR ? -ENOTDIR : 0;
+    if (res == 0 && j->p && j->p->state == P_RUN) {
+        char path[128];
+        if (join_path(path, sizeof path, j->p->cwd_path, j->path)) {
+            j->p->cwd = (uint32_t)r->w[0];
+            memcpy(j->p->cwd_path, path, sizeof path);
+        } else {
+            res = -ENAMETOOLONG;
+        }
+    }
+    job_reply(j, res, 0, 0);
+}
+
+bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply)
+{
+    struct job *j = path_job(p, (uint64_t)m->w[0], MSG_FSJ_LOOKUP, chdir_done, reply);
+    if (!j)
+        return true;
+    fs_kick();
+    return false;
 }
 
 /* unlink, mkdir, rmdir. Returns true with reply set, false when under way. */
