@@ -208,3 +208,15 @@ int readdir(int fd, long *cookie, char name[64], long *inum)
 
 int chdir(const char *path) { return (int)posix(call1(MSG_PG_CHDIR, (long)path)); }
 char *getcwd(char *buf, size_t size) { return posix(call3(MSG_PG_GETCWD, (long)buf, (long)size, 0)) < 0 ? NULL : buf; }
+
+int link(const char *oldpath, const char *newpath) { return (int)posix(call3(MSG_PG_LINK, (long)oldpath, (long)newpath, 0)); }
+
+int stat(const char *path, struct stat *st)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int r = fstat(fd, st);
+    close(fd);
+    return r;
+}

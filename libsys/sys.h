@@ -67,6 +67,8 @@ int unlink(const char *path);
 int mkdir(const char *path, int mode);
 int rmdir(const char *path);
 int chdir(const char *path);
+int link(const char *oldpath, const char *newpath);
+int stat(const char *path, struct stat *st);
 char *getcwd(char *buf, size_t size);
 long lseek(int fd, long off, int whence);
 int readdir(int fd, long *cookie, char name[64], long *inum); /* 1: an entry; 0: the end; -1: error */

@@ -170,7 +170,25 @@ int main(int argc, char **argv)
     CHECK_EQ(write(fd, (void *)8, 10), -1);
     CHECK_EQ(errno, EFAULT);
     close(fd);
+    /* a second name; the data goes only when the last name and the last opener have */
+    CHECK_EQ(link("/d1/d2/f", "/d1/g"), 0);
+    CHECK_EQ(link("/d1/d2/f", "/d1/g"), -1);
+    CHECK_EQ(errno, EEXIST);
+    CHECK_EQ(link("/d1", "/d1x"), -1);
+    CHECK_EQ(errno, EPERM);
+    struct stat st2;
+    CHECK_EQ(stat("/d1/g", &st2), 0);
+    CHECK_EQ(stat("/d1/d2/f", &st), 0);
+    CHECK_EQ(st2.st_ino, st.st_ino);
     CHECK_EQ(unlink("/d1/d2/f"), 0);
+    fd = open("/d1/g", O_RDONLY);
+    CHECK_EQ(unlink("/d1/g"), 0);           /* gone by name, still open */
+    char keep[8] = { 0 };
+    CHECK_EQ(read(fd, keep, sizeof keep), 4);
+    CHECK(strcmp(keep, "deep") == 0);
+    close(fd);
+    CHECK_EQ(stat("/d1/g", &st2), -1);
+    CHECK_EQ(errno, ENOENT);
     CHECK_EQ(rmdir("/d1/d2"), 0);
     CHECK_EQ(rmdir("/d1"), 0);
     CHECK_EQ(rmdir("/"), -1);

@@ -171,6 +171,11 @@ int main(int argc, char **argv)
             m.w[0] = r < 0 ? r : inum;
             break;
         }
+        case MSG_FSJ_LINK:
+            jobpage[2047] = 0;
+            jobpage[sizeof jobpage - 1] = 0;
+            m.w[0] = m.w[1] == -1 ? -ENOENT : fs_link(&fs, (uint32_t)m.w[0], jobpage, jobpage + 2048);
+            break;
         case MSG_FSJ_RELEASE:
             m.w[0] = fs_release(&fs, (uint32_t)m.w[0]);
             break;

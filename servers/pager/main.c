@@ -408,6 +408,8 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
         return vfs_path_op(p, m, reply);
     case MSG_PG_CHDIR:
         return vfs_chdir(p, m, reply);
+    case MSG_PG_LINK:
+        return vfs_link(p, m, reply);
     case MSG_PG_GETCWD: {
         const char *cwd = p->cwd_path[0] ? p->cwd_path : "/";
         size_t n = strlen(cwd) + 1;

@@ -176,6 +176,7 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
 bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *reply);
 bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply);
 bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply);
+bool vfs_link(struct proc *p, struct msg *m, struct msg *reply);
 uint64_t vnode_size(struct vnode *v);
 long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva);
 bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply);

@@ -28,6 +28,7 @@ struct job {
     long slot, flags;            /*   its reply cap, open flags */
     uint64_t n;                  /*   write: bytes to report */
     char path[256];              /* the path it works on, put in the job page when it is handed out */
+    char path2[256];             /* link: the new name, at offset 2048 */
     bool has_path;
 };
 
@@ -62,6 +63,8 @@ static struct job *job_start(void)
     inflight = &jobs[job_head];
     if (inflight->has_path)
         put_path(inflight->path, strlen(inflight->path), 0);
+    if (inflight->path2[0])
+        put_path(inflight->path2, strlen(inflight->path2), 2048);
     return inflight;
 }
 
@@ -556,6 +559,26 @@ static void chdir_done(struct job *j, struct msg *r)
         }
     }
     job_reply(j, res, 0, 0);
+}
+
+/* link(old, new): files only (the file server refuses directories). */
+bool vfs_link(struct proc *p, struct msg *m, struct msg *reply)
+{
+    char path2[256];
+    int n = copy_in_str(&p->vm, path2, (uint64_t)m->w[1], sizeof path2);
+    if (n < 0) {
+        reply->w[0] = n;
+        return true;
+    }
+    names_forget();
+    struct job *j = path_job(p, (uint64_t)m->w[0], MSG_FSJ_LINK, simple_done, reply);
+    if (!j)
+        return true;
+    memcpy(j->path2, path2, (size_t)n + 1);
+    if (!path2[0])
+        j->path2[0] = 0, j->m.w[1] = -1; /* an empty new name: the server says ENOENT */
+    fs_kick();
+    return false;
 }
 
 bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply)
