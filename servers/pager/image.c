@@ -87,11 +87,7 @@ static void image_release(struct vma *v)
             break;
         }
     }
-    for (uint64_t i = 0; i < o->npages; i++)
-        if (o->pages[i])
-            frame_unref(o->pages[i]);
-    meta_free(o->pages, o->npages * sizeof(uint64_t));
-    pfree(o);
+    memobj_free(o);
 }
 
 const struct region_ops image_ops = {

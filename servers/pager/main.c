@@ -87,17 +87,14 @@ static long pg_dma(struct proc *p, uint64_t len, struct msg *reply)
     struct memobj *o = addr ? shared_obj(n) : NULL;
     uint64_t pa = o ? frames_alloc_contig(order) : 0;
     if (!pa) {
-        if (o) {
-            meta_free(o->pages, o->npages * sizeof(uint64_t));
-            pfree(o);
-        }
+        if (o)
+            memobj_free(o);
         return -ENOMEM;
     }
     for (uint64_t k = 0; k < n; k++)
         o->pages[k] = pa + k * PAGE; /* the object holds the frames' references */
     if (!vm_add(&p->vm, addr, addr + size, PERM_R | PERM_W, &shared_ops, o, 0, 0)) {
-        o->refs = 1;
-        shared_ops.release(&(struct vma){ .obj = o });
+        memobj_free(o);
         return -ENOMEM;
     }
     reply->w[1] = (long)pa;
@@ -133,10 +130,8 @@ static long pg_mmap(struct proc *p, struct msg *m)
         return -ENOMEM;
     struct vma *v = vm_add(&p->vm, addr, addr + len, (uint32_t)prot, shared ? &shared_ops : &anon_ops, o, 0, 0);
     if (!v) {
-        if (o) {
-            meta_free(o->pages, o->npages * sizeof(uint64_t));
-            pfree(o);
-        }
+        if (o)
+            memobj_free(o);
         return -ENOMEM;
     }
     return (long)addr;

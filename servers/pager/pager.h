@@ -117,6 +117,7 @@ const uint8_t *archive_file(const char *name, uint64_t *size);
 
 /* ---- shared.c ---- */
 struct memobj *shared_obj(uint64_t npages);
+void memobj_free(struct memobj *o);   /* frees it and drops its pages' references */
 
 /* ---- proc.c: processes ---- */
 #define NPROC 128

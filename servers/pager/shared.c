@@ -46,16 +46,21 @@ static void shared_retain(struct vma *v)
     v->obj->refs++;
 }
 
-static void shared_release(struct vma *v)
+/* Free object o and drop the references its pages hold. */
+void memobj_free(struct memobj *o)
 {
-    struct memobj *o = v->obj;
-    if (--o->refs)
-        return;
     for (uint64_t i = 0; i < o->npages; i++)
         if (o->pages[i])
             frame_unref(o->pages[i]);
     meta_free(o->pages, o->npages * sizeof(uint64_t));
     pfree(o);
+}
+
+static void shared_release(struct vma *v)
+{
+    struct memobj *o = v->obj;
+    if (--o->refs == 0)
+        memobj_free(o);
 }
 
 const struct region_ops shared_ops = {

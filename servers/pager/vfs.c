@@ -230,12 +230,7 @@ void vnode_put(struct vnode *v)
     if (v->unlinked)
         release_inode(v->inum);
     v->unlinked = false;
-    struct memobj *o = v->cache;
-    for (uint64_t i = 0; i < o->npages; i++)
-        if (o->pages[i])
-            frame_unref(o->pages[i]);
-    meta_free(o->pages, o->npages * sizeof(uint64_t));
-    pfree(o);
+    memobj_free(v->cache);
     v->cache = NULL;
 }
 

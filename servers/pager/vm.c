@@ -64,29 +64,6 @@ void vm_destroy(struct vmspace *vs)
     vs->shadow.root = NULL;
 }
 
-/* A new region [start, end) (page aligned, free). NULL when out of memory. */
-struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
-                   const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags)
-{
-    struct vma *v = pmalloc(sizeof *v);
-    if (!v)
-        return NULL;
-    v->node.start = start;
-    v->node.end = end;
-    v->prot = prot;
-    v->flags = flags;
-    v->ops = ops;
-    v->obj = obj;
-    v->pgoff = pgoff;
-    if (vt_insert(&vs->vmas, &v->node) < 0) {
-        pfree(v);
-        return NULL;
-    }
-    if (ops->retain)
-        ops->retain(v);
-    return v;
-}
-
 /* A copy of region t (any kind) in vs: fork, and file regions. NULL when out of memory. */
 static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
 {
@@ -102,6 +79,15 @@ static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
     if (v->ops->retain)
         v->ops->retain(v);
     return v;
+}
+
+/* A new region [start, end) (page aligned, free). NULL when out of memory. */
+struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
+                   const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags)
+{
+    struct vma t = { .node = { .start = start, .end = end }, .prot = prot, .flags = flags, .ops = ops,
+                     .obj = obj, .pgoff = pgoff };
+    return vma_insert_copy(vs, &t);
 }
 
 /* A private file region [start, end) showing file pages from pgoff on, with
