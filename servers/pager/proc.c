@@ -161,14 +161,19 @@ static long push_args(struct vmspace *vs, int argc, char *const argv[])
     return (long)sp;
 }
 
-/* Give p's address space its pager endpoint (and fault endpoint), then start a
-   thread there. Returns 0 or -errno. */
-static long start_thread(struct proc *p, long entry, long sp)
+/* Give p's address space its pager endpoint (badged with its pid) and return
+   a slot of ours with the same badged endpoint for its thread's faults (the
+   caller deletes it once the thread exists), or -errno. */
+static long pager_caps(struct proc *p)
 {
     long r = sys_cap_copy(-1, BOOT_EP_SLOT, p->vm.as_slot, PAGER_SLOT, p->pid);
-    if (r < 0)
-        return r;
-    long fault_slot = sys_cap_copy(-1, BOOT_EP_SLOT, -1, 0, p->pid);
+    return r < 0 ? r : sys_cap_copy(-1, BOOT_EP_SLOT, -1, 0, p->pid);
+}
+
+/* Start p's thread at entry with stack sp. Returns 0 or -errno. */
+static long start_thread(struct proc *p, long entry, long sp)
+{
+    long fault_slot = pager_caps(p);
     if (fault_slot < 0)
         return fault_slot;
     p->thread_slot = sys_thread_create(p->vm.as_slot, entry, sp, fault_slot, USER_PRIO, 0);
@@ -253,9 +258,7 @@ long proc_fork(struct proc *parent)
     long r = vm_create(&c->vm);
     if (r == 0)
         r = vm_fork(&c->vm, &parent->vm);
-    if (r == 0)
-        r = sys_cap_copy(-1, BOOT_EP_SLOT, c->vm.as_slot, PAGER_SLOT, c->pid);
-    long fault_slot = r < 0 ? r : sys_cap_copy(-1, BOOT_EP_SLOT, -1, 0, c->pid);
+    long fault_slot = r < 0 ? r : pager_caps(c);
     if (fault_slot >= 0) {
         sys_cap_copy(parent->vm.as_slot, GRANT_SLOT, c->vm.as_slot, GRANT_SLOT, 0);
         fd_fork(c, parent);
