@@ -220,3 +220,17 @@ int stat(const char *path, struct stat *st)
     close(fd);
     return r;
 }
+
+/* Write all n bytes of buf to fd, going on after short writes. False if that failed. */
+bool write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        long r = write(fd, p, n);
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= (size_t)r;
+    }
+    return true;
+}

@@ -47,6 +47,7 @@ int mprotect(void *addr, size_t len, int prot);
 void *anon_map(size_t len);                     /* NULL on error */
 long read(int fd, void *buf, size_t n);
 long write(int fd, const void *buf, size_t n);
+bool write_all(int fd, const void *buf, size_t n); /* all n bytes, through short writes */
 int close(int fd);
 int dup(int fd);
 int dup2(int fd, int nfd);

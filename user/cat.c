@@ -1,19 +1,5 @@
-/* cat: copy standard input to standard output. (Files come with the file
-   system; until then a file argument is an error.) */
+/* cat [file...]: copy each file (or standard input, also for "-") to standard output. */
 #include "sys.h"
-
-/* Write all n bytes of buf to fd; returns false if that failed. */
-static bool write_all(int fd, const char *buf, size_t n)
-{
-    while (n > 0) {
-        long r = write(fd, buf, n);
-        if (r <= 0)
-            return false;
-        buf += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
 
 /* Copy fd `in` to fd 1 until end of file; returns 0, or 1 on an error. */
 static int copy(int in)

@@ -2,19 +2,6 @@
    (none with -n). */
 #include "sys.h"
 
-/* Write all n bytes of buf to fd 1; returns false if that failed. */
-static bool write_all(const char *buf, size_t n)
-{
-    while (n > 0) {
-        long r = write(1, buf, n);
-        if (r <= 0)
-            return false;
-        buf += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 int main(int argc, char **argv)
 {
     static char out[4096];
@@ -29,7 +16,7 @@ int main(int argc, char **argv)
             out[len++] = ' ';
         for (; *s; s++) {
             if (len + 2 > sizeof out) { /* room for a blank or the newline */
-                if (!write_all(out, len))
+                if (!write_all(1, out, len))
                     return 1;
                 len = 0;
             }
@@ -38,5 +25,5 @@ int main(int argc, char **argv)
     }
     if (newline)
         out[len++] = '\n';
-    return write_all(out, len) ? 0 : 1;
+    return write_all(1, out, len) ? 0 : 1;
 }

@@ -16,19 +16,6 @@ static bool contains(const char *line, size_t n, const char *pat, size_t m)
     return false;
 }
 
-/* Write all n bytes of buf to fd 1; returns false if that failed. */
-static bool write_all(const char *buf, size_t n)
-{
-    while (n > 0) {
-        long r = write(1, buf, n);
-        if (r <= 0)
-            return false;
-        buf += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 /* Handle one line (n bytes, without its newline): count it and print it if
    it is selected. Returns false if the output failed. */
 static bool line_done(char *line, size_t n, const char *pat)
@@ -39,7 +26,7 @@ static bool line_done(char *line, size_t n, const char *pat)
     if (count_only)
         return true;
     line[n] = '\n'; /* the buffer always has room for it */
-    return write_all(line, n + 1);
+    return write_all(1, line, n + 1);
 }
 
 /* Parse flags like -v, -c, -vc; returns the index of the pattern, or -1. */

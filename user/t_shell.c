@@ -18,19 +18,6 @@ struct result {
 static struct result res;
 static char big[BIG_LINES * 64 + 1];
 
-/* Write all n bytes of buf to fd; returns false if that failed. */
-static bool write_all(int fd, const char *buf, long n)
-{
-    while (n > 0) {
-        long r = write(fd, buf, (size_t)n);
-        if (r <= 0)
-            return false;
-        buf += r;
-        n -= r;
-    }
-    return true;
-}
-
 /* Read fd until end of file into buf (cap - 1 bytes kept, then a NUL).
    Returns how many bytes there were (all counted, even those dropped). */
 static long read_all(int fd, char *buf, long cap)
