@@ -62,13 +62,16 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
         r = -ENOMEM;
     }
     cnt.invalid++;
-    if (r == -EFAULT && (flags & FAULT_SYSCALL)) { /* a bad buffer: the system call fails */
+    if ((r == -EFAULT || r == -ENXIO) && (flags & FAULT_SYSCALL)) { /* a bad buffer: the system call fails */
         reply->label = MSG_FAULT_EFAULT;
         return true;
     }
     if (r == -ENOMEM)
         printf("pid %ld (%s): out of memory at %p pc %p (%s)\n", p->pid, p->name, (void *)addr, (void *)pc,
                access_name(access));
+    else if (r == -ENXIO && ++cnt.bus_error)
+        printf("pid %ld (%s): bus error at %p pc %p (%s): past the end of the mapped file\n", p->pid, p->name,
+               (void *)addr, (void *)pc, access_name(access));
     else
         printf("pid %ld (%s): segfault at %p pc %p (%s)\n", p->pid, p->name, (void *)addr, (void *)pc,
                access_name(access));

@@ -123,6 +123,18 @@ long fd_open_file(struct proc *p, struct vnode *v, long flags)
     return fd;
 }
 
+/* The file behind descriptor fd, for mmap: its open flags in *flags. NULL with
+   *err = -EBADF (no such descriptor) or -ENODEV (a pipe, the console, a directory). */
+struct vnode *fd_vnode(struct proc *p, long fd, long *flags, long *err)
+{
+    struct file *f = file_get(p, fd);
+    *err = !f ? -EBADF : f->kind != F_FILE || vnode_type(f->vnode) != FT_FILE ? -ENODEV : 0;
+    if (*err)
+        return NULL;
+    *flags = f->flags;
+    return f->vnode;
+}
+
 void fd_init(void)
 {
     uint64_t base = (uint64_t)bootinfo->dev[DEV_UART].base;

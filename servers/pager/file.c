@@ -1,8 +1,11 @@
-/* Files mapped private (programs exec'd from the file system): a page comes
-   from the file's page cache, read in by the file server on first touch
-   (straight into the cache frame), and is shared copy-on-write by everyone
-   running the program. Bytes of the file past file_end (what follows a
-   segment's data in the file) read as zeros, and so does the bss after it. */
+/* Files mapped private (programs exec'd from the file system, and
+   mmap(MAP_PRIVATE) of a file): a page comes from the file's page cache, read
+   in by the file server on first touch (straight into the cache frame), and is
+   shared copy-on-write by everyone mapping it; a write copies it, and the copy
+   never reaches the file. For a program segment, bytes of the file past
+   file_end (what follows the segment's data) read as zeros, and so does the
+   bss after it. For mmap (VMA_EOF), a page wholly past the file's end now is
+   a bus error; the cache keeps the part of the last page past the end zero. */
 #include "pager.h"
 
 static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
@@ -10,6 +13,8 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
     if (*e && !(*e & SPTE_ZERO))
         return cow_resolve(e, access, v->prot, pa, perms);
     uint64_t idx = v->pgoff + (va - v->node.start) / PAGE, pos = idx * PAGE;
+    if ((v->flags & VMA_EOF) && pos >= vnode_size(v->vn))
+        return -ENXIO;
     if (pos >= v->file_end)
         return zero_resolve(e, access, v->prot, pa, perms);
     long f = vnode_page(v->vn, idx);

@@ -112,8 +112,17 @@ static long pg_mmap(struct proc *p, struct msg *m)
     if (len == 0 || (uint64_t)m->w[1] > USER_LIMIT || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
         (!!(flags & MAP_SHARED) == !!(flags & MAP_PRIVATE)) || (addr & (PAGE - 1)))
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS))
-        return -ENODEV; /* file mappings come with the file server */
+    struct vnode *vn = NULL;
+    long fflags = 0;
+    if (!(flags & MAP_ANONYMOUS)) {
+        long err;
+        if (!(vn = fd_vnode(p, m->w[4], &fflags, &err)))
+            return err;
+        if (m->w[5] < 0 || (m->w[5] & (long)(PAGE - 1)))
+            return -EINVAL;
+        if ((fflags & O_ACCMODE) == O_WRONLY || (shared && (prot & PROT_WRITE) && (fflags & O_ACCMODE) != O_RDWR))
+            return -EACCES;
+    }
     uint64_t lo = PG_ROUNDUP(p->vm.brk_base) + (1UL << 30);
     if (flags & MAP_FIXED) {
         if (addr < PAGE || addr + len > USER_LIMIT || addr + len < addr)
@@ -124,6 +133,13 @@ static long pg_mmap(struct proc *p, struct msg *m)
         addr = vt_find_gap_top(&p->vm.vmas, len, PAGE, lo, MMAP_TOP);
         if (!addr)
             return -ENOMEM;
+    }
+    if (vn) { /* lazy: nothing is read until a page is touched */
+        uint32_t vflags = VMA_EOF | (shared && (fflags & O_ACCMODE) != O_RDWR ? VMA_NOWRITE : 0);
+        if (!vm_add_file(&p->vm, addr, addr + len, (uint32_t)prot, shared ? &fshared_ops : &file_ops, vn,
+                         (uint64_t)m->w[5] / PAGE, UINT64_MAX, vflags))
+            return -ENOMEM;
+        return (long)addr;
     }
     struct memobj *o = NULL;
     if (shared && !(o = shared_obj(len / PAGE)))
@@ -184,6 +200,7 @@ static long pg_vmstat(struct proc *p, uint64_t uva)
         .zero_page = cnt.zero_page, .zero_fill = cnt.zero_fill, .cow_copy = cnt.cow_copy,
         .cow_reuse = cnt.cow_reuse, .file = cnt.file, .invalid = cnt.invalid,
         .forks = cnt.forks, .execs = cnt.execs, .fork_pages = cnt.fork_pages,
+        .writeback = cnt.writeback, .bus_error = cnt.bus_error,
     };
     return copy_out(&p->vm, uva, &st, sizeof st);
 }
@@ -356,6 +373,8 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
     case MSG_PG_MUNMAP: case MSG_PG_MPROTECT:
         *r = pg_range(p, m);
         return true;
+    case MSG_PG_MSYNC:
+        return vfs_msync(p, m, reply);
     case MSG_PG_SBRK:
         *r = pg_sbrk(p, m->w[0]);
         return true;

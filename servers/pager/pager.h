@@ -36,6 +36,7 @@ void frames_stats(struct frame_stats *st);
 struct counters {
     uint64_t zero_page, zero_fill, cow_copy, cow_reuse, file, invalid;
     uint64_t forks, execs, fork_pages;
+    uint64_t writeback, bus_error;
 };
 extern struct counters cnt;
 
@@ -64,6 +65,9 @@ struct region_ops {
     int (*fault)(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms);
     void (*retain)(struct vma *v);   /* another region now names v's object */
     void (*release)(struct vma *v);  /* v is gone */
+    /* Optional: [start, end) of v is about to be unmapped, or msync'd: hand
+       its dirty pages to their file for writing back. */
+    void (*sync)(struct vmspace *vs, struct vma *v, uint64_t start, uint64_t end);
 };
 
 struct vma {
@@ -78,6 +82,12 @@ struct vma {
 };
 #define VMA_HEAP 1
 #define VMA_STACK 2
+#define VMA_EOF 4                /* file regions (mmap): a page wholly past the file's end is a bus error */
+#define VMA_NOWRITE 8            /* shared file regions of a read-only descriptor: mprotect may not add PROT_WRITE */
+
+/* Shadow entry bit of shared file regions: the pager wrote the page (copy_out)
+   or a write fault mapped it; the hardware dirty bit covers the rest. */
+#define SPTE_DIRTY (1 << SPTE_USER_SHIFT)
 
 struct vmspace {
     long as_slot;
@@ -86,7 +96,7 @@ struct vmspace {
     uint64_t brk_base, brk;      /* the heap: [brk_base, brk) */
 };
 
-extern const struct region_ops anon_ops, shared_ops, image_ops, file_ops;
+extern const struct region_ops anon_ops, shared_ops, image_ops, file_ops, fshared_ops;
 
 /* A fault or request that needs a file page (or a lookup) not there yet: the
    kind returns -EAGAIN and says what it waits for here. */
@@ -98,8 +108,10 @@ void vm_destroy(struct vmspace *vs);                /* frees everything, destroy
 int vm_fork(struct vmspace *child, struct vmspace *parent); /* 0 or -ENOMEM */
 struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
                    const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags);
-struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot, struct vnode *vn,
-                        uint64_t pgoff, uint64_t file_end);
+struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
+                        const struct region_ops *ops, struct vnode *vn, uint64_t pgoff, uint64_t file_end,
+                        uint32_t flags);
+int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end); /* msync: 0, or -ENOMEM (a hole in the range) */
 int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end);
 int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);
 /* Resolve va for access like a fault does. Returns 0 with the frame in *pa and the
@@ -159,6 +171,7 @@ void console_input(void);                  /* the UART interrupt arrived */
 void fd_proc_gone(struct proc *p);         /* p exits: forget its blocked requests */
 struct vnode;
 long fd_open_file(struct proc *p, struct vnode *v, long flags);   /* a new fd for an open file, or -errno */
+struct vnode *fd_vnode(struct proc *p, long fd, long *flags, long *err); /* the file behind fd, or NULL and *err */
 
 /* ---- main.c: replies that come later ---- */
 long reply_cap_take(void);                 /* the pending request's reply cap, to answer later */
@@ -167,6 +180,9 @@ void redispatch(struct proc *p, struct msg *m, long slot);   /* handle a parked 
 /* ---- vfs.c: files, through the file server ---- */
 bool vfs_ready(void);
 long vnode_page(struct vnode *v, uint64_t idx);   /* frame of a file page, 0 when it is being read, -errno */
+void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa); /* page idx (frame pa) needs writing back */
+bool vnode_clean(struct vnode *v);                /* no page of v waits to be written */
+bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply);
 void vnode_ref(struct vnode *v);
 bool vfs_park(struct proc *p, struct msg *m, struct msg *reply); /* park on vm_wait */
 long vfs_lookup(const char *path, struct vnode **vp);  /* 0, -EAGAIN (vm_wait set) or -errno; *vp referenced */
@@ -179,6 +195,7 @@ bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply);
 bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply);
 bool vfs_link(struct proc *p, struct msg *m, struct msg *reply);
 uint64_t vnode_size(struct vnode *v);
+uint32_t vnode_type(struct vnode *v);             /* FT_FILE or FT_DIR */
 long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva);
 bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply);
 void vfs_proc_gone(struct proc *p);

@@ -101,8 +101,8 @@ static long load_file(struct vmspace *vs, const char *path, const char *cwd)
     for (int i = 0; i < ei.nseg && r == 0; i++) {
         const struct elf_seg *s = &ei.seg[i];
         uint64_t start = PG_ROUNDDOWN(s->vaddr), end = PG_ROUNDUP(s->vaddr + s->memsz);
-        if (!vm_add_file(vs, start, end, seg_prot(s->flags), vn, (s->offset - (s->vaddr - start)) / PAGE,
-                         s->offset + s->filesz))
+        if (!vm_add_file(vs, start, end, seg_prot(s->flags), &file_ops, vn, (s->offset - (s->vaddr - start)) / PAGE,
+                         s->offset + s->filesz, 0))
             r = -ENOMEM;
         if (end > vs->brk_base)
             vs->brk_base = end;

@@ -2,7 +2,10 @@
    object per inode) and the descriptors; the file server pulls jobs with
    PG_FS_NEXT and answers them, so the pager never waits for it. A request that
    needs a page that is not in the cache is parked and handled again from the
-   start when the page has arrived. */
+   start when the page has arrived. Pages written (write(2), or shared
+   mappings found dirty on msync, munmap and exit) are marked dirty in the
+   cache and written back by a pump that keeps a few WRITEPAGE jobs queued;
+   write and msync answer once their file is clean. */
 #include "pager.h"
 #include "stat.h"
 
@@ -17,6 +20,9 @@ struct vnode {
     bool unlinked;               /* its last name is gone: release it when closed */
     long werr;                   /* an error of the write-back under way */
     struct memobj *cache;        /* pages[i]: the frame of page i, or 0 */
+    uint8_t *dirty;              /* dirty[i]: page i waits to be written back (NULL: none yet) */
+    uint64_t ndirty, dirty_lo;   /* how many; none below dirty_lo */
+    uint32_t wb_jobs;            /* its write-back jobs queued or in flight */
 };
 
 struct job {
@@ -26,7 +32,7 @@ struct job {
     uint64_t idx, pa;
     struct proc *p;              /* the request it serves, if any */
     long slot, flags;            /*   its reply cap, open flags */
-    uint64_t n;                  /*   write: bytes to report */
+    uint64_t n;                  /*   readdir: where the name goes */
     char path[256];              /* the path it works on, put in the job page when it is handed out */
     char path2[256];             /* link: the new name, at offset 2048 */
     bool has_path;
@@ -36,9 +42,16 @@ struct parked {
     struct proc *p;
     long slot;                   /* the request's reply cap */
     struct msg m;                /* the request, to handle again */
-    struct vnode *v;             /* waiting for page idx of v */
+    struct vnode *v;             /* waiting for page idx of v (WB_KEY: for v to be clean) */
     uint64_t idx;
+    bool answer;                 /* then send `value` (or the file's write error), not handle m again */
+    long value;
+    void (*fn)(void);            /* or call this (the pager's own wait, p is NULL) */
 };
+
+#define WB_KEY (1UL << 62)       /* parked until a file has no dirty page left */
+#define WB_MAX 16                /* write-back jobs queued at once */
+static unsigned wb_queued;
 
 static struct job jobs[NJOBS];
 static unsigned job_head, job_count;
@@ -55,6 +68,7 @@ bool vfs_ready(void)
 }
 
 static long put_path(const char *path, size_t len, uint64_t off);
+static void unpark(struct vnode *v, uint64_t idx);
 
 /* Make the head of the queue the job in flight; its path goes into the file
    server's job page now (not earlier: the page holds one path at a time). */
@@ -153,6 +167,16 @@ static bool vnode_grow(struct vnode *v, uint64_t npages)
     uint64_t *pages = meta_alloc(n * sizeof(uint64_t));
     if (!pages)
         return false;
+    uint8_t *dirty = v->dirty ? meta_alloc(n) : NULL;
+    if (v->dirty && !dirty) {
+        meta_free(pages, n * sizeof(uint64_t));
+        return false;
+    }
+    if (dirty) {
+        memcpy(dirty, v->dirty, o->npages);
+        meta_free(v->dirty, o->npages);
+        v->dirty = dirty;
+    }
     memcpy(pages, o->pages, o->npages * sizeof(uint64_t));
     meta_free(o->pages, o->npages * sizeof(uint64_t));
     o->pages = pages;
@@ -160,11 +184,33 @@ static bool vnode_grow(struct vnode *v, uint64_t npages)
     return true;
 }
 
-/* The file is now len bytes: cached pages past it go, the tail of the last is zeroed. */
+/* Mark page idx of v dirty (it must be cached). The set of dirty pages holds
+   a reference to v. Returns false when out of memory for the marks. */
+static bool mark_dirty(struct vnode *v, uint64_t idx)
+{
+    if (!v->dirty && !(v->dirty = meta_alloc(v->cache->npages)))
+        return false;
+    if (v->dirty[idx])
+        return true;
+    v->dirty[idx] = 1;
+    if (v->ndirty++ == 0)
+        v->refs++;
+    if (idx < v->dirty_lo || v->ndirty == 1)
+        v->dirty_lo = idx;
+    return true;
+}
+
+/* The file is now len bytes: cached pages past it go (and their dirty marks),
+   the tail of the last is zeroed. */
 static void vnode_truncate(struct vnode *v, uint64_t len)
 {
     struct memobj *o = v->cache;
+    bool had = v->ndirty > 0;
     for (uint64_t i = PG_ROUNDUP(len) / PAGE; i < o->npages; i++) {
+        if (v->dirty && v->dirty[i]) {
+            v->dirty[i] = 0;
+            v->ndirty--;
+        }
         if (o->pages[i]) {
             frame_unref(o->pages[i]);
             o->pages[i] = 0;
@@ -173,6 +219,8 @@ static void vnode_truncate(struct vnode *v, uint64_t len)
     if (len % PAGE && len / PAGE < o->npages && o->pages[len / PAGE])
         memset((char *)frame_ptr(o->pages[len / PAGE]) + len % PAGE, 0, PAGE - len % PAGE);
     v->size = len;
+    if (had && v->ndirty == 0)
+        vnode_put(v); /* the dirty set's reference goes with its last page */
 }
 
 static void release_done(struct job *j, struct msg *r)
@@ -230,16 +278,92 @@ void vnode_put(struct vnode *v)
     if (v->unlinked)
         release_inode(v->inum);
     v->unlinked = false;
+    if (v->dirty)
+        meta_free(v->dirty, v->cache->npages);
+    v->dirty = NULL;
+    v->ndirty = 0;
     memobj_free(v->cache);
     v->cache = NULL;
 }
 
-static void unpark(struct vnode *v, uint64_t idx);
+bool vnode_clean(struct vnode *v)
+{
+    return v->ndirty == 0 && v->wb_jobs == 0;
+}
+
+static void wb_done(struct job *j, struct msg *r)
+{
+    struct vnode *v = j->v;
+    if (r->w[0] < 0 && !v->werr)
+        v->werr = r->w[0];
+    if (r->w[0] >= 0)
+        cnt.writeback++;
+    frame_unref(j->pa);
+    wb_queued--;
+    v->wb_jobs--;
+    if (vnode_clean(v)) {
+        unpark(v, WB_KEY);
+        v->werr = 0; /* every waiter has seen it */
+    }
+    vnode_put(v);
+}
+
+/* The pump: queue WRITEPAGE jobs for dirty pages while fewer than WB_MAX are
+   queued (so reads and lookups are not stuck behind a long write), one file
+   after another. A job holds a reference to the frame and to the vnode. A
+   page at or past the file's end is dropped: write-back never grows a file. */
+static void wb_fill(void)
+{
+    static int next;
+    for (int idle = 0; idle < NVNODES && wb_queued < WB_MAX && job_count < NJOBS - 8;) {
+        struct vnode *v = &vnodes[next];
+        if (!v->refs || !v->ndirty) {
+            next = (next + 1) % NVNODES;
+            idle++;
+            continue;
+        }
+        uint64_t i = v->dirty_lo;
+        while (!v->dirty[i])
+            i++;
+        v->dirty[i] = 0;
+        v->dirty_lo = i + 1;
+        v->ndirty--;
+        uint64_t pa = v->cache->pages[i];
+        if (pa && i * PAGE < v->size) {
+            struct job *j = job_add(MSG_FSJ_WRITEPAGE);
+            frame_ref(pa);
+            v->refs++;
+            v->wb_jobs++;
+            wb_queued++;
+            j->done = wb_done;
+            j->v = v;
+            j->idx = i;
+            j->pa = pa;
+            j->m.w[0] = v->inum;
+            j->m.w[1] = (long)i;
+            j->m.w[2] = (long)pa;
+            j->m.w[3] = (long)v->size;
+        }
+        if (v->ndirty == 0)
+            vnode_put(v); /* the dirty set's reference; a job holds another, or it was the last */
+    }
+    fs_kick();
+}
+
+void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa)
+{
+    /* a mapping may still show a page the cache dropped (truncate): that one is not the file's */
+    if (idx < v->cache->npages && v->cache->pages[idx] == pa && idx * PAGE < v->size && mark_dirty(v, idx))
+        wb_fill();
+}
 
 static void page_done(struct job *j, struct msg *r)
 {
     if (r->w[0] >= 0 && !j->v->cache->pages[j->idx]) {
         j->v->cache->pages[j->idx] = j->pa;
+        uint64_t end = j->v->size - j->idx * PAGE; /* past the end of the file the page reads zeros */
+        if (j->v->size > j->idx * PAGE && end < PAGE)
+            memset((char *)frame_ptr(j->pa) + end, 0, PAGE - end);
         cnt.file++;
     } else {
         frame_unref(j->pa);
@@ -279,19 +403,39 @@ long vnode_page(struct vnode *v, uint64_t idx)
 
 /* ---- parking ---- */
 
-static bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct msg *reply)
+/* Park what pk says (its reply cap is taken here). Returns false, or true
+   with reply->w[0] = -ENOMEM when there is no room. */
+static bool park_entry(struct parked pk, struct msg *reply)
 {
     for (int i = 0; i < NPARKED; i++) {
-        if (parked[i].p)
+        if (parked[i].p || parked[i].fn)
             continue;
-        long slot = reply_cap_take();
-        if (slot < 0)
+        if (!pk.fn && (pk.slot = reply_cap_take()) < 0)
             break;
-        parked[i] = (struct parked){ p, slot, *m, v, idx };
+        parked[i] = pk;
         return false;
     }
     reply->w[0] = -ENOMEM;
     return true;
+}
+
+/* Handle p's request m again once page idx of v is in (or v is clean, idx WB_KEY). */
+static bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct msg *reply)
+{
+    return park_entry((struct parked){ .p = p, .m = *m, .v = v, .idx = idx }, reply);
+}
+
+/* Answer p's request with value (or v's write error) once v is clean. */
+static bool park_answer(struct proc *p, struct vnode *v, long value, struct msg *reply)
+{
+    return park_entry((struct parked){ .p = p, .v = v, .idx = WB_KEY, .answer = true, .value = value }, reply);
+}
+
+/* The pager's own wait: call fn once what vm_wait names is there. Returns false when there is no room. */
+bool vfs_park_call(void (*fn)(void))
+{
+    struct msg unused;
+    return !park_entry((struct parked){ .fn = fn, .v = vm_wait.v, .idx = vm_wait.idx }, &unused);
 }
 
 struct vm_wait vm_wait;
@@ -369,13 +513,20 @@ static void unpark(struct vnode *v, uint64_t idx)
 {
     for (int i = 0; i < NPARKED; i++) {
         struct parked pk = parked[i];
-        if (!pk.p || pk.v != v || pk.idx != idx)
+        if ((!pk.p && !pk.fn) || pk.v != v || pk.idx != idx)
             continue;
         parked[i].p = NULL;
-        if (pk.p->state == P_RUN)
-            redispatch(pk.p, &pk.m, pk.slot);
-        else
+        parked[i].fn = NULL;
+        if (pk.fn) {
+            pk.fn();
+        } else if (pk.p->state != P_RUN) {
             sys_cap_delete(pk.slot);
+        } else if (pk.answer) {
+            struct msg r = { .w = { v->werr ? v->werr : pk.value } };
+            sys_send(pk.slot, &r);
+        } else {
+            redispatch(pk.p, &pk.m, pk.slot);
+        }
     }
 }
 
@@ -385,6 +536,15 @@ void vfs_proc_gone(struct proc *p)
         if (parked[i].p == p) {
             sys_cap_delete(parked[i].slot);
             parked[i].p = NULL;
+        }
+    }
+    for (unsigned i = 0; i < job_count; i++) { /* its jobs go on, unanswered */
+        struct job *j = &jobs[(job_head + i) % NJOBS];
+        if (j->p == p) {
+            if (j->slot)
+                sys_cap_delete(j->slot);
+            j->p = NULL;
+            j->slot = 0;
         }
     }
     if (p == fsproc) {
@@ -400,6 +560,10 @@ void vfs_proc_gone(struct proc *p)
 
 static void open_finish(struct job *j, uint32_t inum, uint32_t type, uint64_t size)
 {
+    if (!j->p || j->p->state != P_RUN) {
+        job_reply(j, -ESRCH, 0, 0);
+        return;
+    }
     struct vnode *v = vnode_get(inum, type, size);
     long fd = v ? fd_open_file(j->p, v, j->flags) : -ENFILE;
     if (fd < 0 && v)
@@ -629,21 +793,10 @@ bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *rep
     return false;
 }
 
-static void writepage_done(struct job *j, struct msg *r)
-{
-    if (r->w[0] < 0 && !j->v->werr)
-        j->v->werr = r->w[0];
-    if (!j->slot)
-        return; /* not the last page of the write */
-    long err = j->v->werr;
-    j->v->werr = 0;
-    job_reply(j, err ? err : (long)j->n, 0, 0);
-}
-
-/* write to a file at *off (or its end with O_APPEND), written through: the
-   bytes go into the cache pages, then every page touched is written to disk
-   and only then does the writer get its answer. Returns true with reply set,
-   false while parked or writing. */
+/* write to a file at *off (or its end with O_APPEND): the bytes go into the
+   cache pages, which are marked dirty; the writer gets its answer once the
+   file is clean (written through, so a file written at the shell survives
+   QEMU being killed). Returns true with reply set, false while parked. */
 bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply)
 {
     uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
@@ -653,12 +806,14 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         return true;
     }
     uint64_t first = pos / PAGE, last = (pos + n - 1) / PAGE;
+    /* writing past the end: the old last page's bytes after the end must read as zeros */
+    uint64_t gap = pos > v->size && v->size % PAGE ? v->size / PAGE : last + 1;
     if (!vnode_grow(v, last + 1)) {
         reply->w[0] = -ENOMEM;
         return true;
     }
     /* every page must be there before anything changes: partial old pages are read first */
-    for (uint64_t i = first; i <= last; i++) {
+    for (uint64_t i = gap < first ? gap : first; i <= last; i = i == gap && gap < first ? first : i + 1) {
         if (v->cache->pages[i])
             continue;
         bool covered = pos <= i * PAGE && pos + n >= (i + 1) * PAGE;
@@ -679,36 +834,34 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
             v->cache->pages[i] = pa;
         }
     }
-    for (uint64_t done = 0; done < n;) {
+    if (gap <= last) {
+        uint64_t from = v->size % PAGE, to = pos - gap * PAGE < PAGE ? pos - gap * PAGE : PAGE;
+        memset((char *)frame_ptr(v->cache->pages[gap]) + from, 0, to - from);
+        if (!mark_dirty(v, gap)) {
+            reply->w[0] = -ENOMEM;
+            return true;
+        }
+    }
+    uint64_t done = 0;
+    while (done < n) {
         uint64_t at = pos + done, chunk = PAGE - at % PAGE;
         if (chunk > n - done)
             chunk = n - done;
-        if (copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[at / PAGE]) + at % PAGE, uva + done, chunk) < 0) {
-            reply->w[0] = -EFAULT;
-            return true;
-        }
+        if (copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[at / PAGE]) + at % PAGE, uva + done, chunk) < 0)
+            break;
+        if (!mark_dirty(v, at / PAGE))
+            break;
         done += chunk;
     }
-    if (pos + n > v->size)
-        v->size = pos + n;
-    *off = pos + n;
-    for (uint64_t i = first; i <= last; i++) {
-        struct job *j = i == last ? job_for(p, MSG_FSJ_WRITEPAGE, writepage_done, reply) : job_add(MSG_FSJ_WRITEPAGE);
-        if (!j) {
-            if (i != last)
-                reply->w[0] = -ENOMEM;
-            return true; /* the cache has the data; the disk may miss it */
-        }
-        j->done = writepage_done;
-        j->v = v;
-        j->n = n;
-        j->m.w[0] = v->inum;
-        j->m.w[1] = (long)i;
-        j->m.w[2] = (long)v->cache->pages[i];
-        j->m.w[3] = (long)v->size;
+    if (done == 0) {
+        reply->w[0] = -EFAULT;
+        return true;
     }
-    fs_kick();
-    return false;
+    if (pos + done > v->size)
+        v->size = pos + done;
+    *off = pos + done;
+    wb_fill();
+    return park_answer(p, v, (long)done, reply);
 }
 
 /* read from a file at *off. Returns true with reply->w[0] = bytes (short when
@@ -746,9 +899,42 @@ bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, str
     return true;
 }
 
+/* msync(addr, len, flags): the dirty pages of shared file mappings in the
+   range go to their files; with MS_SYNC the answer waits until those files
+   are clean (the request is parked and handled again; a write error then is
+   its answer). Returns true with reply set, false while parked. */
+bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply)
+{
+    uint64_t addr = (uint64_t)m->w[0], len = PG_ROUNDUP((uint64_t)m->w[1]);
+    long flags = m->w[2];
+    if ((addr & (PAGE - 1)) || (flags & ~(long)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)) || addr >= USER_LIMIT || len > USER_LIMIT - addr) {
+        reply->w[0] = -EINVAL;
+        return true;
+    }
+    reply->w[0] = len ? vm_sync(&p->vm, addr, addr + len) : 0;
+    if (reply->w[0] < 0 || !len || (flags & MS_ASYNC))
+        return true;
+    for (struct vma_node *n = vt_first_at_or_after(&p->vm.vmas, addr); n && n->start < addr + len; n = vt_next(n)) {
+        struct vma *v = (struct vma *)n;
+        if (v->ops != &fshared_ops)
+            continue;
+        if (!vnode_clean(v->vn))
+            return park(p, m, v->vn, WB_KEY, reply);
+        if (v->vn->werr)
+            reply->w[0] = v->vn->werr;
+    }
+    return true;
+}
+
 uint64_t vnode_size(struct vnode *v)
 {
     return v->size;
+}
+
+uint32_t vnode_type(struct vnode *v)
+{
+    return v->type;
 }
 
 long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva)

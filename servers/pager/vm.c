@@ -47,8 +47,21 @@ static void vma_free(struct vma *v)
     pfree(v);
 }
 
+/* Let every region of [start, end) that has a sync method hand its dirty
+   pages to their files (before the kernel's dirty bits go with the mapping). */
+static void sync_range(struct vmspace *vs, uint64_t start, uint64_t end)
+{
+    for (struct vma_node *n = vt_first_at_or_after(&vs->vmas, start); n && n->start < end; n = vt_next(n)) {
+        struct vma *v = VMA(n);
+        if (v->ops->sync)
+            v->ops->sync(vs, v, n->start > start ? n->start : start, n->end < end ? n->end : end);
+    }
+}
+
 void vm_destroy(struct vmspace *vs)
 {
+    if (vs->as_slot > 0 && vs->shadow.root)
+        sync_range(vs, 0, USER_LIMIT); /* exit and exec write back shared file pages */
     if (vs->as_slot > 0)
         sys_as_destroy(vs->as_slot);
     vs->as_slot = 0;
@@ -90,13 +103,15 @@ struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t pr
     return vma_insert_copy(vs, &t);
 }
 
-/* A private file region [start, end) showing file pages from pgoff on, with
-   zeros past byte file_end of the file. NULL when out of memory. */
-struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot, struct vnode *vn,
-                        uint64_t pgoff, uint64_t file_end)
+/* A file region [start, end) of kind ops (file_ops: private, fshared_ops:
+   shared) showing file pages from pgoff on, with zeros past byte file_end of
+   the file. NULL when out of memory. */
+struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
+                        const struct region_ops *ops, struct vnode *vn, uint64_t pgoff, uint64_t file_end,
+                        uint32_t flags)
 {
-    struct vma t = { .node = { .start = start, .end = end }, .prot = prot, .ops = &file_ops, .pgoff = pgoff,
-                     .vn = vn, .file_end = file_end };
+    struct vma t = { .node = { .start = start, .end = end }, .prot = prot, .ops = ops, .pgoff = pgoff,
+                     .vn = vn, .file_end = file_end, .flags = flags };
     return vma_insert_copy(vs, &t);
 }
 
@@ -126,7 +141,8 @@ static void vma_merge_next(struct vmspace *vs, struct vma *v)
         return;
     struct vma *n = VMA(nn);
     if (n->node.start != v->node.end || n->ops != v->ops || n->prot != v->prot || n->flags != v->flags ||
-        n->obj != v->obj || (v->obj && n->pgoff != v->pgoff + (v->node.end - v->node.start) / PAGE))
+        n->obj != v->obj || n->vn != v->vn || n->file_end != v->file_end ||
+        ((v->obj || v->vn) && n->pgoff != v->pgoff + (v->node.end - v->node.start) / PAGE))
         return;
     uint64_t end = n->node.end;
     vt_remove(&vs->vmas, nn);
@@ -151,6 +167,7 @@ int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end)
 {
     if (split_at(vs, start, end) < 0)
         return -ENOMEM;
+    sync_range(vs, start, end);
     struct vma_node *n = vt_first_at_or_after(&vs->vmas, start);
     while (n && n->start < end) {
         struct vma_node *next = vt_next(n);
@@ -164,17 +181,41 @@ int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end)
     return 0;
 }
 
-/* Change the rights of [start, end), which must be covered by regions without
-   holes (-ENOMEM otherwise, as POSIX says). Rights that are taken away go at
-   once; write rights come back through write faults. */
-int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot)
+/* Whether regions cover [start, end) without holes; -ENOMEM otherwise (as
+   POSIX says for mprotect and msync), -EACCES when `write` and a region may
+   not be written (a shared mapping of a read-only file). */
+static int covered(struct vmspace *vs, uint64_t start, uint64_t end, bool write)
 {
     uint64_t a = start;
     for (struct vma_node *n = vt_find(&vs->vmas, start); a < end; n = vt_next(n)) {
         if (!n || n->start > a)
             return -ENOMEM;
+        if (write && (VMA(n)->flags & VMA_NOWRITE))
+            return -EACCES;
         a = n->end;
     }
+    return 0;
+}
+
+/* msync: hand the dirty pages of shared file regions in [start, end) to their
+   files. Returns 0 or -ENOMEM (part of the range is not mapped). */
+int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end)
+{
+    int r = covered(vs, start, end, false);
+    if (r == 0)
+        sync_range(vs, start, end);
+    return r;
+}
+
+/* Change the rights of [start, end), which must be covered by regions without
+   holes (-ENOMEM otherwise, -EACCES for write to a read-only file's shared
+   mapping). Rights that are taken away go at once; write rights come back
+   through write faults. */
+int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot)
+{
+    int c = covered(vs, start, end, prot & PERM_W);
+    if (c < 0)
+        return c;
     if (split_at(vs, start, end) < 0)
         return -ENOMEM;
     for (struct vma_node *n = vt_find(&vs->vmas, start); n && n->start < end; n = vt_next(n))
