@@ -1,7 +1,7 @@
 /* Reading files through the pager's page cache and the file server: /bin/hello
    read whole and in odd-sized pieces gives the same bytes (an ELF file of the
    size fstat says), several processes reading at once all see it, and bad
-   input gets the POSIX errors. Files are read-only so far. */
+   input gets the POSIX errors; init was loaded from the disk. */
 #include "test.h"
 
 static uint64_t checksum(const uint8_t *p, long n)
@@ -108,5 +108,16 @@ int main(int argc, char **argv)
     CHECK_EQ(read(99, &c, 1), -1);
     CHECK_EQ(errno, EBADF);
     close(fd);
+
+    /* init (this test's parent) came from the disk: its program is in file
+       regions, none from the boot archive */
+    static struct region_info ri[32];
+    long n = pmap(getppid(), ri, 32), files = 0;
+    CHECK(n > 0);
+    for (long i = 0; i < n && i < 32; i++) {
+        CHECK(strcmp(ri[i].kind, "image") != 0);
+        files += strcmp(ri[i].kind, "file") == 0;
+    }
+    CHECK(files >= 1);
     return 0;
 }

@@ -17,10 +17,12 @@ int main(void)
     printf("faults zero fill: %lu\n", st.zero_fill);
     printf("faults cow copy: %lu\n", st.cow_copy);
     printf("faults cow reuse: %lu\n", st.cow_reuse);
-    printf("faults file: %lu\n", st.file);
+    printf("file pages read: %lu\n", st.file);
     printf("faults invalid: %lu\n", st.invalid);
     printf("forks: %lu\n", st.forks);
     printf("execs: %lu\n", st.execs);
     printf("fork pages: %lu\n", st.fork_pages);
+    printf("pages written back: %lu\n", st.writeback);
+    printf("bus errors: %lu\n", st.bus_error);
     return 0;
 }

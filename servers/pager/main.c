@@ -253,7 +253,7 @@ static long pg_spawn(struct proc *p, struct msg *m)
     name[32] = 0;
     snprintf(arg, sizeof arg, "%ld", m->w[4]);
     char *argv[] = { name, arg, NULL };
-    return proc_spawn(name, argv, p);
+    return proc_spawn(name, argv, p, false);
 }
 
 static long pg_exec(struct proc *p, struct msg *m)
@@ -265,25 +265,40 @@ static long pg_exec(struct proc *p, struct msg *m)
     return proc_exec(p, path, (uint64_t)m->w[1]);
 }
 
-/* Start init (once). */
-void start_init(void)
+/* Start init: /bin/init of the file system (init=PROGRAM: /bin/PROGRAM), or
+   the boot archive's when there is no file system or that file cannot run. Called
+   again when the file server had to be asked for the program. */
+static void spawn_init(void)
 {
-    static bool started;
-    if (started)
-        return;
-    started = true;
-    char start[24], name[32];
+    char start[24], name[32], path[40];
     snprintf(start, sizeof start, "%ld", bootarg("teststart", 0));
     char *argv[] = { name, start, NULL };
     if (bootarg_str("init", name, sizeof name)) /* init=PROGRAM runs another first program */
         argv[1] = NULL;
     else
         strncpy(name, "init", sizeof name);
-    long pid = proc_spawn(name, argv, NULL);
+    snprintf(path, sizeof path, "/bin/%s", name);
+    long pid = vfs_ready() ? proc_spawn(path, argv, NULL, true) : -ENOENT;
+    if (pid == -EAGAIN && vfs_park_call(spawn_init))
+        return;
+    if (pid < 0) {
+        printf("pager: %s from the boot archive (%s)\n", name, vfs_ready() ? strerror(pid) : "no file system");
+        pid = proc_spawn(name, argv, NULL, false);
+    }
     if (pid < 0) {
         printf("pager: cannot start init: %s\n", strerror(pid));
         pager_panic("no init");
     }
+}
+
+/* Start init (once), when the file server is ready or gone. */
+void start_init(void)
+{
+    static bool started;
+    if (started)
+        return;
+    started = true;
+    spawn_init();
 }
 
 /* While a parked request is handled again, its reply cap stands in for the
@@ -302,11 +317,24 @@ long reply_cap_take(void)
 
 static bool handle_request(struct proc *p, struct msg *m, struct msg *reply);
 
+/* Handle one request of p. A request that failed because a buffer of p's lies
+   in a file page not read yet (copy_waited) waits for that page and is handled
+   again from the start; handlers change nothing before such a copy fails, or
+   answer with the part that was done. Returns true when `reply` is to be sent now. */
+static bool handle(struct proc *p, struct msg *m, struct msg *reply)
+{
+    copy_waited = false;
+    bool now = handle_request(p, m, reply);
+    if (now && copy_waited && reply->w[0] < 0 && m->label != MSG_FAULT && m->label != MSG_PG_FS_NEXT)
+        return vfs_park(p, m, reply);
+    return now;
+}
+
 void redispatch(struct proc *p, struct msg *m, long slot)
 {
     struct msg reply;
     redispatch_slot = slot;
-    if (handle_request(p, m, &reply)) {
+    if (handle(p, m, &reply)) {
         if (redispatch_slot) {
             sys_send(redispatch_slot, &reply);
             redispatch_slot = 0;
@@ -449,7 +477,7 @@ int main(void)
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
     /* The file server first; init starts once it has mounted its disk (or failed). */
-    long fspid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL) : -ENOENT;
+    long fspid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false) : -ENOENT;
     if (fspid < 0)
         start_init();
 
@@ -481,7 +509,7 @@ int main(void)
                 reply.label = fault ? MSG_FAULT_KILL : -EINVAL; /* a forged fault message */
                 answer = true;
             } else {
-                answer = handle_request(p, &m, &reply);
+                answer = handle(p, &m, &reply);
             }
         }
         if (answer) {

@@ -117,7 +117,11 @@ int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);
 /* Resolve va for access like a fault does. Returns 0 with the frame in *pa and the
    rights to map in *perms; -EFAULT (no region / no right), -ENOMEM. */
 int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms);
-int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n);       /* 0 or -EFAULT/-ENOMEM */
+/* copy_in/out fail with -EAGAIN (and set copy_waited and vm_wait) on a file
+   page that is not read yet; a request that then fails is handled again once
+   the page is in (main.c). */
+extern bool copy_waited;
+int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n);       /* 0 or -EFAULT/-ENOMEM/-EAGAIN */
 int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n);
 int copy_in_str(struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
 int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
@@ -153,7 +157,7 @@ struct proc {
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
 struct proc *proc_next(struct proc *p);
-long proc_spawn(const char *name, char *const argv[], struct proc *parent);
+long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk);
 long proc_fork(struct proc *parent);
 long proc_exec(struct proc *p, const char *path, uint64_t uargv); /* only returns on failure */
 void proc_exit(struct proc *p, long how, long code);
@@ -185,6 +189,7 @@ bool vnode_clean(struct vnode *v);                /* no page of v waits to be wr
 bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply);
 void vnode_ref(struct vnode *v);
 bool vfs_park(struct proc *p, struct msg *m, struct msg *reply); /* park on vm_wait */
+bool vfs_park_call(void (*fn)(void));             /* call fn once vm_wait's page is in; false: no room */
 long vfs_lookup(const char *path, struct vnode **vp);  /* 0, -EAGAIN (vm_wait set) or -errno; *vp referenced */
 void start_init(void);                     /* main.c: once the file server is ready or gone */
 bool vfs_open(struct proc *p, struct msg *m, struct msg *reply);

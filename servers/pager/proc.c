@@ -198,8 +198,8 @@ static long build(struct proc *p, struct vmspace *vs, const char *path, int argc
     long r = vm_create(vs);
     if (r < 0)
         return r;
-    /* programs come from the file system once the file server runs (init
-       itself, started before, comes from the boot archive) */
+    /* programs come from the file system once the file server runs; the
+       file server itself comes from the boot archive */
     long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd_path) : load_image(vs, basename(path));
     long sp = entry < 0 ? entry : push_args(vs, argc, argv);
     if (sp < 0) {
@@ -224,18 +224,23 @@ static int count_args(char *const argv[])
     return n;
 }
 
-/* Start program `name` of the boot archive as a new process (init, and the
-   spawn convenience call). Returns its pid or -errno. */
-long proc_spawn(const char *name, char *const argv[], struct proc *parent)
+/* Start program `name` as a new process: from the boot archive (the file
+   server, and the spawn convenience call) or, with from_disk, the program at
+   that path of the file system (init). Returns its pid, -EAGAIN when the
+   file server was asked for the program (vm_wait says what to wait for;
+   nothing is left behind), or -errno. */
+long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk)
 {
     struct proc *p = proc_alloc(parent);
     if (!p)
-        return -EAGAIN;
+        return -ENOMEM;
     strncpy(p->name, basename(name), sizeof p->name);
     struct vmspace vs;
-    long r = build(p, &vs, name, count_args(argv), argv, true);
+    long r = build(p, &vs, name, count_args(argv), argv, !from_disk);
     if (r < 0) {
         p->state = P_FREE;
+        if (next_pid == p->pid + 1)
+            next_pid = p->pid; /* a retry gets the same pid */
         return r;
     }
     fd_fork(p, parent);

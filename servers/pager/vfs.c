@@ -950,14 +950,15 @@ long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva)
 bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
 {
     if (!fsproc) {
-        start_init();
         if (m->w[0] < 0) {
             printf("pager: no file system (%s)\n", strerror(m->w[0]));
+            start_init();
             reply->w[0] = m->w[0];
             return true;
         }
         fsproc = p;
         fs_page = (uint64_t)m->w[1];
+        start_init(); /* from the disk: its first jobs are queued now */
     } else if (p != fsproc) {
         reply->label = -EPERM;
         return true;

@@ -361,6 +361,8 @@ int vm_fork(struct vmspace *child, struct vmspace *parent)
 
 /* ---- copying to and from process memory, through the same path as faults ---- */
 
+bool copy_waited;
+
 /* Where the pager sees process address uva for access, and how many bytes of
    that page follow it. A write breaks copy-on-write (or allocates) and maps the
    new frame into the process too. Returns 0, -EFAULT or -ENOMEM. */
@@ -371,6 +373,8 @@ static int user_chunk(struct vmspace *vs, uint64_t uva, int access, char **ptr, 
     if (uva >= USER_LIMIT)
         return -EFAULT;
     int r = vm_resolve(vs, uva, access, &pa, &perms);
+    if (r == -EAGAIN)
+        copy_waited = true;
     if (r < 0)
         return r;
     if (access == FAULT_WRITE)
