@@ -968,6 +968,7 @@ bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
         job_head = (job_head + 1) % NJOBS;
         job_count--;
         j.done(&j, m);
+        wb_fill(); /* room for the next dirty pages */
     }
     if (job_count && !inflight) {
         *reply = job_start()->m;

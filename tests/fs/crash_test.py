@@ -9,6 +9,9 @@ then runs fsck on the image (it replays a committed log in memory) and boots
 the image once more to see the file server mount it and the files there.
 badimage: boots with a disk that mkfs did not make; the file server must
 reject it with a message and the system must go on (init runs).
+persist: t_persist writes files (with write(2), and through shared mappings
+with and without msync) and shuts the guest down; fsck checks the image; a
+second boot of the same image must find every byte.
 Prints one line per case: PASS crash.<case> or FAIL crash.<case>: reason.
 """
 import os
@@ -50,7 +53,8 @@ def qemu(img, append, until=None, kill_after=None, timeout=60):
     finally:
         p.kill()
         p.wait()
-    return out.decode(errors='replace')
+    rest = p.stdout.read()  # what QEMU wrote just before it stopped by itself
+    return (out + (rest or b'')).decode(errors='replace')
 
 
 def result(name, ok, why=''):
@@ -95,12 +99,28 @@ def bad_image(tmp):
     result('badimage', ok, 'console:\n' + out[-1500:])
 
 
+def persist(tmp):
+    img = os.path.join(tmp, 'persist.img')
+    shutil.copy(FSIMG, img)
+    out = qemu(img, 'init=t_persist', until='persist: written', kill_after=5, timeout=60)
+    if 'persist: written' not in out:
+        result('persist', False, 'first boot:\n' + out[-1500:])
+        return
+    rc, text = fsck(img)
+    if rc != 0:
+        result('persist', False, 'fsck after the first boot:\n' + text[-1500:])
+        return
+    out = qemu(img, 'init=t_persist', until='persist: ', kill_after=0.5, timeout=60)
+    result('persist', 'persist: ok' in out, 'second boot:\n' + out[-1500:])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='crash-')
     try:
         for n, delay in enumerate([0.3, 1.1, 2.3]):
             crash_case(n, delay, tmp)
         bad_image(tmp)
+        persist(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(1 if failed else 0)
