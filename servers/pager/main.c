@@ -200,7 +200,7 @@ static long pg_vmstat(struct proc *p, uint64_t uva)
         .zero_page = cnt.zero_page, .zero_fill = cnt.zero_fill, .cow_copy = cnt.cow_copy,
         .cow_reuse = cnt.cow_reuse, .file = cnt.file, .invalid = cnt.invalid,
         .forks = cnt.forks, .execs = cnt.execs, .fork_pages = cnt.fork_pages,
-        .writeback = cnt.writeback, .bus_error = cnt.bus_error,
+        .writeback = cnt.writeback, .bus_error = cnt.bus_error, .remap = cnt.remap,
     };
     return copy_out(&p->vm, uva, &st, sizeof st);
 }
@@ -401,6 +401,13 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
     case MSG_PG_MUNMAP: case MSG_PG_MPROTECT:
         *r = pg_range(p, m);
         return true;
+    case MSG_PG_DROPMAPS: { /* costs the target only faults, so anyone may ask */
+        struct proc *t = proc_find(m->w[0]);
+        *r = t && t->state == P_RUN ? 0 : -ESRCH;
+        if (t && t->state == P_RUN)
+            vm_dropmaps(&t->vm);
+        return true;
+    }
     case MSG_PG_MSYNC:
         return vfs_msync(p, m, reply);
     case MSG_PG_SBRK:

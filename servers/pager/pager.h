@@ -36,7 +36,7 @@ void frames_stats(struct frame_stats *st);
 struct counters {
     uint64_t zero_page, zero_fill, cow_copy, cow_reuse, file, invalid;
     uint64_t forks, execs, fork_pages;
-    uint64_t writeback, bus_error;
+    uint64_t writeback, bus_error, remap;
 };
 extern struct counters cnt;
 
@@ -111,6 +111,8 @@ struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t pr
 struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
                         const struct region_ops *ops, struct vnode *vn, uint64_t pgoff, uint64_t file_end,
                         uint32_t flags);
+void vm_dropmaps(struct vmspace *vs);             /* every region out of the page table; frames stay
+                                                    (the clock policy's sampling; tests use it) */
 int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end); /* msync: 0, or -ENOMEM (a hole in the range) */
 int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end);
 int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);

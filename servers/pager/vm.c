@@ -197,6 +197,16 @@ static int covered(struct vmspace *vs, uint64_t start, uint64_t end, bool write)
     return 0;
 }
 
+/* Take every region's pages out of the kernel's page table, keeping them
+   here: each next touch faults and the page is mapped again as it was.
+   Shared file regions hand their dirty pages to the file first. */
+void vm_dropmaps(struct vmspace *vs)
+{
+    sync_range(vs, 0, USER_LIMIT);
+    for (struct vma_node *n = vt_first(&vs->vmas); n; n = vt_next(n))
+        sys_unmap(vs->as_slot, (long)n->start, (long)((n->end - n->start) / PAGE));
+}
+
 /* msync: hand the dirty pages of shared file regions in [start, end) to their
    files. Returns 0 or -ENOMEM (part of the range is not mapped). */
 int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end)
@@ -313,6 +323,8 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
     spte_t old = slot ? *slot : 0, e = old;
     struct vma *v = VMA(n);
     int r = v->ops->fault(v, va, access, &e, pa, perms);
+    if (r == 0 && e == old && (old & SPTE_PRESENT))
+        cnt.remap++;
     if (r < 0 || e == old)
         return r;
     if (!(e & SPTE_PRESENT))
