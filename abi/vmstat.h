@@ -7,7 +7,6 @@ struct vmstat {
     uint64_t zero_page, zero_fill, cow_copy, cow_reuse, file, invalid;  /* faults by kind */
     uint64_t forks, execs, fork_pages;  /* fork_pages: pages shared (not copied) by forks */
     uint64_t writeback;   /* file pages written to the disk from the page cache (write(2), msync, munmap, exit) */
-    uint64_t remap;       /* faults on pages the pager already had for the task (mapped again) */
     uint64_t bus_error;   /* tasks killed for touching a mapped page wholly past the end of its file */
 };
 
@@ -25,4 +24,5 @@ struct proc_info {
     int64_t pid, parent;
     char name[32];
     uint64_t state;       /* 1 running, 2 zombie */
+    uint64_t faults;      /* page faults the pager served for it */
 };

@@ -37,12 +37,13 @@ int main(void)
     struct proc_info *pi = get_procs(&n);
     if (!pi)
         return 1;
-    printf("  PID  PPID STATE  NAME\n");
+    printf("  PID  PPID STATE  FAULTS NAME\n");
     for (long i = 0; i < n; i++) {
         char name[sizeof pi[i].name + 1];
         memcpy(name, pi[i].name, sizeof pi[i].name);
         name[sizeof pi[i].name] = 0;
-        printf("%5ld %5ld %s %s\n", (long)pi[i].pid, (long)pi[i].parent, state_name(pi[i].state), name);
+        printf("%5ld %5ld %s %7lu %s\n", (long)pi[i].pid, (long)pi[i].parent, state_name(pi[i].state),
+               (unsigned long)pi[i].faults, name);
     }
     free(pi);
     return 0;

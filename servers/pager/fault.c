@@ -44,6 +44,7 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
         kill_proc(p, reply, scause);
         return false;
     }
+    p->faults++;
     uint64_t pa;
     uint32_t perms;
     int r = addr < USER_LIMIT ? vm_resolve(&p->vm, addr, (int)access, &pa, &perms) : -EFAULT;

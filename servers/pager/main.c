@@ -35,13 +35,6 @@ static const char *bootarg_str(const char *key, char *buf, size_t size)
     return NULL;
 }
 
-/* The value of "key=N" in the boot arguments, or dflt. */
-static long bootarg(const char *key, long dflt)
-{
-    char buf[24];
-    return bootarg_str(key, buf, sizeof buf) ? atol(buf) : dflt;
-}
-
 /* Programs allowed to drive devices: they get the DEVICE and IRQCTL caps. */
 static const char *const drivers[] = { "fs", "t_irq" };
 
@@ -200,7 +193,7 @@ static long pg_vmstat(struct proc *p, uint64_t uva)
         .zero_page = cnt.zero_page, .zero_fill = cnt.zero_fill, .cow_copy = cnt.cow_copy,
         .cow_reuse = cnt.cow_reuse, .file = cnt.file, .invalid = cnt.invalid,
         .forks = cnt.forks, .execs = cnt.execs, .fork_pages = cnt.fork_pages,
-        .writeback = cnt.writeback, .bus_error = cnt.bus_error, .remap = cnt.remap,
+        .writeback = cnt.writeback, .bus_error = cnt.bus_error,
     };
     return copy_out(&p->vm, uva, &st, sizeof st);
 }
@@ -238,7 +231,8 @@ static long pg_ps(struct proc *p, uint64_t uva, long max)
     for (struct proc *t = proc_first(); t; t = proc_next(t), i++) {
         if (i >= max)
             continue;
-        struct proc_info pi = { .pid = t->pid, .parent = t->parent, .state = t->state == P_RUN ? 1 : 2 };
+        struct proc_info pi = { .pid = t->pid, .parent = t->parent, .state = t->state == P_RUN ? 1 : 2,
+                                .faults = t->faults };
         memcpy(pi.name, t->name, sizeof pi.name);
         if (copy_out(&p->vm, uva + (uint64_t)i * sizeof pi, &pi, sizeof pi) < 0)
             return -EFAULT;
@@ -271,11 +265,9 @@ static long pg_exec(struct proc *p, struct msg *m)
 static void spawn_init(void)
 {
     char start[24], name[32], path[40];
-    snprintf(start, sizeof start, "%ld", bootarg("teststart", 0));
-    char *argv[] = { name, start, NULL };
-    if (bootarg_str("init", name, sizeof name)) /* init=PROGRAM runs another first program */
-        argv[1] = NULL;
-    else
+    /* teststart=N (the test runner, after a hang) becomes init's argument */
+    char *argv[] = { name, bootarg_str("teststart", start, sizeof start) ? start : NULL, NULL };
+    if (!bootarg_str("init", name, sizeof name)) /* init=PROGRAM runs another first program */
         strncpy(name, "init", sizeof name);
     snprintf(path, sizeof path, "/bin/%s", name);
     long pid = vfs_ready() ? proc_spawn(path, argv, NULL, true) : -ENOENT;

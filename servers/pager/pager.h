@@ -36,7 +36,7 @@ void frames_stats(struct frame_stats *st);
 struct counters {
     uint64_t zero_page, zero_fill, cow_copy, cow_reuse, file, invalid;
     uint64_t forks, execs, fork_pages;
-    uint64_t writeback, bus_error, remap;
+    uint64_t writeback, bus_error;
 };
 extern struct counters cnt;
 
@@ -155,6 +155,7 @@ struct proc {
     long blocked_slot;           /* reply cap while blocked in read/write, 0 if none */
     uint32_t cwd;                /* working directory: inode (0: the root) */
     char cwd_path[128];          /* and its path, "" for the root */
+    uint64_t faults;             /* page faults served (ps shows them) */
 };
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);

@@ -4,6 +4,7 @@
 #include "elf.h"
 
 #define USER_PRIO 4
+#define SERVER_PRIO 5   /* the file server: runs before user tasks whenever it has work */
 #define MAX_ARGS 32
 #define ARGS_BYTES 2048
 
@@ -176,7 +177,8 @@ static long start_thread(struct proc *p, long entry, long sp)
     long fault_slot = pager_caps(p);
     if (fault_slot < 0)
         return fault_slot;
-    p->thread_slot = sys_thread_create(p->vm.as_slot, entry, sp, fault_slot, USER_PRIO, 0);
+    long prio = p->parent == 0 && strcmp(p->name, "fs") == 0 ? SERVER_PRIO : USER_PRIO; /* the one the pager started */
+    p->thread_slot = sys_thread_create(p->vm.as_slot, entry, sp, fault_slot, prio, 0);
     sys_cap_delete(fault_slot);
     return p->thread_slot < 0 ? p->thread_slot : 0;
 }

@@ -58,6 +58,11 @@ static unsigned job_head, job_count;
 static struct job *inflight;
 static struct parked parked[NPARKED];
 static struct vnode vnodes[NVNODES];
+#define NNAMES 16
+#define LOOKUP_KEY (1UL << 63)
+/* state: 0 lookup under way, 1 found, -errno; stale: a directory changed while it was under way */
+static struct name { char path[64]; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
+static unsigned name_next;
 static struct proc *fsproc;      /* the file server, once ready */
 static uint64_t fs_page;         /* its job page */
 static long fs_slot;             /* its reply cap while it waits for work */
@@ -275,6 +280,9 @@ void vnode_put(struct vnode *v)
 {
     if (--v->refs)
         return;
+    for (int i = 0; i < NNAMES; i++) /* the next exec must see the size the file has now */
+        if (names[i].path[0] && names[i].state == 1 && names[i].inum == v->inum)
+            names[i].size = v->size;
     if (v->unlinked)
         release_inode(v->inum);
     v->unlinked = false;
@@ -447,15 +455,14 @@ bool vfs_park(struct proc *p, struct msg *m, struct msg *reply)
 
 /* ---- the name cache: lookups for exec, kept until anything changes a directory ---- */
 
-#define NNAMES 16
-#define LOOKUP_KEY (1UL << 63)
-static struct name { char path[64]; long state; uint32_t inum, type; uint64_t size; } names[NNAMES];
-static unsigned name_next;
-
 static void names_forget(void)
 {
-    for (int i = 0; i < NNAMES; i++)
-        names[i].path[0] = 0;
+    for (int i = 0; i < NNAMES; i++) {
+        if (names[i].state != 0)
+            names[i].path[0] = 0;
+        else
+            names[i].stale = true; /* its waiters get the answer, nobody after them */
+    }
 }
 
 static void name_done(struct job *j, struct msg *r)
@@ -466,6 +473,10 @@ static void name_done(struct job *j, struct msg *r)
     nm->type = (uint32_t)r->w[1];
     nm->size = (uint64_t)r->w[2];
     unpark(NULL, LOOKUP_KEY | j->idx);
+    if (nm->stale) {
+        nm->path[0] = 0;
+        nm->stale = false;
+    }
 }
 
 /* Resolve an absolute path for exec. Returns 0 with *vp (a new reference),
@@ -492,7 +503,15 @@ long vfs_lookup(const char *path, struct vnode **vp)
         *vp = vnode_get(nm->inum, nm->type, nm->size);
         return *vp ? 0 : -ENFILE;
     }
-    unsigned i = name_next++ % NNAMES;
+    /* a slot whose lookup is under way is not taken; when all are, wait for one */
+    unsigned i = name_next % NNAMES;
+    for (unsigned k = 0; k < NNAMES && names[i].path[0] && names[i].state == 0; k++)
+        i = ++name_next % NNAMES;
+    if (names[i].path[0] && names[i].state == 0) {
+        vm_wait = (struct vm_wait){ NULL, LOOKUP_KEY | i };
+        return -EAGAIN;
+    }
+    name_next++;
     struct job *j = job_add(MSG_FSJ_LOOKUP);
     if (!j)
         return -ENOMEM;
@@ -500,6 +519,7 @@ long vfs_lookup(const char *path, struct vnode **vp)
     j->has_path = true;
     strncpy(names[i].path, path, sizeof names[i].path);
     names[i].state = 0;
+    names[i].stale = false;
     j->done = name_done;
     j->idx = i;
     j->m.w[0] = 1;
@@ -577,9 +597,6 @@ static void trunc_done(struct job *j, struct msg *r)
         job_reply(j, r->w[0], 0, 0);
         return;
     }
-    struct vnode *v = vnode_find((uint32_t)j->m.w[0]);
-    if (v)
-        vnode_truncate(v, 0);
     open_finish(j, (uint32_t)j->m.w[0], FT_FILE, 0);
 }
 
@@ -601,6 +618,11 @@ static void open_done(struct job *j, struct msg *r)
             job_reply(j, -ENOMEM, 0, 0);
             return;
         }
+        /* the cache is empty from now on: no write-back queued after the
+           TRUNCATE may bring old pages (or the old size) back */
+        struct vnode *v = vnode_find(inum);
+        if (v)
+            vnode_truncate(v, 0);
         *t = *j;
         t->m = (struct msg){ .label = MSG_FSJ_TRUNCATE, .w = { inum, 0 } };
         t->done = trunc_done;

@@ -323,8 +323,6 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
     spte_t old = slot ? *slot : 0, e = old;
     struct vma *v = VMA(n);
     int r = v->ops->fault(v, va, access, &e, pa, perms);
-    if (r == 0 && e == old && (old & SPTE_PRESENT))
-        cnt.remap++;
     if (r < 0 || e == old)
         return r;
     if (!(e & SPTE_PRESENT))
