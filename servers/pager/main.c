@@ -259,6 +259,8 @@ static long pg_exec(struct proc *p, struct msg *m)
     return proc_exec(p, path, (uint64_t)m->w[1]);
 }
 
+static long init_pid; /* may kill any process */
+
 /* Start init: /bin/init of the file system (init=PROGRAM: /bin/PROGRAM), or
    the boot archive's when there is no file system or that file cannot run. Called
    again when the file server had to be asked for the program. */
@@ -277,6 +279,7 @@ static void spawn_init(void)
         printf("pager: %s from the boot archive (%s)\n", name, vfs_ready() ? strerror(pid) : "no file system");
         pid = proc_spawn(name, argv, NULL, false);
     }
+    init_pid = pid;
     if (pid < 0) {
         printf("pager: cannot start init: %s\n", strerror(pid));
         pager_panic("no init");
@@ -374,7 +377,7 @@ static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
             *r = -ESRCH;
             return true;
         }
-        if (t != p && t->parent != p->pid && p->pid != 1) {
+        if (t != p && t->parent != p->pid && p->pid != init_pid) {
             *r = -EPERM; /* only itself, its parent, or init */
             return true;
         }
