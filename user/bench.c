@@ -32,6 +32,61 @@ static uint64_t overhead(void)
     return median(samples, RUNS);
 }
 
+/* Faults on file pages (with a disk: `scons bench` boots with one). Every
+   count includes what the kernel, the pager and the file server execute. */
+static void file_benches(uint64_t ovh)
+{
+    static char page[4096];
+    const long n = RUNS * 4096L;
+    int fd = open("/bench.dat", O_RDWR | O_CREAT | O_TRUNC);
+    for (long i = 0; i < RUNS; i++) {
+        page[0] = (char)i;
+        write(fd, page, sizeof page);
+    }
+    /* the pages are in the page cache (write put them there) */
+    volatile char *s = mmap(0, (size_t)n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        (void)s[i * 4096L];
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("file_shared_fault_cached", median(samples, RUNS));
+    volatile char *pv = mmap(0, (size_t)n, PROT_READ, MAP_PRIVATE, fd, 0);
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        (void)pv[i * 4096L];
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("file_private_fault_cached", median(samples, RUNS));
+    munmap((void *)pv, (size_t)n);
+    /* msync of one dirty page: the dirty bits, the WRITEPAGE job, the disk write and its interrupt */
+    for (int i = 0; i < RUNS; i++) {
+        s[i * 4096L + 1] = 1;
+        uint64_t a = rdinstret();
+        msync((void *)s, (size_t)n, MS_SYNC);
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("msync_one_dirty_page_of_501", median(samples, RUNS));
+    munmap((void *)s, (size_t)n);
+    close(fd);
+    /* nobody has the file now: its pages leave the cache; a fault reads one from the disk */
+    fd = open("/bench.dat", O_RDONLY);
+    volatile char *d = mmap(0, (size_t)n, PROT_READ, MAP_SHARED, fd, 0);
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t a = rdinstret();
+        (void)d[i * 4096L];
+        uint64_t b = rdinstret();
+        samples[i] = b - a - ovh;
+    }
+    report("file_fault_from_disk", median(samples, RUNS));
+    munmap((void *)d, (size_t)n);
+    close(fd);
+    unlink("/bench.dat");
+}
+
 int main(int argc, char **argv)
 {
     long arg = argc > 1 ? atol(argv[1]) : 0;
@@ -141,6 +196,8 @@ int main(int argc, char **argv)
     }
     report("cow_reuse_fault", median(samples, RUNS));
 
+    if (open("/bin", O_RDONLY) >= 0)
+        file_benches(ovh);
     printf("@@BENCH DONE\n");
     shutdown();
     return 0;
