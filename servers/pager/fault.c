@@ -24,7 +24,7 @@ static const char *exception_name(long scause)
 static void kill_proc(struct proc *p, struct msg *reply, long cause)
 {
     reply->label = MSG_FAULT_KILL;
-    sys_reply(0, reply);
+    reply_now(reply);
     proc_exit(p, WAIT_KILLED, cause);
 }
 

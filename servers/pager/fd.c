@@ -243,7 +243,7 @@ static bool pipe_try_write(struct proc *p, struct pipe *pp, uint64_t uva, uint64
     }
     long r = pipe_in(pp, p, uva + *done, n - *done);
     if (r < 0) {
-        *result = r;
+        *result = *done ? (long)*done : r; /* what went through, then the error */
         return true;
     }
     *done += (uint64_t)r;
@@ -387,6 +387,10 @@ static bool block(struct proc *p, int op, struct file *f, uint64_t uva, uint64_t
 static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *m, struct msg *reply)
 {
     long r;
+    if (f->kind != F_FILE && user_probe(&p->vm, uva, n) < 0) {
+        reply->w[0] = -EAGAIN; /* handled again when the page is in */
+        return true;
+    }
     if (f->kind == F_FILE) {
         if ((f->flags & O_ACCMODE) == O_WRONLY)
             r = -EBADF;
@@ -411,6 +415,10 @@ static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, st
 static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *m, struct msg *reply)
 {
     long r;
+    if (f->kind != F_FILE && user_probe(&p->vm, uva, n) < 0) {
+        reply->w[0] = -EAGAIN; /* handled again when the page is in */
+        return true;
+    }
     if (f->kind == F_FILE) {
         if ((f->flags & O_ACCMODE) == O_RDONLY)
             r = -EBADF;

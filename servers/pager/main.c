@@ -312,6 +312,19 @@ long reply_cap_take(void)
 
 static bool handle_request(struct proc *p, struct msg *m, struct msg *reply);
 
+/* Answer the request being handled now: the pending reply, or the saved
+   reply cap of a parked request handled again (whose handler then returns
+   false: nothing is left to answer). */
+void reply_now(struct msg *r)
+{
+    if (redispatch_slot) {
+        sys_send(redispatch_slot, r);
+        redispatch_slot = 0;
+    } else {
+        sys_reply(0, r);
+    }
+}
+
 /* Handle one request of p. A request that failed because a buffer of p's lies
    in a file page not read yet (copy_waited) waits for that page and is handled
    again from the start; handlers change nothing before such a copy fails, or

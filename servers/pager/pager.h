@@ -126,6 +126,8 @@ extern bool copy_waited;
 int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n);       /* 0 or -EFAULT/-ENOMEM/-EAGAIN */
 int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n);
 int copy_in_str(struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
+int user_probe(struct vmspace *vs, uint64_t uva, size_t n); /* 0, or -EAGAIN: a page waits for the file server */
+void reply_now(struct msg *r);             /* main.c: answer the request being handled (also when handled again) */
 int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
 int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
 

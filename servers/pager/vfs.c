@@ -224,6 +224,10 @@ static void vnode_truncate(struct vnode *v, uint64_t len)
     if (len % PAGE && len / PAGE < o->npages && o->pages[len / PAGE])
         memset((char *)frame_ptr(o->pages[len / PAGE]) + len % PAGE, 0, PAGE - len % PAGE);
     v->size = len;
+    if (vnode_clean(v)) { /* writers and msync waiting for the dropped pages */
+        unpark(v, WB_KEY);
+        v->werr = 0;
+    }
     if (had && v->ndirty == 0)
         vnode_put(v); /* the dirty set's reference goes with its last page */
 }
@@ -367,7 +371,8 @@ void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa)
 
 static void page_done(struct job *j, struct msg *r)
 {
-    if (r->w[0] >= 0 && !j->v->cache->pages[j->idx]) {
+    /* (a truncate meanwhile may have put the page past the end: then it is dropped) */
+    if (r->w[0] >= 0 && !j->v->cache->pages[j->idx] && j->idx * PAGE < j->v->size) {
         j->v->cache->pages[j->idx] = j->pa;
         uint64_t end = j->v->size - j->idx * PAGE; /* past the end of the file the page reads zeros */
         if (j->v->size > j->idx * PAGE && end < PAGE)
@@ -591,13 +596,13 @@ static void open_finish(struct job *j, uint32_t inum, uint32_t type, uint64_t si
     job_reply(j, fd, 0, 0);
 }
 
+/* The TRUNCATE of open(O_TRUNC) is done: the opener gets the vnode the job held. */
 static void trunc_done(struct job *j, struct msg *r)
 {
-    if (r->w[0] < 0) {
-        job_reply(j, r->w[0], 0, 0);
-        return;
-    }
-    open_finish(j, (uint32_t)j->m.w[0], FT_FILE, 0);
+    long fd = r->w[0] < 0 ? r->w[0] : !j->p || j->p->state != P_RUN ? -ESRCH : fd_open_file(j->p, j->v, j->flags);
+    if (fd < 0)
+        vnode_put(j->v);
+    job_reply(j, fd, 0, 0);
 }
 
 static void open_done(struct job *j, struct msg *r)
@@ -612,20 +617,24 @@ static void open_done(struct job *j, struct msg *r)
         return;
     }
     if ((j->flags & O_TRUNC) && type == FT_FILE && r->w[2] > 0 && (j->flags & O_ACCMODE) != O_RDONLY) {
-        /* the same job goes round once more, as a TRUNCATE */
-        struct job *t = job_add(MSG_FSJ_TRUNCATE);
+        /* the same job goes round once more, as a TRUNCATE, holding the
+           vnode (an unlink meanwhile then marks it instead of freeing the inode) */
+        struct vnode *v = vnode_get(inum, type, (uint64_t)r->w[2]);
+        struct job *t = v ? job_add(MSG_FSJ_TRUNCATE) : NULL;
         if (!t) {
-            job_reply(j, -ENOMEM, 0, 0);
+            if (v)
+                vnode_put(v);
+            job_reply(j, v ? -ENOMEM : -ENFILE, 0, 0);
             return;
         }
         /* the cache is empty from now on: no write-back queued after the
            TRUNCATE may bring old pages (or the old size) back */
-        struct vnode *v = vnode_find(inum);
-        if (v)
-            vnode_truncate(v, 0);
+        vnode_truncate(v, 0);
         *t = *j;
         t->m = (struct msg){ .label = MSG_FSJ_TRUNCATE, .w = { inum, 0 } };
         t->done = trunc_done;
+        t->v = v;
+        fs_kick();
         return;
     }
     open_finish(j, inum, type, (uint64_t)r->w[2]);
@@ -803,6 +812,10 @@ bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *rep
 {
     if (v->type != FT_DIR) {
         reply->w[0] = -ENOTDIR;
+        return true;
+    }
+    if (user_probe(&p->vm, (uint64_t)m->w[1], 64) < 0) { /* the name is copied when the job is done */
+        reply->w[0] = -EAGAIN;
         return true;
     }
     struct job *j = job_for(p, MSG_FSJ_READDIR, readdir_done, reply);

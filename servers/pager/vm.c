@@ -228,6 +228,7 @@ int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot)
         return c;
     if (split_at(vs, start, end) < 0)
         return -ENOMEM;
+    sync_range(vs, start, end); /* an unmap below would lose the dirty bits */
     for (struct vma_node *n = vt_find(&vs->vmas, start); n && n->start < end; n = vt_next(n))
         VMA(n)->prot = prot;
     long npages = (long)((end - start) / PAGE);
@@ -427,6 +428,26 @@ int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n)
         s += chunk;
         uva += chunk;
         n -= chunk;
+    }
+    return 0;
+}
+
+/* Make sure no page of [uva, uva + n) (at most the first 64 KiB) waits for
+   the file server, asking for those that do: a request that must not fail
+   half-way later (a blocked pipe or console read or write, a reply that
+   copies when a job is done) calls this first. Returns 0, or -EAGAIN with
+   copy_waited and vm_wait set. Other errors are left to the copy itself. */
+int user_probe(struct vmspace *vs, uint64_t uva, size_t n)
+{
+    if (n > 65536)
+        n = 65536;
+    for (uint64_t a = PG_ROUNDDOWN(uva); a < uva + n && a < USER_LIMIT; a += PAGE) {
+        uint64_t pa;
+        uint32_t perms;
+        if (vm_resolve(vs, a, FAULT_READ, &pa, &perms) == -EAGAIN) {
+            copy_waited = true;
+            return -EAGAIN;
+        }
     }
     return 0;
 }
