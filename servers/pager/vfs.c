@@ -10,7 +10,7 @@
 #include "stat.h"
 
 #define NJOBS 64
-#define NPARKED 64
+#define NPARKED (NPROC + 16) /* one request or fault per process, and the pager's own waits */
 #define NVNODES 64
 
 struct vnode {
@@ -73,7 +73,8 @@ bool vfs_ready(void)
 }
 
 static long put_path(const char *path, size_t len, uint64_t off);
-static void unpark(struct vnode *v, uint64_t idx);
+static int unpark_err(struct vnode *v, uint64_t idx, long err);
+#define unpark(v, idx) unpark_err(v, idx, 0)
 
 /* Make the head of the queue the job in flight; its path goes into the file
    server's job page now (not earlier: the page holds one path at a time). */
@@ -224,10 +225,8 @@ static void vnode_truncate(struct vnode *v, uint64_t len)
     if (len % PAGE && len / PAGE < o->npages && o->pages[len / PAGE])
         memset((char *)frame_ptr(o->pages[len / PAGE]) + len % PAGE, 0, PAGE - len % PAGE);
     v->size = len;
-    if (vnode_clean(v)) { /* writers and msync waiting for the dropped pages */
-        unpark(v, WB_KEY);
+    if (vnode_clean(v) && unpark(v, WB_KEY)) /* writers and msync waiting for the dropped pages */
         v->werr = 0;
-    }
     if (had && v->ndirty == 0)
         vnode_put(v); /* the dirty set's reference goes with its last page */
 }
@@ -313,10 +312,8 @@ static void wb_done(struct job *j, struct msg *r)
     frame_unref(j->pa);
     wb_queued--;
     v->wb_jobs--;
-    if (vnode_clean(v)) {
-        unpark(v, WB_KEY);
-        v->werr = 0; /* every waiter has seen it */
-    }
+    if (vnode_clean(v) && unpark(v, WB_KEY))
+        v->werr = 0; /* every waiter has seen it; without one it waits for the next msync or write */
     vnode_put(v);
 }
 
@@ -381,7 +378,7 @@ static void page_done(struct job *j, struct msg *r)
     } else {
         frame_unref(j->pa);
     }
-    unpark(j->v, j->idx);
+    unpark_err(j->v, j->idx, r->w[0] < 0 ? -EIO : 0); /* a failed read is not asked again and again */
     vnode_put(j->v);
 }
 
@@ -533,26 +530,38 @@ long vfs_lookup(const char *path, struct vnode **vp)
     return -EAGAIN;
 }
 
-/* Page idx of v has arrived: handle its parked requests again. */
-static void unpark(struct vnode *v, uint64_t idx)
+/* Page idx of v has arrived (err 0): handle its parked requests again. Or it
+   cannot be read (err < 0): the requests fail with err, the faults kill their
+   task with a message. Returns how many were waiting. */
+static int unpark_err(struct vnode *v, uint64_t idx, long err)
 {
+    int woken = 0;
     for (int i = 0; i < NPARKED; i++) {
         struct parked pk = parked[i];
         if ((!pk.p && !pk.fn) || pk.v != v || pk.idx != idx)
             continue;
         parked[i].p = NULL;
         parked[i].fn = NULL;
+        woken++;
         if (pk.fn) {
             pk.fn();
         } else if (pk.p->state != P_RUN) {
             sys_cap_delete(pk.slot);
-        } else if (pk.answer) {
-            struct msg r = { .w = { v->werr ? v->werr : pk.value } };
+        } else if (pk.answer || err) {
+            struct msg r = { .w = { pk.answer && v->werr ? v->werr : err ? err : pk.value } };
+            if (!pk.answer && pk.m.label == MSG_FAULT) {
+                printf("pid %ld (%s): %s reading the file page at %p; killed\n", pk.p->pid, pk.p->name,
+                       strerror(err), (void *)pk.m.w[0]);
+                r.label = MSG_FAULT_KILL;
+            }
             sys_send(pk.slot, &r);
+            if (r.label == MSG_FAULT_KILL)
+                proc_exit(pk.p, WAIT_KILLED, 5);
         } else {
             redispatch(pk.p, &pk.m, pk.slot);
         }
     }
+    return woken;
 }
 
 void vfs_proc_gone(struct proc *p)
@@ -847,27 +856,19 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         reply->w[0] = -ENOMEM;
         return true;
     }
-    /* every page must be there before anything changes: partial old pages are read first */
+    /* partial old pages must be there before anything changes: they are read
+       first (pages written whole, or past the end, get a fresh frame below) */
     for (uint64_t i = gap < first ? gap : first; i <= last; i = i == gap && gap < first ? first : i + 1) {
-        if (v->cache->pages[i])
-            continue;
         bool covered = pos <= i * PAGE && pos + n >= (i + 1) * PAGE;
-        if (i * PAGE < v->size && !covered) {
-            long pa = vnode_page(v, i);
-            if (pa < 0) {
-                reply->w[0] = pa;
-                return true;
-            }
-            if (pa == 0)
-                return park(p, m, v, i, reply);
-        } else {
-            uint64_t pa = frame_alloc();
-            if (!pa) {
-                reply->w[0] = -ENOMEM;
-                return true;
-            }
-            v->cache->pages[i] = pa;
+        if (v->cache->pages[i] || i * PAGE >= v->size || covered)
+            continue;
+        long pa = vnode_page(v, i);
+        if (pa < 0) {
+            reply->w[0] = pa;
+            return true;
         }
+        if (pa == 0)
+            return park(p, m, v, i, reply);
     }
     if (gap <= last) {
         uint64_t from = v->size % PAGE, to = pos - gap * PAGE < PAGE ? pos - gap * PAGE : PAGE;
@@ -878,22 +879,32 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         }
     }
     uint64_t done = 0;
+    long err = 0;
     while (done < n) {
-        uint64_t at = pos + done, chunk = PAGE - at % PAGE;
+        uint64_t at = pos + done, chunk = PAGE - at % PAGE, idx = at / PAGE, fresh = 0;
         if (chunk > n - done)
             chunk = n - done;
-        if (copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[at / PAGE]) + at % PAGE, uva + done, chunk) < 0)
+        if (!v->cache->pages[idx] && !(v->cache->pages[idx] = fresh = frame_alloc())) {
+            err = -ENOMEM;
             break;
-        if (!mark_dirty(v, at / PAGE))
+        }
+        if (copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[idx]) + at % PAGE, uva + done, chunk) < 0 ||
+            !mark_dirty(v, idx)) {
+            if (fresh) { /* the cache must not show a page the file does not have */
+                frame_unref(fresh);
+                v->cache->pages[idx] = 0;
+            }
+            err = -EFAULT;
             break;
+        }
         done += chunk;
-    }
-    if (done == 0) {
-        reply->w[0] = -EFAULT;
-        return true;
     }
     if (pos + done > v->size)
         v->size = pos + done;
+    if (done == 0) {
+        reply->w[0] = err;
+        return true;
+    }
     *off = pos + done;
     wb_fill();
     return park_answer(p, v, (long)done, reply);
@@ -956,8 +967,10 @@ bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply)
             continue;
         if (!vnode_clean(v->vn))
             return park(p, m, v->vn, WB_KEY, reply);
-        if (v->vn->werr)
+        if (v->vn->werr) { /* reported once */
             reply->w[0] = v->vn->werr;
+            v->vn->werr = 0;
+        }
     }
     return true;
 }
