@@ -1,6 +1,8 @@
 /* A full disk: writing until the disk is full ends with a short write or
-   ENOSPC, never a crash; everything written before is intact; after the file
-   goes, the space is back and files can be written again. */
+   ENOSPC, never a crash; everything written before is intact; the size the
+   file shows is the size it has on the disk (a failed write does not make it
+   longer); after the file goes, the space is back and files can be written
+   again. */
 #include "test.h"
 
 int main(int argc, char **argv)
@@ -28,7 +30,13 @@ int main(int argc, char **argv)
     CHECK_EQ(lseek(fd, 3 * (long)sizeof buf, SEEK_SET), 3 * (long)sizeof buf);
     CHECK_EQ(read(fd, buf, 16), 16);
     CHECK_EQ(buf[0], 'd');
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    long shown = (long)st.st_size;
+    CHECK(shown >= total && shown <= total + (long)sizeof buf);
     close(fd);
+    CHECK_EQ(stat("/fill", &st), 0); /* nobody has it open: the size comes from the disk */
+    CHECK_EQ((long)st.st_size, shown);
     CHECK_EQ(unlink("/fill"), 0);
     fd = open("/after", O_WRONLY | O_CREAT | O_TRUNC);
     CHECK(fd >= 0);

@@ -97,20 +97,26 @@ static void create(struct msg *m)
 }
 
 /* WRITEPAGE: the frame goes straight to the file's block (allocated if need
-   be); the file then has the size the pager says. */
+   be); the file then reaches the size the pager says, but not past this page
+   (a page that could not be written never makes the file longer), and never
+   shrinks (TRUNCATE does that). */
 static void writepage(struct msg *m)
 {
     uint32_t blockno, inum = (uint32_t)m->w[0];
     uint64_t idx = (uint64_t)m->w[1], size = (uint64_t)m->w[3];
-    long r = fs_map_block(&fs, inum, idx, true, &blockno);
+    struct fs_statbuf st;
+    long r = fs_stat(&fs, inum, &st);
+    uint64_t want = size < (idx + 1) * FS_BLOCK_SIZE ? size : (idx + 1) * FS_BLOCK_SIZE;
+    if (want < st.size)
+        want = st.size;
+    if (r == 0)
+        r = fs_map_block(&fs, inum, idx, true, &blockno);
     if (r == 0)
         r = vblk_rw(&disk, (uint64_t)blockno * SECTORS_PER_BLOCK, (uint64_t)m->w[2], FS_BLOCK_SIZE, true);
-    if (r == 0) {
-        struct fs_statbuf st;
+    if (r == 0)
         r = fs_stat(&fs, inum, &st);
-        if (r == 0 && st.size != size)
-            r = fs_set_size(&fs, inum, size); /* map_block may have grown it to the block's end */
-    }
+    if (r == 0 && st.size != want)
+        r = fs_set_size(&fs, inum, want); /* map_block may have grown it to the block's end */
     m->w[0] = r;
 }
 

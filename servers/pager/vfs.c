@@ -23,6 +23,7 @@ struct vnode {
     uint8_t *dirty;              /* dirty[i]: page i waits to be written back (NULL: none yet) */
     uint64_t ndirty, dirty_lo;   /* how many; none below dirty_lo */
     uint32_t wb_jobs;            /* its write-back jobs queued or in flight */
+    uint64_t disk_size;          /* the size the disk has, as far as finished jobs tell */
 };
 
 struct job {
@@ -225,6 +226,8 @@ static void vnode_truncate(struct vnode *v, uint64_t len)
     if (len % PAGE && len / PAGE < o->npages && o->pages[len / PAGE])
         memset((char *)frame_ptr(o->pages[len / PAGE]) + len % PAGE, 0, PAGE - len % PAGE);
     v->size = len;
+    if (v->disk_size > len)
+        v->disk_size = len;
     if (vnode_clean(v) && unpark(v, WB_KEY)) /* writers and msync waiting for the dropped pages */
         v->werr = 0;
     if (had && v->ndirty == 0)
@@ -268,6 +271,7 @@ static struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size)
     free->inum = inum;
     free->type = type;
     free->size = size;
+    free->disk_size = size;
     free->refs = 1;
     free->unlinked = false;
     free->werr = 0;
@@ -302,13 +306,39 @@ bool vnode_clean(struct vnode *v)
     return v->ndirty == 0 && v->wb_jobs == 0;
 }
 
+/* Where a write-back job leaves the end of the file when it succeeds (the
+   file server grows a file to the end of the page written, never further). */
+static uint64_t wb_end(const struct job *j)
+{
+    return (j->idx + 1) * PAGE < (uint64_t)j->m.w[3] ? (j->idx + 1) * PAGE : (uint64_t)j->m.w[3];
+}
+
 static void wb_done(struct job *j, struct msg *r)
 {
     struct vnode *v = j->v;
+    uint64_t end = wb_end(j);
     if (r->w[0] < 0 && !v->werr)
         v->werr = r->w[0];
-    if (r->w[0] >= 0)
+    if (r->w[0] >= 0) {
         cnt.writeback++;
+        if (end > v->disk_size)
+            v->disk_size = end; /* the file server grew the file to the end of this page */
+    } else if (j->idx * PAGE < v->size && v->cache->pages[j->idx] == j->pa) {
+        /* the page is not on the disk: the file is as long as the disk has it
+           and the write-backs still under way will make it (what follows is
+           dropped; the writer gets the error) */
+        uint64_t keep = v->disk_size;
+        for (unsigned i = 0; i < job_count; i++) {
+            struct job *o = &jobs[(job_head + i) % NJOBS];
+            if (o->m.label == MSG_FSJ_WRITEPAGE && o->v == v && wb_end(o) > keep)
+                keep = wb_end(o);
+        }
+        if (keep < v->size) {
+            v->refs++; /* vnode_truncate may drop the dirty set's reference */
+            vnode_truncate(v, keep);
+            v->refs--;
+        }
+    }
     frame_unref(j->pa);
     wb_queued--;
     v->wb_jobs--;
