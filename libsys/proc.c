@@ -106,6 +106,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
 }
 
 int munmap(void *addr, size_t len) { return (int)posix(call3(MSG_PG_MUNMAP, (long)addr, (long)len, 0)); }
+int sync(void) { return (int)posix(call1(MSG_PG_SYNC, 0)); }
 long dropmaps(long pid) { return call1(MSG_PG_DROPMAPS, pid); }
 int msync(void *addr, size_t len, int flags) { return (int)posix(call3(MSG_PG_MSYNC, (long)addr, (long)len, flags)); }
 int mprotect(void *addr, size_t len, int prot) { return (int)posix(call3(MSG_PG_MPROTECT, (long)addr, (long)len, prot)); }

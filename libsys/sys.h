@@ -45,6 +45,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
 int munmap(void *addr, size_t len);
 int mprotect(void *addr, size_t len, int prot);
 int msync(void *addr, size_t len, int flags);
+int sync(void);                                 /* returns once every dirty file page is on the disk */
 long dropmaps(long pid);                        /* pid's pages leave its page table (they fault back); 0 or -errno */   /* MS_SYNC waits until dirty shared file pages are on the disk */
 void *anon_map(size_t len);                     /* NULL on error */
 long read(int fd, void *buf, size_t n);

@@ -1,4 +1,4 @@
-/* sbrk: growth is lazy (100 MiB costs no frame until touched), a request
+/* sbrk: growth is lazy (90 MiB costs no frame until touched), a request
    beyond the memory limit fails, shrinking gives the frames back and a later
    touch of the old range kills the child. */
 #include "test.h"
@@ -22,21 +22,21 @@ int main(int argc, char **argv)
     CHECK_EQ(vmstat(&s0), 0);
     char *old = sbrk(0);
     CHECK(old != (void *)-1);
-    char *p = sbrk(100 * MiB);
+    char *p = sbrk(90 * MiB);
     CHECK(p == old);
-    CHECK(sbrk(0) == old + 100 * MiB);
+    CHECK(sbrk(0) == old + 90 * MiB);
     CHECK_EQ(vmstat(&s1), 0);
     CHECK(s0.frames_free - s1.frames_free < 8);   /* lazy: no frames (a little bookkeeping at most) */
-    for (long i = 0; i < 100 * MiB; i += 1 * MiB)
+    for (long i = 0; i < 90 * MiB; i += 1 * MiB)
         p[i] = (char)i;
-    for (long i = 0; i < 100 * MiB; i += 1 * MiB)
+    for (long i = 0; i < 90 * MiB; i += 1 * MiB)
         CHECK_EQ(p[i], (char)i);
     CHECK(sbrk(1024 * MiB) == (void *)-1);   /* 1 GiB: beyond the memory limit */
     CHECK_EQ(errno, ENOMEM);
     CHECK(sbrk(-200 * MiB) == (void *)-1);   /* below the start of the heap */
-    CHECK(sbrk(-100 * MiB) == old + 100 * MiB);
+    CHECK(sbrk(-90 * MiB) == old + 90 * MiB);
     CHECK_EQ(vmstat(&s2), 0);
-    CHECK(s2.frames_free + 8 >= s0.frames_free);   /* the 100 touched frames came back */
+    CHECK(s2.frames_free + 8 >= s0.frames_free);   /* the 90 touched frames came back */
     long how, code;
     run_child("t_sbrk", 1, &how, &code);
     CHECK_EQ(how, WAIT_KILLED);

@@ -158,6 +158,7 @@ struct proc {
     uint32_t cwd;                /* working directory: inode (0: the root) */
     char cwd_path[128];          /* and its path, "" for the root */
     uint64_t faults;             /* page faults served (ps shows them) */
+    bool server;                 /* the file server the pager started: runs at server priority */
 };
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
@@ -192,6 +193,7 @@ long vnode_page(struct vnode *v, uint64_t idx);   /* frame of a file page, 0 whe
 void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa); /* page idx (frame pa) needs writing back */
 bool vnode_clean(struct vnode *v);                /* no page of v waits to be written */
 bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply);
+bool vfs_sync(struct proc *p, struct msg *m, struct msg *reply);
 void vnode_ref(struct vnode *v);
 bool vfs_park(struct proc *p, struct msg *m, struct msg *reply); /* park on vm_wait */
 bool vfs_park_call(void (*fn)(void));             /* call fn once vm_wait's page is in; false: no room */

@@ -177,7 +177,7 @@ static long start_thread(struct proc *p, long entry, long sp)
     long fault_slot = pager_caps(p);
     if (fault_slot < 0)
         return fault_slot;
-    long prio = p->parent == 0 && strcmp(p->name, "fs") == 0 ? SERVER_PRIO : USER_PRIO; /* the one the pager started */
+    long prio = p->server ? SERVER_PRIO : USER_PRIO;
     p->thread_slot = sys_thread_create(p->vm.as_slot, entry, sp, fault_slot, prio, 0);
     sys_cap_delete(fault_slot);
     return p->thread_slot < 0 ? p->thread_slot : 0;
@@ -237,6 +237,7 @@ long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool 
     if (!p)
         return -ENOMEM;
     strncpy(p->name, basename(name), sizeof p->name);
+    p->server = !parent && !from_disk && strcmp(name, "fs") == 0; /* the pager's own start of the file server */
     struct vmspace vs;
     long r = build(p, &vs, name, count_args(argv), argv, !from_disk);
     if (r < 0) {

@@ -655,7 +655,9 @@ static void open_done(struct job *j, struct msg *r)
         job_reply(j, -EISDIR, 0, 0);
         return;
     }
-    if ((j->flags & O_TRUNC) && type == FT_FILE && r->w[2] > 0 && (j->flags & O_ACCMODE) != O_RDONLY) {
+    struct vnode *cached = vnode_find(inum); /* its size may be ahead of the disk's */
+    if ((j->flags & O_TRUNC) && type == FT_FILE && (r->w[2] > 0 || (cached && cached->size > 0)) &&
+        (j->flags & O_ACCMODE) != O_RDONLY) {
         /* the same job goes round once more, as a TRUNCATE, holding the
            vnode (an unlink meanwhile then marks it instead of freeing the inode) */
         struct vnode *v = vnode_get(inum, type, (uint64_t)r->w[2]);
@@ -1002,6 +1004,17 @@ bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply)
             v->vn->werr = 0;
         }
     }
+    return true;
+}
+
+/* sync(): answer once no file has a dirty page or a write-back under way
+   (parked on one that has, and handled again when it is clean). */
+bool vfs_sync(struct proc *p, struct msg *m, struct msg *reply)
+{
+    for (int i = 0; i < NVNODES; i++)
+        if (vnodes[i].refs && !vnode_clean(&vnodes[i]))
+            return park(p, m, &vnodes[i], WB_KEY, reply);
+    reply->w[0] = 0;
     return true;
 }
 
