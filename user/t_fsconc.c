@@ -116,7 +116,8 @@ static void write_big(void)
 }
 
 /* NREAD tasks open SMALL (none has it open before: nothing cached), wait at
-   a gate, then all read it at once, each in its own pieces. Returns how many
+   a gate, then all read it at once, half with read(2) in pieces of their own,
+   half by faulting on a mapping of it (shared or private). Returns how many
    pages went into a cache meanwhile. */
 static long gate_readers(void)
 {
@@ -131,8 +132,15 @@ static long gate_readers(void)
             close(go[1]);
             int fd = open(SMALL, O_RDONLY);
             CHECK(fd >= 0);
+            const char *map = k % 2 ? mmap(NULL, SMALL_SIZE, PROT_READ, k % 4 == 1 ? MAP_SHARED : MAP_PRIVATE, fd, 0)
+                                    : NULL;
+            CHECK(map != MAP_FAILED);
             CHECK_EQ(write(ready[1], "r", 1), 1);
             CHECK_EQ(read(go[0], &c, 1), 0);
+            if (map) {                   /* faults on the same pages at once */
+                CHECK(memcmp(map, small, SMALL_SIZE) == 0);
+                exit(0);
+            }
             CHECK_EQ(slurp(fd, k ? 1000 + 997 * k : SMALL_SIZE), SMALL_SIZE);
             CHECK(memcmp(got, small, SMALL_SIZE) == 0);
             exit(0);
