@@ -55,11 +55,14 @@ static void page_zero(uint64_t *p)
     }
 }
 
+/* 16 words a round: the loop's own instructions are 3 in 35 */
 static void page_copy(uint64_t *d, const uint64_t *s)
 {
-    for (uint64_t *end = d + PAGE / 8; d < end; d += 8, s += 8) {
+    for (uint64_t *end = d + PAGE / 8; d < end; d += 16, s += 16) {
         uint64_t a = s[0], b = s[1], c = s[2], e = s[3], f = s[4], g = s[5], h = s[6], i = s[7];
+        uint64_t j = s[8], k = s[9], l = s[10], m = s[11], n = s[12], o = s[13], p = s[14], q = s[15];
         d[0] = a; d[1] = b; d[2] = c; d[3] = e; d[4] = f; d[5] = g; d[6] = h; d[7] = i;
+        d[8] = j; d[9] = k; d[10] = l; d[11] = m; d[12] = n; d[13] = o; d[14] = p; d[15] = q;
     }
 }
 
