@@ -70,6 +70,9 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
     if (r == -ENOMEM)
         printf("pid %ld (%s): out of memory at %p pc %p (%s)\n", p->pid, p->name, (void *)addr, (void *)pc,
                access_name(access));
+    else if (r == -EIO)
+        printf("pid %ld (%s): I/O error at %p pc %p (%s): the file page cannot be read\n", p->pid, p->name,
+               (void *)addr, (void *)pc, access_name(access));
     else if (r == -ENXIO && ++cnt.bus_error)
         printf("pid %ld (%s): bus error at %p pc %p (%s): past the end of the mapped file\n", p->pid, p->name,
                (void *)addr, (void *)pc, access_name(access));

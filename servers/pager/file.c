@@ -19,7 +19,7 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
         return zero_resolve(e, access, v->prot, pa, perms);
     long f = vnode_page(v->vn, idx);
     if (f < 0)
-        return f == -EFAULT ? -EFAULT : -ENOMEM;
+        return f == -EFAULT || f == -EIO ? (int)f : -ENOMEM;
     if (f == 0) {
         vm_wait = (struct vm_wait){ v->vn, idx };
         return -EAGAIN;

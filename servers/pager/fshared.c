@@ -15,7 +15,7 @@ static int fshared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint
             return -ENXIO;
         long f = vnode_page(v->vn, idx);
         if (f < 0)
-            return f == -EFAULT ? -ENXIO : -ENOMEM;
+            return f == -EFAULT ? -ENXIO : f == -EIO ? -EIO : -ENOMEM;
         if (f == 0) {
             vm_wait = (struct vm_wait){ v->vn, idx };
             return -EAGAIN;

@@ -61,7 +61,9 @@ struct region_ops {
     const char *name;            /* as pmap shows it */
     bool private;                /* copy-on-write at fork, writes never reach the object */
     /* Resolve an access to va (rights already checked): update *e and say what to
-       map. Returns 0, -ENOMEM, or -EFAULT (nothing can back va). */
+       map. Returns 0, -ENOMEM, -EFAULT (nothing can back va), -ENXIO (past the end
+       of a mapped file: a bus error), -EIO (the file page cannot be read) or
+       -EAGAIN (the page is being read: vm_wait says which). */
     int (*fault)(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms);
     void (*retain)(struct vma *v);   /* another region now names v's object */
     void (*release)(struct vma *v);  /* v is gone */

@@ -102,7 +102,7 @@ static void fs_kick(void)
 /* Queue a job. Returns it, or NULL when the queue is full. */
 static struct job *job_add(long label)
 {
-    if (job_count == NJOBS)
+    if (job_count == NJOBS || !fsproc) /* full, or no file server (any more) */
         return NULL;
     struct job *j = &jobs[(job_head + job_count++) % NJOBS];
     memset(j, 0, sizeof *j);
@@ -368,8 +368,10 @@ static void wb_fill(void)
         v->dirty_lo = i + 1;
         v->ndirty--;
         uint64_t pa = v->cache->pages[i];
-        if (pa && i * PAGE < v->size) {
-            struct job *j = job_add(MSG_FSJ_WRITEPAGE);
+        struct job *j = pa && i * PAGE < v->size ? job_add(MSG_FSJ_WRITEPAGE) : NULL;
+        if (!j && pa && i * PAGE < v->size && !v->werr)
+            v->werr = -EIO; /* the file server is gone: the page cannot be written */
+        if (j) {
             frame_ref(pa);
             v->refs++;
             v->wb_jobs++;
@@ -427,7 +429,7 @@ long vnode_page(struct vnode *v, uint64_t idx)
     if (!j) {
         if (pa)
             frame_unref(pa);
-        return -ENOMEM;
+        return fsproc ? -ENOMEM : -EIO;
     }
     j->done = page_done;
     j->v = v;
@@ -612,9 +614,21 @@ void vfs_proc_gone(struct proc *p)
         }
     }
     if (p == fsproc) {
-        printf("pager: the file server is gone\n");
+        printf("pager: the file server is gone; files fail with EIO from now on\n");
         fsproc = NULL;
         fs_slot = 0;
+        inflight = NULL;
+        struct msg eio = { .w = { -EIO } };
+        while (job_count) { /* every job fails, and with it what waits for it */
+            struct job j = jobs[job_head];
+            job_head = (job_head + 1) % NJOBS;
+            job_count--;
+            j.done(&j, &eio);
+        }
+        wb_fill(); /* drops every dirty page with EIO and wakes their writers */
+        for (int i = 0; i < NVNODES; i++)
+            if (vnodes[i].refs && vnode_clean(&vnodes[i]) && unpark(&vnodes[i], WB_KEY))
+                vnodes[i].werr = 0;
     }
     if (strcmp(p->name, "fs") == 0)
         start_init(); /* it died before it was ready */
@@ -939,6 +953,11 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
     }
     *off = pos + done;
     wb_fill();
+    if (vnode_clean(v)) { /* nothing to wait for (the file server may be gone) */
+        reply->w[0] = v->werr ? v->werr : (long)done;
+        v->werr = 0;
+        return true;
+    }
     return park_answer(p, v, (long)done, reply);
 }
 

@@ -12,6 +12,9 @@ reject it with a message and the system must go on (init runs).
 persist: t_persist writes files (with write(2), and through shared mappings
 with and without msync) and shuts the guest down; fsck checks the image; a
 second boot of the same image must find every byte.
+fsgone: t_fsgone, as init, kills the file server: file calls fail with EIO,
+a fault on a page that was never read kills only its task, and the system
+goes on (no hang, no panic).
 Prints one line per case: PASS crash.<case> or FAIL crash.<case>: reason.
 """
 import os
@@ -114,6 +117,13 @@ def persist(tmp):
     result('persist', 'persist: ok' in out, 'second boot:\n' + out[-1500:])
 
 
+def fsgone(tmp):
+    img = os.path.join(tmp, 'gone.img')
+    shutil.copy(FSIMG, img)
+    out = qemu(img, 'init=t_fsgone', until='fsgone: ', kill_after=1, timeout=60)
+    result('fsgone', 'fsgone: ok' in out and 'panic' not in out, 'console:\n' + out[-1500:])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='crash-')
     try:
@@ -121,6 +131,7 @@ def main():
             crash_case(n, delay, tmp)
         bad_image(tmp)
         persist(tmp)
+        fsgone(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(1 if failed else 0)

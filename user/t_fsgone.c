@@ -1,0 +1,76 @@
+/* The file server dies (run as init by tests/fs/crash_test.py: only init may
+   kill it): nothing waits for it for ever. Writes and msync fail with EIO,
+   a fault on a file page not read yet kills only the task that made it (with
+   a message), exec falls back to the boot archive, and the system goes on. */
+#include "test.h"
+
+#define P 4096L
+
+/* Bring every page of this program in now: it comes from the disk, which is
+   about to go. */
+static void touch_own_image(void)
+{
+    static struct region_info ri[32];
+    long n = pmap(getpid(), ri, 32);
+    for (long i = 0; i < n && i < 32; i++) {
+        if (strcmp(ri[i].kind, "file") != 0)
+            continue;
+        for (uint64_t a = ri[i].start; a < ri[i].end; a += P) {
+            volatile uint8_t *b = (volatile uint8_t *)a;
+            uint8_t v = *b;
+            if (ri[i].prot & PROT_WRITE)
+                *b = v;
+        }
+    }
+}
+
+int main(void)
+{
+    touch_own_image();
+    static char buf[4 * P];
+    memset(buf, 'g', sizeof buf);
+    int fd = open("/gone.dat", O_RDWR | O_CREAT | O_TRUNC);
+    CHECK(fd >= 0);
+    CHECK(write_all(fd, buf, sizeof buf));
+    CHECK_EQ(close(fd), 0);
+    fd = open("/gone.dat", O_RDWR); /* a fresh vnode: nothing cached */
+    CHECK(fd >= 0);
+    volatile char *m = mmap(NULL, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED);
+    CHECK_EQ(m[0], 'g');
+
+    static struct proc_info pi[64];
+    long np = ps(pi, 64), fspid = -1;
+    for (long i = 0; i < np && i < 64; i++)
+        if (strcmp(pi[i].name, "fs") == 0)
+            fspid = pi[i].pid;
+    CHECK(fspid > 0);
+    CHECK_EQ(kill(fspid), 0);
+
+    CHECK_EQ(write(fd, "x", 1), -1);
+    CHECK_EQ(errno, EIO);
+    m[1] = 'h';
+    CHECK_EQ(msync((void *)m, 4 * P, MS_SYNC), -1);
+    CHECK_EQ(errno, EIO);
+    int pid = fork();
+    if (pid == 0) {
+        (void)m[2 * P]; /* never read: the file server cannot bring it any more */
+        exit(0);
+    }
+    long how, code;
+    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(how, WAIT_KILLED);
+    CHECK_EQ(open("/gone.dat", O_RDONLY), -1);
+    pid = fork();
+    if (pid == 0) {
+        char *av[] = { "hello", NULL };
+        execv("hello", av); /* from the boot archive now */
+        exit(99);
+    }
+    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(how, WAIT_EXITED);
+    CHECK_EQ(code, 0);
+    printf("fsgone: ok\n");
+    shutdown();
+    return 0;
+}
