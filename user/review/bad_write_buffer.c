@@ -1,4 +1,4 @@
-/* Repro: vfs_write puts a fresh frame in the cache for every page it will
+/* Regression (was a bug): vfs_write puts a fresh frame in the cache for every page it will
    cover before it copies anything; a write whose buffer is bad fails with
    EFAULT but those frames stay in the cache (past the end of the file) until
    the last close. */
@@ -15,7 +15,7 @@ int main(void)
     CHECK_EQ(vmstat(&s1), 0);
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(vmstat(&s2), 0);
-    printf("t_zz10: write(bad buffer, 32 MiB) -> %ld (errno %ld); free frames %lu before, %lu after, %lu after close\n",
+    printf("review: write(bad buffer, 32 MiB) -> %ld (errno %ld); free frames %lu before, %lu after, %lu after close\n",
            r, e, s0.frames_free, s1.frames_free, s2.frames_free);
     unlink("/zz10");
     CHECK_EQ(r, -1);

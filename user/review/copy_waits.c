@@ -1,4 +1,4 @@
-/* Repro: a copy to user memory done outside handle() (a job's completion, a
+/* Regression (was a bug): a copy to user memory done outside handle() (a job's completion, a
    pipe wake-up) that lands in a file page not read yet gets -EAGAIN and the
    request is answered EFAULT instead of waiting for the page. */
 #include "../test.h"
@@ -25,7 +25,7 @@ int main(void)
     long cookie = 0, inum = 0;
     errno = 0;
     int r = readdir(d, &cookie, a, &inum);
-    printf("t_zz3: readdir into an unread file page: %d (errno %d)\n", r, errno);
+    printf("review: readdir into an unread file page: %d (errno %d)\n", r, errno);
     int bad = r != 1;
 
     /* 2: a blocked pipe read into page 1, woken by a writer (pipe_out from wake_pipe) */
@@ -42,7 +42,7 @@ int main(void)
     }
     errno = 0;
     long n = read(p[0], a + P, 5);
-    printf("t_zz3: blocked pipe read into an unread file page: %ld (errno %d)\n", n, errno);
+    printf("review: blocked pipe read into an unread file page: %ld (errno %d)\n", n, errno);
     bad |= n != 5;
     int status;
     CHECK_EQ(waitstatus(pid, &status), pid);

@@ -1,4 +1,4 @@
-/* Repro: mprotect(PROT_NONE) of a MAP_SHARED file page whose only dirty
+/* Regression (was a bug): mprotect(PROT_NONE) of a MAP_SHARED file page whose only dirty
    record is the hardware dirty bit takes the page out of the page table
    (sys_unmap) without harvesting it first: the write never reaches the disk. */
 #include "../test.h"
@@ -51,7 +51,7 @@ int main(void)
     make("/zz1", 'A');
     scribble("/zz1", 'N', PROT_NONE);      /* the bug */
     char got = disk_byte("/zz1");
-    printf("t_zz1: after write+mprotect(PROT_NONE)+munmap the file holds '%c' (want 'N')\n", got);
+    printf("review: after write+mprotect(PROT_NONE)+munmap the file holds '%c' (want 'N')\n", got);
     CHECK_EQ(got, 'N');
     unlink("/zz1");
     return 0;

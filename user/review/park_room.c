@@ -1,4 +1,4 @@
-/* Repro: the 64 parked-request slots are shared by everyone: tasks whose
+/* Regression (was a bug): the 64 parked-request slots are shared by everyone: tasks whose
    write(2) waits for write-back fill them, and then an unrelated task's
    fault on a file page that is not read yet cannot park: it is killed
    ("out of memory"). */
@@ -38,12 +38,12 @@ int main(void)
     long running = 0;
     for (int k = 0; k < NW; k++)
         running += pstate(w[k]) == 1;
-    printf("t_zz8: %ld of %d writers still waiting %ld ms after the first fork\n", running, NW,
+    printf("review: %ld of %d writers still waiting %ld ms after the first fork\n", running, NW,
            (long)((rdtime() - t0) / TICKS_PER_MS));
     *flag = 1;
     long how = -1, code = -1;
     CHECK_EQ(waitpid(victim, &how, &code), victim);
-    printf("t_zz8: the task reading an unread page of a mapped file %s (code %ld)\n",
+    printf("review: the task reading an unread page of a mapped file %s (code %ld)\n",
            how == WAIT_KILLED ? "was KILLED" : "exited", code);
     for (int k = 0; k < NW; k++)
         CHECK_EQ(waitpid(w[k], &(long){0}, &(long){0}), w[k]);

@@ -1,7 +1,7 @@
-/* Repro (hangs the guest): a READPAGE that fails is queued again for ever
+/* Regression (was a bug): a READPAGE that fails is queued again for ever
    (page_done drops the frame and handles the parked read again, which asks
    again). A failing READPAGE comes from the open(O_TRUNC)/unlink race of
-   t_zz4: the descriptor names a freed inode. */
+   review: the descriptor names a freed inode. */
 #include "common.h"
 
 int main(void)
@@ -20,11 +20,11 @@ int main(void)
             exit(3);
         CHECK_EQ(lseek(fd, 3 * P, SEEK_SET), 3 * P);
         long w = write(fd, "x", 1);      /* fails (freed inode) but the cached size is now 3P+1 */
-        printf("t_zz9: write to the descriptor -> %ld (errno %d); now read(2) of page 1\n", w, errno);
+        printf("review: write to the descriptor -> %ld (errno %d); now read(2) of page 1\n", w, errno);
         CHECK_EQ(lseek(fd, P, SEEK_SET), P);
         char c;
         long r = read(fd, &c, 1);
-        printf("t_zz9: read -> %ld\n", r);
+        printf("review: read -> %ld\n", r);
         exit(0);
     }
     while (!res[3])
@@ -32,7 +32,7 @@ int main(void)
     CHECK_EQ(unlink("/zz9f"), 0);
     bool ended = ends_within(pid, 15000);
     if (!ended) {
-        printf("t_zz9: reader still blocked after 15 s\n");
+        printf("review: reader still blocked after 15 s\n");
         kill(pid);
     }
     waitpid(pid, &(long){0}, &(long){0});

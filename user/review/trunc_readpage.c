@@ -1,4 +1,4 @@
-/* Repro: open(O_TRUNC) while a READPAGE of the file is queued behind its
+/* Regression (was a bug): open(O_TRUNC) while a READPAGE of the file is queued behind its
    LOOKUP: (a) page_done puts the old page into the cache past the new end,
    and a later write past the end shows its old bytes; (b) the parked fault,
    handled again inside the file server's PG_FS_NEXT, ends in a bus error and
@@ -50,7 +50,7 @@ static int round_(int r)
         kill(fpid);
     waitpid(tpid, &thow, &tcode);
     waitpid(fpid, &fhow, &fcode);
-    printf("t_zz5 round %d: truncating open -> %ld (%s); faulting child %s (res %ld)\n", r, res[0],
+    printf("review round %d: truncating open -> %ld (%s); faulting child %s (res %ld)\n", r, res[0],
            t_end ? "ended" : "HUNG", !f_end ? "HUNG" : fhow == WAIT_KILLED ? "killed" : "exited", res[1]);
     /* (a): extend the file past page 3 with write(2): bytes 3P..3P+99 must read as zeros */
     int fd3 = open(fpath, O_RDWR);
@@ -65,7 +65,7 @@ static int round_(int r)
     long stale = 0;
     for (int i = 0; i < 100; i++)
         stale += got[i] != 0;
-    printf("t_zz5 round %d: size after O_TRUNC %ld; %ld of the 100 bytes before a write at 3P+100 are not zero "
+    printf("review round %d: size after O_TRUNC %ld; %ld of the 100 bytes before a write at 3P+100 are not zero "
            "(first 0x%x)\n", r, (long)st.st_size, stale, (unsigned)(uint8_t)got[0]);
     close(fd3);
     close(fd);
@@ -88,7 +88,7 @@ static int round_(int r)
             first_lost = i;
     }
     close(g);
-    printf("t_zz5 round %d: write(2) to %s after its write-back: %ld (errno %ld); %ld of %ld pages written "
+    printf("review round %d: write(2) to %s after its write-back: %ld (errno %ld); %ld of %ld pages written "
            "through the mapping are not on the disk (first %ld)\n", r, gpath, gw, gerr, lost, GPAGES, first_lost);
     unlink(fpath);
     unlink(gpath);

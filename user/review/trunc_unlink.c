@@ -1,4 +1,4 @@
-/* Repro: open(O_TRUNC) racing unlink(): the vnode is only made after the
+/* Regression (was a bug): open(O_TRUNC) racing unlink(): the vnode is only made after the
    TRUNCATE job, so the UNLINK finishing in between finds no vnode and queues
    RELEASE; the opener then gets a descriptor for a freed inode, and its
    write fails (ENOENT). Up to 3 rounds (a round where the unlink comes
@@ -42,7 +42,7 @@ static int round_(int r)
         kill(pid);
     int status;
     CHECK_EQ(waitstatus(pid, &status), pid);
-    printf("t_zz4 round %d: unlink %ld; open(O_TRUNC) %ld; write to the open (unlinked) file %ld; child %s\n",
+    printf("review round %d: unlink %ld; open(O_TRUNC) %ld; write to the open (unlinked) file %ld; child %s\n",
            r, u, res[0], res[1], ended ? "ended" : "HUNG");
     unlink(gpath);
     CHECK(ended);
@@ -60,6 +60,6 @@ int main(void)
         if (v > 0)
             return 0;
     }
-    printf("t_zz4: the race was never won\n");
+    printf("review: the race was never won\n");
     return 0;
 }

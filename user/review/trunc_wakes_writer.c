@@ -1,4 +1,4 @@
-/* Repro: open(O_TRUNC) drops the dirty marks of a file whose write(2) is
+/* Regression (was a bug): open(O_TRUNC) drops the dirty marks of a file whose write(2) is
    parked until the file is clean; with no WRITEPAGE of that file queued
    (the pump is busy with another file), nothing ever unparks the writer. */
 #include "common.h"
@@ -21,7 +21,7 @@ int main(void)
     CHECK(fd2 >= 0);
     bool ended = ends_within(pid, 15000);
     if (!ended) {
-        printf("t_zz2: writer pid %d still blocked in write(2) 15 s after another task's open(O_TRUNC)\n", pid);
+        printf("review: writer pid %d still blocked in write(2) 15 s after another task's open(O_TRUNC)\n", pid);
         kill(pid);
     }
     int status;

@@ -1,4 +1,4 @@
-/* Repro: a write-back error of msync(MS_ASYNC) is kept in werr only until
+/* Regression (was a bug): a write-back error of msync(MS_ASYNC) is kept in werr only until
    the file is clean; a later msync(MS_SYNC) of the same (never stored) page
    answers 0. */
 #include "common.h"
@@ -29,7 +29,7 @@ int main(void)
     errno = 0;
     long r1 = msync((void *)(a + P), P, MS_SYNC);
     long e1 = errno;
-    printf("t_zz7: disk full; msync(MS_SYNC) of a dirty hole page -> %ld (errno %ld); "
+    printf("review: disk full; msync(MS_SYNC) of a dirty hole page -> %ld (errno %ld); "
            "msync(MS_ASYNC), then msync(MS_SYNC) -> %ld (errno %ld)\n", r0, e0, r1, e1);
     munmap((void *)a, 5 * P);
     close(s);
