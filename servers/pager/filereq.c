@@ -1,0 +1,398 @@
+/* Requests of processes about files (docs/fs.md): open, path operations,
+   readdir, read, write, msync. Each either answers at once, or queues a job
+   for the file server (the answer comes when it is done), or parks until a
+   page is in or a file is clean. */
+#include "vfs.h"
+#include "stat.h"
+
+static void open_finish(struct job *j, uint32_t inum, uint32_t type, uint64_t size)
+{
+    if (!j->p || j->p->state != P_RUN) {
+        job_reply(j, -ESRCH, 0, 0);
+        return;
+    }
+    struct vnode *v = vnode_get(inum, type, size);
+    long fd = v ? fd_open_file(j->p, v, j->flags) : -ENFILE;
+    if (fd < 0 && v)
+        vnode_put(v);
+    job_reply(j, fd, 0, 0);
+}
+
+/* The TRUNCATE of open(O_TRUNC) is done: the opener gets the vnode the job held. */
+static void trunc_done(struct job *j, struct msg *r)
+{
+    long fd = r->w[0] < 0 ? r->w[0] : !j->p || j->p->state != P_RUN ? -ESRCH : fd_open_file(j->p, j->v, j->flags);
+    if (fd < 0)
+        vnode_put(j->v);
+    job_reply(j, fd, 0, 0);
+}
+
+static void open_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] < 0 || !j->p || j->p->state != P_RUN) {
+        job_reply(j, r->w[0], 0, 0);
+        return;
+    }
+    uint32_t inum = (uint32_t)r->w[0], type = (uint32_t)r->w[1];
+    if (type == FT_DIR && (j->flags & O_ACCMODE) != O_RDONLY) {
+        job_reply(j, -EISDIR, 0, 0);
+        return;
+    }
+    struct vnode *cached = vnode_find(inum); /* its size may be ahead of the disk's */
+    if ((j->flags & O_TRUNC) && type == FT_FILE && (r->w[2] > 0 || (cached && cached->size > 0)) &&
+        (j->flags & O_ACCMODE) != O_RDONLY) {
+        /* the same job goes round once more, as a TRUNCATE, holding the
+           vnode (an unlink meanwhile then marks it instead of freeing the inode) */
+        struct vnode *v = vnode_get(inum, type, (uint64_t)r->w[2]);
+        struct job *t = v ? job_add(MSG_FSJ_TRUNCATE) : NULL;
+        if (!t) {
+            if (v)
+                vnode_put(v);
+            job_reply(j, v ? -ENOMEM : -ENFILE, 0, 0);
+            return;
+        }
+        /* the cache is empty from now on: no write-back queued after the
+           TRUNCATE may bring old pages (or the old size) back */
+        vnode_truncate(v, 0);
+        *t = *j;
+        t->m = (struct msg){ .label = MSG_FSJ_TRUNCATE, .w = { inum, 0 } };
+        t->done = trunc_done;
+        t->v = v;
+        fs_kick();
+        return;
+    }
+    open_finish(j, inum, type, (uint64_t)r->w[2]);
+}
+
+/* Copy in a path; queue a job of `label` with it for p's request. Returns the
+   job, or NULL with reply->w[0] set. */
+static struct job *path_job(struct proc *p, uint64_t upath, long label, void (*done)(struct job *, struct msg *),
+                            struct msg *reply)
+{
+    char path[256];
+    int n = copy_in_str(&p->vm, path, upath, sizeof path);
+    if (n < 0 || !fsproc) {
+        reply->w[0] = n < 0 ? n : -ENOSYS;
+        return NULL;
+    }
+    struct job *j = job_for(p, label, done, reply);
+    if (!j)
+        return NULL;
+    memcpy(j->path, path, (size_t)n + 1);
+    j->has_path = true;
+    j->m.w[0] = p->cwd ? p->cwd : 1; /* relative paths start at the working directory */
+    return j;
+}
+
+/* open(path, flags). Returns true with reply set, or false when the file
+   server is at work (the answer comes later). */
+bool vfs_open(struct proc *p, struct msg *m, struct msg *reply)
+{
+    long flags = m->w[1];
+    if (flags & O_CREAT)
+        names_forget();
+    if ((flags & O_ACCMODE) == O_ACCMODE) {
+        reply->w[0] = -EINVAL;
+        return true;
+    }
+    struct job *j = path_job(p, (uint64_t)m->w[0], flags & O_CREAT ? MSG_FSJ_CREATE : MSG_FSJ_LOOKUP, open_done, reply);
+    if (!j)
+        return true;
+    j->flags = flags;
+    if (flags & O_CREAT) {
+        j->m.w[1] = FT_FILE;
+        j->m.w[2] = (flags & O_EXCL) != 0;
+    }
+    fs_kick();
+    return false;
+}
+
+static void simple_done(struct job *j, struct msg *r)
+{
+    job_reply(j, r->w[0] < 0 ? r->w[0] : 0, 0, 0);
+}
+
+/* unlink and rmdir: the name goes now, the inode when no one has it open. */
+static void remove_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] > 0) {
+        struct vnode *v = vnode_find((uint32_t)r->w[0]);
+        if (v)
+            v->unlinked = true;
+        else
+            release_inode((uint32_t)r->w[0]);
+    }
+    job_reply(j, r->w[0] < 0 ? r->w[0] : 0, 0, 0);
+}
+
+/* The new working directory's path: cwd joined with path, with "." and ".."
+   worked out. False when it does not fit. */
+static bool join_path(char *out, size_t size, const char *cwd, const char *path)
+{
+    char buf[256];
+    size_t n = 0;
+    snprintf(buf, sizeof buf, "%s/%s", path[0] == '/' ? "" : cwd, path);
+    out[0] = 0;
+    for (char *s = buf; *s;) {
+        while (*s == '/')
+            s++;
+        char *e = s;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - s);
+        if (len == 0 || (len == 1 && s[0] == '.')) {
+        } else if (len == 2 && s[0] == '.' && s[1] == '.') {
+            while (n > 0 && out[n - 1] != '/')
+                n--;
+            if (n > 0)
+                n--;
+            out[n] = 0;
+        } else {
+            if (n + 1 + len + 1 > size)
+                return false;
+            out[n++] = '/';
+            memcpy(out + n, s, len);
+            n += len;
+            out[n] = 0;
+        }
+        s = e;
+    }
+    return true;
+}
+
+static void chdir_done(struct job *j, struct msg *r)
+{
+    long res = r->w[0] < 0 ? r->w[0] : r->w[1] != FT_DIR ? -ENOTDIR : 0;
+    if (res == 0 && j->p && j->p->state == P_RUN) {
+        char path[128];
+        if (join_path(path, sizeof path, j->p->cwd_path, j->path)) {
+            j->p->cwd = (uint32_t)r->w[0];
+            memcpy(j->p->cwd_path, path, sizeof path);
+        } else {
+            res = -ENAMETOOLONG;
+        }
+    }
+    job_reply(j, res, 0, 0);
+}
+
+/* link(old, new): files only (the file server refuses directories). */
+bool vfs_link(struct proc *p, struct msg *m, struct msg *reply)
+{
+    char path2[256];
+    int n = copy_in_str(&p->vm, path2, (uint64_t)m->w[1], sizeof path2);
+    if (n < 0) {
+        reply->w[0] = n;
+        return true;
+    }
+    names_forget();
+    struct job *j = path_job(p, (uint64_t)m->w[0], MSG_FSJ_LINK, simple_done, reply);
+    if (!j)
+        return true;
+    memcpy(j->path2, path2, (size_t)n + 1);
+    if (!path2[0])
+        j->path2[0] = 0, j->m.w[1] = -1; /* an empty new name: the server says ENOENT */
+    fs_kick();
+    return false;
+}
+
+bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply)
+{
+    struct job *j = path_job(p, (uint64_t)m->w[0], MSG_FSJ_LOOKUP, chdir_done, reply);
+    if (!j)
+        return true;
+    fs_kick();
+    return false;
+}
+
+/* unlink, mkdir, rmdir. Returns true with reply set, false when under way. */
+bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply)
+{
+    names_forget();
+    long label = m->label == MSG_PG_UNLINK ? MSG_FSJ_UNLINK :
+                 m->label == MSG_PG_RMDIR ? MSG_FSJ_RMDIR : MSG_FSJ_CREATE;
+    struct job *j = path_job(p, (uint64_t)m->w[0], label, label == MSG_FSJ_CREATE ? simple_done : remove_done, reply);
+    if (!j)
+        return true;
+    if (label == MSG_FSJ_CREATE) {
+        j->m.w[1] = FT_DIR;
+        j->m.w[2] = 1;
+    }
+    fs_kick();
+    return false;
+}
+
+static void readdir_done(struct job *j, struct msg *r)
+{
+    char name[64];
+    long res = r->w[0];
+    if (res == 1 && j->p && j->p->state == P_RUN &&
+        (copy_in_str(&fsproc->vm, name, fs_page, sizeof name) < 0 || copy_out(&j->p->vm, (uint64_t)j->n, name, strlen(name) + 1) < 0))
+        res = -EFAULT;
+    job_reply(j, res, r->w[1], r->w[2]);
+}
+
+/* readdir(fd, name buffer, cookie): one entry per call. */
+bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *reply)
+{
+    if (v->type != FT_DIR) {
+        reply->w[0] = -ENOTDIR;
+        return true;
+    }
+    if (user_probe(&p->vm, (uint64_t)m->w[1], 64) < 0) { /* the name is copied when the job is done */
+        reply->w[0] = -EAGAIN;
+        return true;
+    }
+    struct job *j = job_for(p, MSG_FSJ_READDIR, readdir_done, reply);
+    if (!j)
+        return true;
+    j->n = (uint64_t)m->w[1];
+    j->m.w[0] = v->inum;
+    j->m.w[1] = m->w[2];
+    fs_kick();
+    return false;
+}
+
+/* write to a file at *off (or its end with O_APPEND): the bytes go into the
+   cache pages, which are marked dirty; the writer gets its answer once the
+   file is clean (written through, so a file written at the shell survives
+   QEMU being killed). Returns true with reply set, false while parked. */
+bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply)
+{
+    uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
+    uint64_t pos = (flags & O_APPEND) ? v->size : *off;
+    if (v->type == FT_DIR || n == 0 || pos + n < pos) {
+        reply->w[0] = v->type == FT_DIR ? -EISDIR : n == 0 ? 0 : -EINVAL;
+        return true;
+    }
+    uint64_t first = pos / PAGE, last = (pos + n - 1) / PAGE;
+    /* writing past the end: the old last page's bytes after the end must read as zeros */
+    uint64_t gap = pos > v->size && v->size % PAGE ? v->size / PAGE : last + 1;
+    if (!vnode_grow(v, last + 1)) {
+        reply->w[0] = -ENOMEM;
+        return true;
+    }
+    /* partial old pages must be there before anything changes: they are read
+       first (pages written whole, or past the end, get a fresh frame below) */
+    for (uint64_t i = gap < first ? gap : first; i <= last; i = i == gap && gap < first ? first : i + 1) {
+        bool covered = pos <= i * PAGE && pos + n >= (i + 1) * PAGE;
+        if (v->cache->pages[i] || i * PAGE >= v->size || covered)
+            continue;
+        long pa = vnode_page(v, i);
+        if (pa < 0) {
+            reply->w[0] = pa;
+            return true;
+        }
+        if (pa == 0)
+            return park(p, m, v, i, reply);
+    }
+    if (gap <= last) {
+        uint64_t from = v->size % PAGE, to = pos - gap * PAGE < PAGE ? pos - gap * PAGE : PAGE;
+        memset((char *)frame_ptr(v->cache->pages[gap]) + from, 0, to - from);
+        if (!mark_dirty(v, gap)) {
+            reply->w[0] = -ENOMEM;
+            return true;
+        }
+    }
+    uint64_t done = 0;
+    long err = 0;
+    while (done < n) {
+        uint64_t at = pos + done, chunk = PAGE - at % PAGE, idx = at / PAGE, fresh = 0;
+        if (chunk > n - done)
+            chunk = n - done;
+        if (!v->cache->pages[idx] && !(v->cache->pages[idx] = fresh = frame_alloc())) {
+            err = -ENOMEM;
+            break;
+        }
+        if (copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[idx]) + at % PAGE, uva + done, chunk) < 0 ||
+            !mark_dirty(v, idx)) {
+            if (fresh) { /* the cache must not show a page the file does not have */
+                frame_unref(fresh);
+                v->cache->pages[idx] = 0;
+            }
+            err = -EFAULT;
+            break;
+        }
+        done += chunk;
+    }
+    if (pos + done > v->size)
+        v->size = pos + done;
+    if (done == 0) {
+        reply->w[0] = err;
+        return true;
+    }
+    *off = pos + done;
+    wb_fill();
+    if (vnode_clean(v)) { /* nothing to wait for (the file server may be gone) */
+        reply->w[0] = v->werr ? v->werr : (long)done;
+        v->werr = 0;
+        return true;
+    }
+    return park_answer(p, v, (long)done, reply);
+}
+
+/* read from a file at *off. Returns true with reply->w[0] = bytes (short when
+   a page must be read first but some bytes were copied) or -errno; false when
+   parked. */
+bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, struct msg *reply)
+{
+    uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2], done = 0;
+    if (v->type == FT_DIR) {
+        reply->w[0] = -EISDIR;
+        return true;
+    }
+    while (done < n && *off < v->size) {
+        uint64_t idx = *off / PAGE, in = *off % PAGE;
+        long pa = vnode_page(v, idx);
+        if (pa < 0 || (pa == 0 && done)) {
+            reply->w[0] = done ? (long)done : pa;
+            return true;
+        }
+        if (pa == 0)
+            return park(p, m, v, idx, reply);
+        uint64_t chunk = PAGE - in;
+        if (chunk > n - done)
+            chunk = n - done;
+        if (chunk > v->size - *off)
+            chunk = v->size - *off;
+        if (copy_out(&p->vm, uva + done, (char *)frame_ptr((uint64_t)pa) + in, chunk) < 0) {
+            reply->w[0] = done ? (long)done : -EFAULT;
+            return true;
+        }
+        done += chunk;
+        *off += chunk;
+    }
+    reply->w[0] = (long)done;
+    return true;
+}
+
+/* msync(addr, len, flags): the dirty pages of shared file mappings in the
+   range go to their files; with MS_SYNC the answer waits until those files
+   are clean (the request is parked and handled again; a write error then is
+   its answer). Returns true with reply set, false while parked. */
+bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply)
+{
+    uint64_t addr = (uint64_t)m->w[0], len = PG_ROUNDUP((uint64_t)m->w[1]);
+    long flags = m->w[2];
+    if ((addr & (PAGE - 1)) || (flags & ~(long)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)) || addr >= USER_LIMIT || len > USER_LIMIT - addr) {
+        reply->w[0] = -EINVAL;
+        return true;
+    }
+    reply->w[0] = len ? vm_sync(&p->vm, addr, addr + len) : 0;
+    if (reply->w[0] < 0 || !len || (flags & MS_ASYNC))
+        return true;
+    for (struct vma_node *n = vt_first_at_or_after(&p->vm.vmas, addr); n && n->start < addr + len; n = vt_next(n)) {
+        struct vma *v = (struct vma *)n;
+        if (v->ops != &fshared_ops)
+            continue;
+        if (!vnode_clean(v->vn))
+            return park(p, m, v->vn, WB_KEY, reply);
+        if (v->vn->werr) { /* reported once */
+            reply->w[0] = v->vn->werr;
+            v->vn->werr = 0;
+        }
+    }
+    return true;
+}
+
+

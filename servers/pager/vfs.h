@@ -1,0 +1,58 @@
+/* The pager's file layer, shared by vfs.c (the job queue to the file server,
+   vnodes and their page cache, dirty pages and write-back, parked requests,
+   the exec name cache) and filereq.c (the requests of processes: open, read,
+   write, path operations, readdir, msync). Not for the rest of the pager:
+   it uses pager.h. */
+#pragma once
+#include "pager.h"
+
+struct vnode {
+    uint32_t inum, type;
+    uint64_t size;
+    uint32_t refs;               /* open files */
+    bool unlinked;               /* its last name is gone: release it when closed */
+    long werr;                   /* an error of the write-back under way */
+    struct memobj *cache;        /* pages[i]: the frame of page i, or 0 */
+    uint8_t *dirty;              /* dirty[i]: page i waits to be written back (NULL: none yet) */
+    uint64_t ndirty, dirty_lo;   /* how many; none below dirty_lo */
+    uint32_t wb_jobs;            /* its write-back jobs queued or in flight */
+    uint64_t disk_size;          /* the size the disk has, as far as finished jobs tell */
+};
+
+struct job {
+    struct msg m;                /* what the file server gets */
+    void (*done)(struct job *j, struct msg *r); /* what to do with its answer */
+    struct vnode *v;             /* READPAGE/WRITEPAGE: the page */
+    uint64_t idx, pa;
+    struct proc *p;              /* the request it serves, if any */
+    long slot, flags;            /*   its reply cap, open flags */
+    uint64_t n;                  /*   readdir: where the name goes */
+    char path[256];              /* the path it works on, put in the job page when it is handed out */
+    char path2[256];             /* link: the new name, at offset 2048 */
+    bool has_path;
+};
+
+#define WB_KEY (1UL << 62)       /* parked until a file has no dirty page left */
+
+extern struct proc *fsproc;      /* the file server, once ready */
+extern uint64_t fs_page;         /* its job page */
+
+/* the job queue */
+struct job *job_add(long label);  /* NULL when full or there is no file server */
+struct job *job_for(struct proc *p, long label, void (*done)(struct job *, struct msg *), struct msg *reply);
+void job_reply(struct job *j, long value, long w1, long w2);
+void fs_kick(void);               /* hand the file server its next job if it waits */
+
+/* vnodes and the cache */
+struct vnode *vnode_find(uint32_t inum);
+struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size); /* a new reference, NULL when none is free */
+bool vnode_grow(struct vnode *v, uint64_t npages);
+bool mark_dirty(struct vnode *v, uint64_t idx);
+void vnode_truncate(struct vnode *v, uint64_t len);
+void release_inode(uint32_t inum);
+void wb_fill(void);               /* the write-back pump */
+void names_forget(void);          /* a directory changed */
+
+/* parking: false (parked) or true with reply->w[0] = -ENOMEM */
+bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct msg *reply);
+bool park_answer(struct proc *p, struct vnode *v, long value, struct msg *reply);
