@@ -183,16 +183,9 @@ int main(int argc, char **argv)
        (a flag in shared memory says so) */
     volatile long *done = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(done != MAP_FAILED);
-    static struct proc_info pi[64];
-    long np = ps(pi, 64), fspid = -1;
-    for (long i = 0; i < np && i < 64; i++)
-        if (strcmp(pi[i].name, "fs") == 0)
-            fspid = pi[i].pid;
+    uint64_t fs_faults = 0, faults_after = 0;
+    long fspid = proc_by_name("fs", &fs_faults);
     CHECK(fspid > 0);
-    uint64_t fs_faults = 0;
-    for (long i = 0; i < np && i < 64; i++)
-        if (pi[i].pid == fspid)
-            fs_faults = pi[i].faults;
     int kids[5];
     for (int k = 0; k < 5; k++) {
         kids[k] = fork();
@@ -241,10 +234,8 @@ int main(int argc, char **argv)
     *done = 1;                   /* also when the writer failed: the others stop */
     for (int k = 1; k < 5; k++)
         reap(kids[k]);
-    np = ps(pi, 64);
-    for (long i = 0; i < np && i < 64; i++)
-        if (pi[i].pid == fspid)
-            fs_faults = pi[i].faults - fs_faults;
+    CHECK_EQ(proc_by_name("fs", &faults_after), fspid);
+    fs_faults = faults_after - fs_faults;
     printf("t_fsconc: the file server faulted %lu times while it worked\n", (unsigned long)fs_faults);
     CHECK(fs_faults >= 50);
     CHECK(WIFEXITED(status));

@@ -6,27 +6,9 @@
 
 #define P 4096L
 
-/* Bring every page of this program in now: it comes from the disk, which is
-   about to go. */
-static void touch_own_image(void)
-{
-    static struct region_info ri[32];
-    long n = pmap(getpid(), ri, 32);
-    for (long i = 0; i < n && i < 32; i++) {
-        if (strcmp(ri[i].kind, "file") != 0)
-            continue;
-        for (uint64_t a = ri[i].start; a < ri[i].end; a += P) {
-            volatile uint8_t *b = (volatile uint8_t *)a;
-            uint8_t v = *b;
-            if (ri[i].prot & PROT_WRITE)
-                *b = v;
-        }
-    }
-}
-
 int main(void)
 {
-    touch_own_image();
+    touch_own_image(); /* it comes from the disk, which is about to go */
     static char buf[4 * P];
     memset(buf, 'g', sizeof buf);
     int fd = open("/gone.dat", O_RDWR | O_CREAT | O_TRUNC);
@@ -39,11 +21,7 @@ int main(void)
     CHECK(m != MAP_FAILED);
     CHECK_EQ(m[0], 'g');
 
-    static struct proc_info pi[64];
-    long np = ps(pi, 64), fspid = -1;
-    for (long i = 0; i < np && i < 64; i++)
-        if (strcmp(pi[i].name, "fs") == 0)
-            fspid = pi[i].pid;
+    long fspid = proc_by_name("fs", NULL);
     CHECK(fspid > 0);
     CHECK_EQ(kill(fspid), 0);
 

@@ -1,7 +1,7 @@
 /* init of the test image: runs every test program in its own task and reports
    each result on the console in the protocol tools/runtests.py reads. A test
    passes when it exits with status 0. */
-#include "sys.h"
+#include "test.h"
 
 static const char *tests[] = {
     "t_anon32", "t_zeroread", "t_badaccess", "t_mapdeny", "t_ipc", "t_preempt", "t_badsyscall",
@@ -28,28 +28,10 @@ static long frames_accounted(void)
     return st.free_frames + own;
 }
 
-/* Bring every page of this program in now (it comes from the disk: a page
-   first touched later would take a page-cache frame that no process counts). */
-static void touch_own_image(void)
-{
-    static struct region_info ri[32];
-    long n = pmap(getpid(), ri, 32);
-    for (long i = 0; i < n && i < 32; i++) {
-        if (strcmp(ri[i].kind, "file") != 0)
-            continue;
-        for (uint64_t a = ri[i].start; a < ri[i].end; a += 4096) {
-            volatile uint8_t *b = (volatile uint8_t *)a;
-            uint8_t v = *b;
-            if (ri[i].prot & PROT_WRITE)
-                *b = v;
-        }
-    }
-}
-
 int main(int argc, char **argv)
 {
     long start = argc > 1 ? atol(argv[1]) : 0;
-    touch_own_image();
+    touch_own_image(); /* from the disk: a page first touched later would take a cache frame no process counts */
     long before = frames_accounted();
     for (long i = start; i < (long)(sizeof tests / sizeof tests[0]); i++) {
         printf("@@TEST START %ld %s\n", i, tests[i]);
