@@ -67,18 +67,12 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
         reply->label = MSG_FAULT_EFAULT;
         return true;
     }
-    if (r == -ENOMEM)
-        printf("pid %ld (%s): out of memory at %p pc %p (%s)\n", p->pid, p->name, (void *)addr, (void *)pc,
-               access_name(access));
-    else if (r == -EIO)
-        printf("pid %ld (%s): I/O error at %p pc %p (%s): the file page cannot be read\n", p->pid, p->name,
-               (void *)addr, (void *)pc, access_name(access));
-    else if (r == -ENXIO && ++cnt.bus_error)
-        printf("pid %ld (%s): bus error at %p pc %p (%s): past the end of the mapped file\n", p->pid, p->name,
-               (void *)addr, (void *)pc, access_name(access));
-    else
-        printf("pid %ld (%s): segfault at %p pc %p (%s)\n", p->pid, p->name, (void *)addr, (void *)pc,
-               access_name(access));
+    const char *what = r == -ENOMEM ? "out of memory" : r == -EIO ? "I/O error" : r == -ENXIO ? "bus error" : "segfault";
+    const char *why = r == -EIO ? ": the file page cannot be read" : r == -ENXIO ? ": past the end of the mapped file" : "";
+    if (r == -ENXIO)
+        cnt.bus_error++;
+    printf("pid %ld (%s): %s at %p pc %p (%s)%s\n", p->pid, p->name, what, (void *)addr, (void *)pc,
+           access_name(access), why);
     kill_proc(p, reply, scause);
     return false;
 }

@@ -19,11 +19,7 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
         return zero_resolve(e, access, v->prot, pa, perms);
     long f = vnode_page(v->vn, idx);
     if (f < 0)
-        return f == -EFAULT || f == -EIO ? (int)f : -ENOMEM;
-    if (f == 0) {
-        vm_wait = (struct vm_wait){ v->vn, idx };
-        return -EAGAIN;
-    }
+        return (int)f; /* -EAGAIN: being read (vm_wait says which) */
     if (pos + PAGE > v->file_end) { /* the segment's data ends in this page: a private copy */
         uint64_t n = frame_copy((uint64_t)f);
         if (!n)

@@ -278,12 +278,12 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         if (v->cache->pages[i] || i * PAGE >= v->size || covered)
             continue;
         long pa = vnode_page(v, i);
+        if (pa == -EAGAIN)
+            return vfs_park(p, m, reply);
         if (pa < 0) {
             reply->w[0] = pa;
             return true;
         }
-        if (pa == 0)
-            return park(p, m, v, i, reply);
     }
     if (gap <= last) {
         uint64_t from = v->size % PAGE, to = pos - gap * PAGE < PAGE ? pos - gap * PAGE : PAGE;
@@ -322,12 +322,7 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
     }
     *off = pos + done;
     wb_fill();
-    if (vnode_clean(v)) { /* nothing to wait for (the file server may be gone) */
-        reply->w[0] = v->werr ? v->werr : (long)done;
-        v->werr = 0;
-        return true;
-    }
-    return park_answer(p, v, (long)done, reply);
+    return answer_when_clean(p, v, (long)done, reply);
 }
 
 /* read from a file at *off. Returns true with reply->w[0] = bytes (short when
@@ -343,12 +338,12 @@ bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, str
     while (done < n && *off < v->size) {
         uint64_t idx = *off / PAGE, in = *off % PAGE;
         long pa = vnode_page(v, idx);
-        if (pa < 0 || (pa == 0 && done)) {
+        if (pa == -EAGAIN && !done)
+            return vfs_park(p, m, reply);
+        if (pa < 0) {
             reply->w[0] = done ? (long)done : pa;
             return true;
         }
-        if (pa == 0)
-            return park(p, m, v, idx, reply);
         uint64_t chunk = PAGE - in;
         if (chunk > n - done)
             chunk = n - done;

@@ -15,11 +15,7 @@ static int fshared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint
             return -ENXIO;
         long f = vnode_page(v->vn, idx);
         if (f < 0)
-            return f == -EFAULT ? -ENXIO : f == -EIO ? -EIO : -ENOMEM;
-        if (f == 0) {
-            vm_wait = (struct vm_wait){ v->vn, idx };
-            return -EAGAIN;
-        }
+            return f == -EFAULT ? -ENXIO : (int)f; /* -EAGAIN: being read (vm_wait says which) */
         frame_ref((uint64_t)f); /* this mapping's reference */
         *e = (uint64_t)f | SPTE_PRESENT;
     }

@@ -191,7 +191,7 @@ void redispatch(struct proc *p, struct msg *m, long slot);   /* handle a parked 
 
 /* ---- vfs.c: files, through the file server ---- */
 bool vfs_ready(void);
-long vnode_page(struct vnode *v, uint64_t idx);   /* frame of a file page, 0 when it is being read, -errno */
+long vnode_page(struct vnode *v, uint64_t idx);   /* frame of a file page, -EAGAIN (vm_wait set) while it is read, -errno */
 void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa); /* page idx (frame pa) needs writing back */
 bool vnode_clean(struct vnode *v);                /* no page of v waits to be written */
 bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply);

@@ -83,11 +83,9 @@ static long load_file(struct vmspace *vs, const char *path, const char *cwd)
         return r;
     uint64_t size = vnode_size(vn);
     long hdr = size ? vnode_page(vn, 0) : -ENOEXEC;
-    if (hdr <= 0) {
-        if (hdr == 0)
-            vm_wait = (struct vm_wait){ vn, 0 };
+    if (hdr < 0) {
         vnode_put(vn);
-        return hdr == 0 ? -EAGAIN : -ENOEXEC;
+        return hdr == -EAGAIN ? -EAGAIN : -ENOEXEC;
     }
     const struct elf64_ehdr *eh = frame_ptr((uint64_t)hdr);
     struct elf_info ei;

@@ -63,6 +63,17 @@ static struct job *job_start(void)
     return inflight;
 }
 
+/* The job at the head of the queue (in flight, or not yet handed out) is
+   over with result r: take it off, then let its done method see r. */
+static void job_finish(struct msg *r)
+{
+    struct job j = jobs[job_head];
+    inflight = NULL;
+    job_head = (job_head + 1) % NJOBS;
+    job_count--;
+    j.done(&j, r);
+}
+
 /* Give the file server its next job if it waits and there is one. */
 void fs_kick(void)
 {
@@ -181,6 +192,15 @@ bool mark_dirty(struct vnode *v, uint64_t idx)
     return true;
 }
 
+/* When v has nothing left to write, answer whoever waits for that (a write
+   error goes to all of them; with none waiting it waits for the next msync
+   or write). */
+static void wake_if_clean(struct vnode *v)
+{
+    if (vnode_clean(v) && unpark(v, WB_KEY))
+        v->werr = 0;
+}
+
 /* The file is now len bytes: cached pages past it go (and their dirty marks),
    the tail of the last is zeroed. */
 void vnode_truncate(struct vnode *v, uint64_t len)
@@ -202,8 +222,7 @@ void vnode_truncate(struct vnode *v, uint64_t len)
     v->size = len;
     if (v->disk_size > len)
         v->disk_size = len;
-    if (vnode_clean(v) && unpark(v, WB_KEY)) /* writers and msync waiting for the dropped pages */
-        v->werr = 0;
+    wake_if_clean(v); /* writers and msync waiting for the dropped pages */
     if (had && v->ndirty == 0)
         vnode_put(v); /* the dirty set's reference goes with its last page */
 }
@@ -307,17 +326,13 @@ static void wb_done(struct job *j, struct msg *r)
             if (o->m.label == MSG_FSJ_WRITEPAGE && o->v == v && wb_end(o) > keep)
                 keep = wb_end(o);
         }
-        if (keep < v->size) {
-            v->refs++; /* vnode_truncate may drop the dirty set's reference */
-            vnode_truncate(v, keep);
-            v->refs--;
-        }
+        if (keep < v->size)
+            vnode_truncate(v, keep); /* (this job's reference keeps v) */
     }
     frame_unref(j->pa);
     wb_queued--;
     v->wb_jobs--;
-    if (vnode_clean(v) && unpark(v, WB_KEY))
-        v->werr = 0; /* every waiter has seen it; without one it waits for the next msync or write */
+    wake_if_clean(v);
     vnode_put(v);
 }
 
@@ -342,8 +357,9 @@ void wb_fill(void)
         v->dirty_lo = i + 1;
         v->ndirty--;
         uint64_t pa = v->cache->pages[i];
-        struct job *j = pa && i * PAGE < v->size ? job_add(MSG_FSJ_WRITEPAGE) : NULL;
-        if (!j && pa && i * PAGE < v->size && !v->werr)
+        bool wanted = pa && i * PAGE < v->size;
+        struct job *j = wanted ? job_add(MSG_FSJ_WRITEPAGE) : NULL; /* room is checked above */
+        if (wanted && !j && !v->werr)
             v->werr = -EIO; /* the file server is gone: the page cannot be written */
         if (j) {
             frame_ref(pa);
@@ -388,16 +404,18 @@ static void page_done(struct job *j, struct msg *r)
     vnode_put(j->v);
 }
 
-/* The frame of page idx of v, or 0 after asking the file server for it (then
-   the caller parks its request on (v, idx)). -ENOMEM when nothing can be done. */
+/* The frame of page idx of v; or -EAGAIN with vm_wait naming the page once
+   the file server is asked for it (the caller parks on vm_wait); -EFAULT (past
+   the cache), -ENOMEM, -EIO (no file server). */
 long vnode_page(struct vnode *v, uint64_t idx)
 {
     if (idx >= v->cache->npages)
         return -EFAULT;
     if (v->cache->pages[idx])
         return (long)v->cache->pages[idx];
+    vm_wait = (struct vm_wait){ v, idx };
     if (page_pending(v, idx))
-        return 0;
+        return -EAGAIN;
     uint64_t pa = frame_alloc();
     struct job *j = pa ? job_add(MSG_FSJ_READPAGE) : NULL;
     if (!j) {
@@ -414,7 +432,7 @@ long vnode_page(struct vnode *v, uint64_t idx)
     j->m.w[1] = (long)idx;
     j->m.w[2] = (long)pa;
     fs_kick();
-    return 0;
+    return -EAGAIN;
 }
 
 /* ---- parking ---- */
@@ -441,9 +459,16 @@ bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct m
     return park_entry((struct parked){ .p = p, .m = *m, .v = v, .idx = idx }, reply);
 }
 
-/* Answer p's request with value (or v's write error) once v is clean. */
-bool park_answer(struct proc *p, struct vnode *v, long value, struct msg *reply)
+/* Answer p's request with value (or v's write error, reported once) when v is
+   clean: now (true, reply set) if it is already, else when its last
+   write-back is done (false). */
+bool answer_when_clean(struct proc *p, struct vnode *v, long value, struct msg *reply)
 {
+    if (vnode_clean(v)) { /* nothing to wait for (the file server may be gone) */
+        reply->w[0] = v->werr ? v->werr : value;
+        v->werr = 0;
+        return true;
+    }
     return park_entry((struct parked){ .p = p, .v = v, .idx = WB_KEY, .answer = true, .value = value }, reply);
 }
 
@@ -591,18 +616,13 @@ void vfs_proc_gone(struct proc *p)
         printf("pager: the file server is gone; files fail with EIO from now on\n");
         fsproc = NULL;
         fs_slot = 0;
-        inflight = NULL;
         struct msg eio = { .w = { -EIO } };
-        while (job_count) { /* every job fails, and with it what waits for it */
-            struct job j = jobs[job_head];
-            job_head = (job_head + 1) % NJOBS;
-            job_count--;
-            j.done(&j, &eio);
-        }
+        while (job_count) /* every job fails, and with it what waits for it */
+            job_finish(&eio);
         wb_fill(); /* drops every dirty page with EIO and wakes their writers */
         for (int i = 0; i < NVNODES; i++)
-            if (vnodes[i].refs && vnode_clean(&vnodes[i]) && unpark(&vnodes[i], WB_KEY))
-                vnodes[i].werr = 0;
+            if (vnodes[i].refs)
+                wake_if_clean(&vnodes[i]);
     }
     if (strcmp(p->name, "fs") == 0)
         start_init(); /* it died before it was ready */
@@ -655,11 +675,7 @@ bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
         reply->label = -EPERM;
         return true;
     } else if (inflight) {
-        struct job j = *inflight;
-        inflight = NULL;
-        job_head = (job_head + 1) % NJOBS;
-        job_count--;
-        j.done(&j, m);
+        job_finish(m);
         wb_fill(); /* room for the next dirty pages */
     }
     if (job_count && !inflight) {

@@ -53,6 +53,6 @@ void release_inode(uint32_t inum);
 void wb_fill(void);               /* the write-back pump */
 void names_forget(void);          /* a directory changed */
 
-/* parking: false (parked) or true with reply->w[0] = -ENOMEM */
+/* parking: false (parked), or true with reply set (-ENOMEM: no room; or the answer right away) */
 bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct msg *reply);
-bool park_answer(struct proc *p, struct vnode *v, long value, struct msg *reply);
+bool answer_when_clean(struct proc *p, struct vnode *v, long value, struct msg *reply);
