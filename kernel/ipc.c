@@ -91,7 +91,7 @@ static bool take_bound(struct thread *t)
         return false;
     t->regs.x[RI_A0] = MSG_NOTIFY;
     t->regs.x[RI_A1] = n->bits;
-    t->regs.x[RI_T0] = 0;
+    t->regs.x[RI_T0] = BADGE_FAULT; /* kernel-sent: no task can forge it */
     n->bits = 0;
     return true;
 }

@@ -40,15 +40,18 @@ void exit(int status)
         sys_call(PAGER_SLOT, &m); /* the pager destroys us; never returns */
 }
 
-long spawn(const char *name, long arg)
+long spawn_rights(const char *name, long arg, long rights)
 {
     struct msg m = { .label = MSG_PG_SPAWN };
     if (strlen(name) >= 32)
         return -ENAMETOOLONG;
     strncpy((char *)m.w, name, 32);
     m.w[4] = arg;
+    m.w[5] = rights;
     return pager_call(&m);
 }
+
+long spawn(const char *name, long arg) { return spawn_rights(name, arg, 0); }
 
 long waitpid(long pid, long *how, long *code)
 {
@@ -151,6 +154,8 @@ long vmstat(struct vmstat *st) { return call1(MSG_PG_VMSTAT, (long)st); }
 long pmap(long pid, struct region_info *ri, long max) { return call3(MSG_PG_PMAP, pid, (long)ri, max); }
 long ps(struct proc_info *pi, long max) { return call3(MSG_PG_PS, (long)pi, max, 0); }
 long shutdown(void) { return call1(MSG_PG_SHUTDOWN, 0); }
+
+long device_claim(long which) { return call3(MSG_PG_DEVICE, which, DEVICE_CLAIM, 0); }
 
 long device_info(long which, long *size, long *irq)
 {

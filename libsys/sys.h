@@ -36,6 +36,7 @@ int waitstatus(long pid, int *status);          /* waitpid(pid, &status, 0) */
 #define WEXITSTATUS(s) (((s) >> 8) & 0xff)
 #define WTERMSIG(s) ((s) & 0x7f)
 long spawn(const char *name, long arg);         /* pid or -errno; argv = {name, arg} */
+long spawn_rights(const char *name, long arg, long rights); /* spawn giving RIGHT_* the caller may give */
 long waitpid(long pid, long *how, long *code);  /* pid or -errno; how = WAIT_EXITED or WAIT_KILLED */
 long kill(long pid);                            /* 0 or -errno */
 long getpid(void);
@@ -63,6 +64,7 @@ long pmap(long pid, struct region_info *ri, long max);  /* how many regions, or 
 long ps(struct proc_info *pi, long max);
 long shutdown(void);
 long device_info(long which, long *size, long *irq); /* base; drivers also get DRV_*_SLOT caps */
+long device_claim(long which);                 /* drivers: become the device's one driver (reset when we die); base or -errno */
 void *dma_alloc(size_t len, uint64_t *pa);   /* drivers: physically contiguous memory; NULL on error */
 #include "stat.h"
 int open(const char *path, int flags, ...);  /* read-only files so far; -1 and errno ENOSYS without a file server */

@@ -5,7 +5,7 @@
 int main(int argc, char **argv)
 {
     (void)argc; (void)argv;
-    printf("init: starting sh (try 'echo hi | wc', 'ps', 'vmstat', 'pmap 1')\n");
+    printf("init: starting sh (try 'echo hi | wc', 'ps', 'vmstat', 'pmap')\n");
     for (;;) {
         int pid = fork();
         if (pid < 0) {

@@ -1,4 +1,4 @@
-/* pmap PID: print the regions of a process's address space, like
+/* pmap [PID]: print the regions of a process's address space, like
    /proc/PID/maps: range, rights (rwx, then p private or s shared), kind,
    size, resident pages, and [heap]/[stack] for those; then the totals. */
 #include "sys.h"
@@ -49,11 +49,11 @@ static void print_region(const struct region_info *r)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 || !is_number(argv[1])) {
-        dprintf(2, "usage: pmap PID\n");
+    if (argc > 2 || (argc == 2 && !is_number(argv[1]))) {
+        dprintf(2, "usage: pmap [PID]   (itself, or a process it started; init sees all)\n");
         return 2;
     }
-    long pid = atol(argv[1]), n;
+    long pid = argc == 2 ? atol(argv[1]) : getpid(), n;
     struct region_info *ri = get_regions(pid, &n);
     if (!ri)
         return 1;

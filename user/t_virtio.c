@@ -1,6 +1,6 @@
 /* The virtio-blk driver of the file server, tested in the guest: run
-   `fs selftest` (fs is a driver by the pager's list; exec gives the child
-   that name) and expect exit status 0. Needs QEMU to attach a disk of at
+   `fs selftest` and expect exit status 0 (testinit starts this test with
+   RIGHT_DRIVER; the forked child inherits it and keeps it across exec). Needs QEMU to attach a disk of at
    least 256 KiB over modern virtio-mmio:
      -global virtio-mmio.force-legacy=false
      -drive file=IMG,if=none,format=raw,id=hd0 -device virtio-blk-device,drive=hd0

@@ -7,7 +7,23 @@ static const char *tests[] = {
     "t_anon32", "t_zeroread", "t_badaccess", "t_mapdeny", "t_ipc", "t_preempt", "t_badsyscall",
     "t_ntfn", "t_irq", "t_fork", "t_cow", "t_pipecow", "t_sbrk", "t_stack", "t_mmap", "t_exec",
     "t_shell", "t_virtio", "t_file", "t_fswrite", "t_fsfull", "t_fmmap", "t_fdexec", "t_fsconc", "t_fsedge", "t_fsreview",
+    "t_authority", "t_drvreset", "t_forkbomb", "t_manymaps",
 };
+
+/* Tests that need a right of init's (docs/design.md): given at spawn. */
+static const struct { const char *name; long rights; } granted[] = {
+    { "t_irq", RIGHT_DRIVER }, { "t_virtio", RIGHT_DRIVER }, { "t_drvreset", RIGHT_DRIVER },
+    { "t_file", RIGHT_PROCS },    /* looks at init's regions */
+    { "t_fsconc", RIGHT_PROCS },  /* takes the file server's pages out of its page table */
+};
+
+static long rights_of(const char *name)
+{
+    for (unsigned i = 0; i < sizeof granted / sizeof granted[0]; i++)
+        if (strcmp(granted[i].name, name) == 0)
+            return granted[i].rights;
+    return 0;
+}
 
 /* Free frames plus the frames every live process holds (testinit's stack and
    the file server's caches may grow while the suite runs): constant unless
@@ -36,7 +52,7 @@ int main(int argc, char **argv)
     for (long i = start; i < (long)(sizeof tests / sizeof tests[0]); i++) {
         printf("@@TEST START %ld %s\n", i, tests[i]);
         long how = -1, code = -1;
-        long pid = spawn(tests[i], 0);
+        long pid = spawn_rights(tests[i], 0, rights_of(tests[i]));
         if (pid < 0) {
             printf("@@TEST FAIL %ld %s cannot spawn: %s\n", i, tests[i], strerror(pid));
             continue;

@@ -143,6 +143,9 @@ static int find_disk(struct vblk *d, int nth)
         }
         if (nth-- > 0)
             continue;
+        long c = device_claim(DEV_VIRTIO0 + i); // the pager resets the device if we die
+        if (c < 0)
+            return (int)c;
         d->regs = r;
         d->slot = i;
         d->irq = irq;

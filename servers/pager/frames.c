@@ -36,9 +36,9 @@ void frames_init(const struct bootinfo *bi)
     base = bi->pool_base;
     npages = bi->pool_pages;
     size_t meta = PG_ROUNDUP(buddy_meta_bytes((uint32_t)npages));
-    size_t counts = PG_ROUNDUP(npages * sizeof(uint16_t));
+    size_t counts = PG_ROUNDUP(npages * sizeof(uint32_t));
     buddy_init_empty(&pool, (uint32_t)npages, (struct buddy_page *)PAGER_WINDOW);
-    ft_init(&refs, (uint16_t *)(PAGER_WINDOW + meta), base, npages);
+    ft_init(&refs, (uint32_t *)(PAGER_WINDOW + meta), base, npages);
     uint64_t reserved = (meta + counts) / PAGE;
     buddy_free_range(&pool, (uint32_t)reserved, (uint32_t)(npages - reserved));
     kmem_init(&heap, heap_page_alloc, heap_page_free, NULL);
@@ -189,7 +189,7 @@ void frames_stats(struct frame_stats *st)
    with cow the entries in e and d become copy-on-write. Returns how many. */
 unsigned frames_ref_run(spte_t *e, spte_t *d, unsigned n, bool cow)
 {
-    uint16_t *ref = refs.ref;
+    uint32_t *ref = refs.ref;
     unsigned present = 0;
     for (unsigned i = 0; i < n; i++) {
         spte_t x = e[i];
@@ -213,7 +213,7 @@ unsigned frames_ref_run(spte_t *e, spte_t *d, unsigned n, bool cow)
    whose last reference goes are freed. */
 void frames_unref_run(spte_t *e, unsigned n)
 {
-    uint16_t *ref = refs.ref;
+    uint32_t *ref = refs.ref;
     for (unsigned i = 0; i < n; i++) {
         spte_t x = e[i];
         e[i] = 0;
@@ -222,7 +222,7 @@ void frames_unref_run(spte_t *e, unsigned n)
         uint64_t k = (SPTE_PA(x) - base) >> 12;
         if (k >= npages || ref[k] == 0)
             pager_panic("frames_unref_run: frame without references");
-        uint16_t now = --ref[k];
+        uint32_t now = --ref[k];
         if (now == 1)
             refs.shared--;
         else if (now == 0) {

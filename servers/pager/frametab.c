@@ -2,7 +2,7 @@
 #include "frametab.h"
 
 /* Never fails. */
-void ft_init(struct frametab *t, uint16_t *ref_array, uint64_t base_pa, uint64_t nframes)
+void ft_init(struct frametab *t, uint32_t *ref_array, uint64_t base_pa, uint64_t nframes)
 {
     t->ref = ref_array;
     t->base = base_pa;
@@ -30,7 +30,7 @@ static bool ft_index(const struct frametab *t, uint64_t pa, uint64_t *idx)
 int ft_get(struct frametab *t, uint64_t pa)
 {
     uint64_t i;
-    return ft_index(t, pa, &i) ? t->ref[i] : -1;
+    return ft_index(t, pa, &i) ? (int)t->ref[i] : -1;
 }
 
 /* Returns the new count, or -1 on a bad pa or a saturated count. */
@@ -39,7 +39,7 @@ int ft_inc(struct frametab *t, uint64_t pa)
     uint64_t i;
     if (!ft_index(t, pa, &i) || t->ref[i] == FT_REF_MAX)
         return -1;
-    uint16_t old = t->ref[i]++;
+    int old = (int)t->ref[i]++;
     if (old == 0)
         t->used++;
     else if (old == 1)
@@ -53,7 +53,7 @@ int ft_dec(struct frametab *t, uint64_t pa)
     uint64_t i;
     if (!ft_index(t, pa, &i) || t->ref[i] == 0)
         return -1;
-    uint16_t old = t->ref[i]--;
+    int old = (int)t->ref[i]--;
     if (old == 1)
         t->used--;
     else if (old == 2)

@@ -1,4 +1,4 @@
-/* Reference counts for the frames of the user pool, one uint16_t per frame
+/* Reference counts for the frames of the user pool, one uint32_t per frame
    indexed by frame number, and the copy-on-write decision.
 
    A frame's count is the number of shadow entries and page caches that name
@@ -11,10 +11,11 @@
 #include <stdint.h>
 
 #define FT_PAGE      4096ULL
-#define FT_REF_MAX   65535      /* a count never goes above this */
+#define FT_REF_MAX   0x7fffffff /* a count never goes above this; unreachable: every reference
+                                   is a shadow entry or cache slot in pool memory */
 
 struct frametab {
-    uint16_t *ref;      /* ref[i]: count of frame base + i * FT_PAGE */
+    uint32_t *ref;      /* ref[i]: count of frame base + i * FT_PAGE */
     uint64_t base;      /* physical address of frame 0 (page aligned) */
     uint64_t nframes;
     uint64_t shared;    /* frames with ref > 1 */
@@ -22,7 +23,7 @@ struct frametab {
 };
 
 /* Cover nframes frames from base_pa with every count 0. Never fails. */
-void ft_init(struct frametab *t, uint16_t *ref_array, uint64_t base_pa, uint64_t nframes);
+void ft_init(struct frametab *t, uint32_t *ref_array, uint64_t base_pa, uint64_t nframes);
 
 /* The current count of frame pa; -1 if pa is outside the pool or not page
    aligned. */

@@ -35,67 +35,6 @@ static const char *bootarg_str(const char *key, char *buf, size_t size)
     return NULL;
 }
 
-/* Programs allowed to drive devices: they get the DEVICE and IRQCTL caps. By
-   name, so any program called fs (t_virtio runs `fs selftest`) may: a known
-   limit until programs carry credentials. */
-static const char *const drivers[] = { "fs", "t_irq" };
-
-static bool is_driver(struct proc *p)
-{
-    for (unsigned i = 0; i < sizeof drivers / sizeof drivers[0]; i++)
-        if (strcmp(p->name, drivers[i]) == 0)
-            return true;
-    return false;
-}
-
-/* PG_DEVICE: where device `which` is; a driver also gets the caps to use it.
-   Returns the base address or -errno (ENOENT: no such device). */
-static long pg_device(struct proc *p, long which, struct msg *reply)
-{
-    if (which < 0 || which >= (long)(sizeof bootinfo->dev / sizeof bootinfo->dev[0]) ||
-        !bootinfo->dev[which].base)
-        return -ENOENT;
-    if (is_driver(p)) {
-        sys_cap_copy(-1, BOOT_DEV_SLOT, p->vm.as_slot, DRV_DEV_SLOT, 0);  /* -EBUSY the 2nd time */
-        sys_cap_copy(-1, BOOT_IRQ_SLOT, p->vm.as_slot, DRV_IRQ_SLOT, 0);
-    }
-    reply->w[1] = (long)bootinfo->dev[which].size;
-    reply->w[2] = bootinfo->dev[which].irq;
-    return (long)bootinfo->dev[which].base;
-}
-
-/* PG_DMA: physically contiguous memory for a driver's device queues and buffers,
-   mapped read-write; its physical address goes back in w1. The frames stay put
-   for as long as the region exists. Returns the address or -errno. */
-static long pg_dma(struct proc *p, uint64_t len, struct msg *reply)
-{
-    if (!is_driver(p))
-        return -EPERM;
-    if (len == 0 || len > (4UL << 20))
-        return -EINVAL;
-    unsigned order = 0;
-    while ((PAGE << order) < len)
-        order++;
-    uint64_t n = 1UL << order, size = n * PAGE;
-    uint64_t addr = vt_find_gap_top(&p->vm.vmas, size, PAGE, PG_ROUNDUP(p->vm.brk_base) + (1UL << 30),
-                                    USER_STACK_TOP - USER_STACK_SIZE - 16 * PAGE);
-    struct memobj *o = addr ? shared_obj(n) : NULL;
-    uint64_t pa = o ? frames_alloc_contig(order) : 0;
-    if (!pa) {
-        if (o)
-            memobj_free(o);
-        return -ENOMEM;
-    }
-    for (uint64_t k = 0; k < n; k++)
-        o->pages[k] = pa + k * PAGE; /* the object holds the frames' references */
-    if (!vm_add(&p->vm, addr, addr + size, PERM_R | PERM_W, &shared_ops, o, 0, 0)) {
-        memobj_free(o);
-        return -ENOMEM;
-    }
-    reply->w[1] = (long)pa;
-    return (long)addr;
-}
-
 /* The lowest address user mmap may use and the top of the mmap area. */
 #define MMAP_TOP (USER_STACK_TOP - USER_STACK_SIZE - 16 * PAGE)
 
@@ -242,14 +181,25 @@ static long pg_ps(struct proc *p, uint64_t uva, long max)
     return i;
 }
 
+#define ALL_RIGHTS (RIGHT_SHUTDOWN | RIGHT_DRIVER | RIGHT_MAKE_DRIVER | RIGHT_PROCS)
+
+/* PG_SPAWN: program name of the boot archive, with rights w5. A process gives
+   only rights it holds, and RIGHT_DRIVER only with RIGHT_MAKE_DRIVER. Returns
+   the pid, -EPERM (rights it may not give), -EINVAL, -EAGAIN (no slot), -errno. */
 static long pg_spawn(struct proc *p, struct msg *m)
 {
     char name[33], arg[24];
+    uint32_t rights = (uint32_t)m->w[5];
+    if ((uint64_t)m->w[5] & ~(uint64_t)ALL_RIGHTS)
+        return -EINVAL;
+    uint32_t needs = (rights & ~(uint32_t)RIGHT_DRIVER) | (rights & RIGHT_DRIVER ? RIGHT_MAKE_DRIVER : 0);
+    if ((p->rights & needs) != needs)
+        return -EPERM;
     memcpy(name, m->w, 32);
     name[32] = 0;
     snprintf(arg, sizeof arg, "%ld", m->w[4]);
     char *argv[] = { name, arg, NULL };
-    return proc_spawn(name, argv, p, false);
+    return proc_spawn(name, argv, p, false, rights);
 }
 
 static long pg_exec(struct proc *p, struct msg *m)
@@ -261,7 +211,8 @@ static long pg_exec(struct proc *p, struct msg *m)
     return proc_exec(p, path, (uint64_t)m->w[1]);
 }
 
-static long init_pid; /* may kill any process */
+/* init's rights: power off, start drivers, act on any process. */
+#define INIT_RIGHTS (RIGHT_SHUTDOWN | RIGHT_MAKE_DRIVER | RIGHT_PROCS)
 
 /* Start init: /bin/init of the file system (init=PROGRAM: /bin/PROGRAM), or
    the boot archive's when there is no file system or that file cannot run. Called
@@ -274,14 +225,13 @@ static void spawn_init(void)
     if (!bootarg_str("init", name, sizeof name)) /* init=PROGRAM runs another first program */
         strncpy(name, "init", sizeof name);
     snprintf(path, sizeof path, "/bin/%s", name);
-    long pid = vfs_ready() ? proc_spawn(path, argv, NULL, true) : -ENOENT;
+    long pid = vfs_ready() ? proc_spawn(path, argv, NULL, true, INIT_RIGHTS) : -ENOENT;
     if (pid == -EAGAIN && vfs_park_call(spawn_init))
         return;
     if (pid < 0) {
         printf("pager: %s from the boot archive (%s)\n", name, vfs_ready() ? strerror(pid) : "no file system");
-        pid = proc_spawn(name, argv, NULL, false);
+        pid = proc_spawn(name, argv, NULL, false, INIT_RIGHTS);
     }
-    init_pid = pid;
     if (pid < 0) {
         printf("pager: cannot start init: %s\n", strerror(pid));
         pager_panic("no init");
@@ -358,131 +308,215 @@ void redispatch(struct proc *p, struct msg *m, long slot)
     }
 }
 
-/* Handle one request of p. Returns true when `reply` is to be sent now. */
+/* ---- the requests: one handler each, and who may send it ----
+   A "now" handler returns the result for w0 (reply at once); a "later"
+   handler fills the reply itself and returns true to send it now, false when
+   the answer comes later (the reply cap saved) or the caller is gone. */
+
+static long rq_spawn(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_spawn(p, m); }
+static long rq_fork(struct proc *p, struct msg *m, struct msg *reply) { (void)m; (void)reply; return proc_fork(p); }
+static long rq_mmap(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_mmap(p, m); }
+static long rq_range(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_range(p, m); }
+static long rq_sbrk(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_sbrk(p, m->w[0]); }
+static long rq_getpid(struct proc *p, struct msg *m, struct msg *reply) { (void)m; (void)reply; return p->pid; }
+static long rq_getppid(struct proc *p, struct msg *m, struct msg *reply) { (void)m; (void)reply; return p->parent; }
+static long rq_vmstat(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_vmstat(p, (uint64_t)m->w[0]); }
+static long rq_ps(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_ps(p, (uint64_t)m->w[0], m->w[1]); }
+static long rq_device(struct proc *p, struct msg *m, struct msg *reply) { return device_query(p, m->w[0], m->w[1], reply); }
+static long rq_dma(struct proc *p, struct msg *m, struct msg *reply) { return device_dma(p, (uint64_t)m->w[0], reply); }
+
+static long rq_pmap(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)reply;
+    return pg_pmap(p, m->w[0], (uint64_t)m->w[1], m->w[2]);
+}
+
+static long rq_anon(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)reply;
+    struct msg mm = { .w = { 0, m->w[0], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 } };
+    return m->w[0] > (long)(1UL << 30) ? -ENOMEM : pg_mmap(p, &mm);
+}
+
+/* PG_DROPMAPS: the target's pages leave its page table (it only costs faults). */
+static long rq_dropmaps(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)p; (void)reply;
+    vm_dropmaps(&proc_find(m->w[0])->vm);
+    return 0;
+}
+
+static long rq_stat(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)p; (void)m;
+    struct frame_stats fs;
+    frames_stats(&fs);
+    reply->w[1] = (long)fs.total;
+    reply->w[2] = (long)cnt.zero_fill;
+    reply->w[3] = (long)cnt.zero_page;
+    return (long)fs.free;
+}
+
+static long rq_shutdown(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)m; (void)reply;
+    printf("pager: shutdown requested by pid %ld\n", p->pid);
+    sys_shutdown(BOOT_SYSCTL_SLOT);
+    return -EIO; /* still running: the firmware refused */
+}
+
+static long rq_getcwd(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)reply;
+    const char *cwd = p->cwd_path[0] ? p->cwd_path : "/";
+    size_t n = strlen(cwd) + 1;
+    return m->w[1] < (long)n ? -ERANGE : copy_out(&p->vm, (uint64_t)m->w[0], cwd, n) < 0 ? -EFAULT : (long)n - 1;
+}
+
+static bool rq_exit(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)reply;
+    proc_exit(p, WAIT_EXITED, m->w[0]);
+    return false;
+}
+
+static bool rq_exec(struct proc *p, struct msg *m, struct msg *reply)
+{
+    long r = reply->w[0] = pg_exec(p, m);
+    if (r == -EAGAIN) /* the program's file is being looked up or read */
+        return vfs_park(p, m, reply);
+    return r < 0; /* on success the caller is gone */
+}
+
+static bool rq_wait(struct proc *p, struct msg *m, struct msg *reply)
+{
+    long w = proc_wait(p, m->w[0], reply);
+    if (w < 0)
+        reply->w[0] = w;
+    return w != 0;
+}
+
+static bool rq_kill(struct proc *p, struct msg *m, struct msg *reply)
+{
+    struct proc *t = proc_find(m->w[0]);
+    reply->w[0] = 0;
+    proc_exit(t, WAIT_KILLED, 9);
+    return t != p;
+}
+
+static bool rq_pathop(struct proc *p, struct msg *m, struct msg *reply) { return vfs_path_op(p, m, reply); }
+
+/* Who may send a request (checked before its handler runs). */
+enum rule {
+    ANYONE,      /* any process: the request acts on the sender only, or shows what Unix lets all see */
+    RELATIVE,    /* w0 names a running process: the sender itself, a descendant of it, or the sender
+                    holds RIGHT_PROCS (init, or a process init gave it to) */
+    FS_SERVER,   /* only the file server the pager started */
+    DRIVER,      /* only a process holding RIGHT_DRIVER */
+    SHUTDOWN,    /* only a process holding RIGHT_SHUTDOWN (init, or a process init gave it to) */
+};
+
+struct request {
+    enum rule rule;
+    long (*now)(struct proc *p, struct msg *m, struct msg *reply);
+    bool (*later)(struct proc *p, struct msg *m, struct msg *reply);
+};
+
+#define RQ(label) [MSG_##label - PG_FIRST]
+static const struct request requests[PG_LAST - PG_FIRST + 1] = {
+    RQ(PG_EXIT) = { ANYONE, NULL, rq_exit },
+    RQ(PG_SPAWN) = { ANYONE, rq_spawn, NULL },         /* rights: only those the sender may give */
+    RQ(PG_WAIT) = { ANYONE, NULL, rq_wait },           /* its own children only */
+    RQ(PG_KILL) = { RELATIVE, NULL, rq_kill },
+    RQ(PG_ANON) = { ANYONE, rq_anon, NULL },
+    RQ(PG_STAT) = { ANYONE, rq_stat, NULL },
+    RQ(PG_SHUTDOWN) = { SHUTDOWN, rq_shutdown, NULL },
+    RQ(PG_GETPID) = { ANYONE, rq_getpid, NULL },
+    RQ(PG_DEVICE) = { ANYONE, rq_device, NULL },       /* where a device is; caps only for drivers */
+    RQ(PG_FORK) = { ANYONE, rq_fork, NULL },
+    RQ(PG_EXEC) = { ANYONE, NULL, rq_exec },
+    RQ(PG_SBRK) = { ANYONE, rq_sbrk, NULL },
+    RQ(PG_MMAP) = { ANYONE, rq_mmap, NULL },
+    RQ(PG_MUNMAP) = { ANYONE, rq_range, NULL },
+    RQ(PG_MPROTECT) = { ANYONE, rq_range, NULL },
+    RQ(PG_READ) = { ANYONE, NULL, fd_request },        /* descriptors are the sender's own */
+    RQ(PG_WRITE) = { ANYONE, NULL, fd_request },
+    RQ(PG_CLOSE) = { ANYONE, NULL, fd_request },
+    RQ(PG_PIPE) = { ANYONE, NULL, fd_request },
+    RQ(PG_DUP) = { ANYONE, NULL, fd_request },
+    RQ(PG_DUP2) = { ANYONE, NULL, fd_request },
+    RQ(PG_GETPPID) = { ANYONE, rq_getppid, NULL },
+    RQ(PG_VMSTAT) = { ANYONE, rq_vmstat, NULL },
+    RQ(PG_PMAP) = { RELATIVE, rq_pmap, NULL },
+    RQ(PG_PS) = { ANYONE, rq_ps, NULL },               /* everyone may list everyone, as on Unix */
+    RQ(PG_DMA) = { DRIVER, rq_dma, NULL },
+    RQ(PG_OPEN) = { ANYONE, NULL, vfs_open },
+    RQ(PG_FSTAT) = { ANYONE, NULL, fd_request },
+    RQ(PG_FS_NEXT) = { FS_SERVER, NULL, vfs_fs_next },
+    RQ(PG_UNLINK) = { ANYONE, NULL, rq_pathop },
+    RQ(PG_MKDIR) = { ANYONE, NULL, rq_pathop },
+    RQ(PG_RMDIR) = { ANYONE, NULL, rq_pathop },
+    RQ(PG_LSEEK) = { ANYONE, NULL, fd_request },
+    RQ(PG_READDIR) = { ANYONE, NULL, fd_request },
+    RQ(PG_CHDIR) = { ANYONE, NULL, vfs_chdir },
+    RQ(PG_GETCWD) = { ANYONE, rq_getcwd, NULL },
+    RQ(PG_LINK) = { ANYONE, NULL, vfs_link },
+    RQ(PG_MSYNC) = { ANYONE, NULL, vfs_msync },
+    RQ(PG_DROPMAPS) = { RELATIVE, rq_dropmaps, NULL },
+    RQ(PG_SYNC) = { ANYONE, NULL, vfs_sync },
+};
+
+/* 0 when p may send m under rule, else the error for the reply. */
+static long check_rule(struct proc *p, struct msg *m, enum rule rule)
+{
+    switch (rule) {
+    case ANYONE:
+        return 0;
+    case RELATIVE: {
+        struct proc *t = proc_find(m->w[0]);
+        if (!t || t->state != P_RUN)
+            return -ESRCH;
+        return proc_may_act_on(p, t) ? 0 : -EPERM;
+    }
+    case FS_SERVER:
+        return p->server ? 0 : -EPERM;
+    case DRIVER:
+        return p->rights & RIGHT_DRIVER ? 0 : -EPERM;
+    case SHUTDOWN:
+        return p->rights & RIGHT_SHUTDOWN ? 0 : -EPERM;
+    }
+    return -EPERM;
+}
+
+/* Handle one request of p (a fault, or a PG_* request). Returns true when
+   `reply` is to be sent now. */
 static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
 {
     reply->label = 0;
-    long *r = &reply->w[0];
-    switch (m->label) {
-    case MSG_FAULT:
+    if (m->label == MSG_FAULT)
         return handle_fault(p, m, reply);
-    case MSG_PG_EXIT:
-        proc_exit(p, WAIT_EXITED, m->w[0]);
-        return false;
-    case MSG_PG_SPAWN:
-        *r = pg_spawn(p, m);
-        return true;
-    case MSG_PG_FORK:
-        *r = proc_fork(p);
-        return true;
-    case MSG_PG_EXEC:
-        *r = pg_exec(p, m);
-        if (*r == -EAGAIN) /* the program's file is being looked up or read */
-            return vfs_park(p, m, reply);
-        return *r < 0; /* on success the caller is gone */
-    case MSG_PG_WAIT: {
-        long w = proc_wait(p, m->w[0], reply);
-        if (w < 0)
-            *r = w;
-        return w != 0;
-    }
-    case MSG_PG_KILL: {
-        struct proc *t = proc_find(m->w[0]);
-        if (!t || t->state != P_RUN) {
-            *r = -ESRCH;
-            return true;
-        }
-        if (t != p && t->parent != p->pid && p->pid != init_pid) {
-            *r = -EPERM; /* only itself, its parent, or init */
-            return true;
-        }
-        *r = 0;
-        proc_exit(t, WAIT_KILLED, 9);
-        return t != p;
-    }
-    case MSG_PG_ANON: {
-        struct msg mm = { .w = { 0, m->w[0], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 } };
-        *r = m->w[0] > (long)(1UL << 30) ? -ENOMEM : pg_mmap(p, &mm);
+    const struct request *rq = m->label >= (long)PG_FIRST && m->label <= (long)PG_LAST ? &requests[m->label - PG_FIRST] : NULL;
+    if (!rq || (!rq->now && !rq->later)) {
+        reply->w[0] = -ENOSYS;
         return true;
     }
-    case MSG_PG_MMAP:
-        *r = pg_mmap(p, m);
-        return true;
-    case MSG_PG_MUNMAP: case MSG_PG_MPROTECT:
-        *r = pg_range(p, m);
-        return true;
-    case MSG_PG_DROPMAPS: { /* costs the target only faults, so anyone may ask */
-        struct proc *t = proc_find(m->w[0]);
-        *r = t && t->state == P_RUN ? 0 : -ESRCH;
-        if (t && t->state == P_RUN)
-            vm_dropmaps(&t->vm);
+    long err = check_rule(p, m, rq->rule);
+    if (err < 0) {
+        reply->w[0] = err;
         return true;
     }
-    case MSG_PG_SYNC:
-        return vfs_sync(p, m, reply);
-    case MSG_PG_MSYNC:
-        return vfs_msync(p, m, reply);
-    case MSG_PG_SBRK:
-        *r = pg_sbrk(p, m->w[0]);
-        return true;
-    case MSG_PG_STAT: {
-        struct frame_stats fs;
-        frames_stats(&fs);
-        reply->w[0] = (long)fs.free;
-        reply->w[1] = (long)fs.total;
-        reply->w[2] = (long)cnt.zero_fill;
-        reply->w[3] = (long)cnt.zero_page;
-        return true;
-    }
-    case MSG_PG_VMSTAT:
-        *r = pg_vmstat(p, (uint64_t)m->w[0]);
-        return true;
-    case MSG_PG_PMAP:
-        *r = pg_pmap(p, m->w[0], (uint64_t)m->w[1], m->w[2]);
-        return true;
-    case MSG_PG_PS:
-        *r = pg_ps(p, (uint64_t)m->w[0], m->w[1]);
-        return true;
-    case MSG_PG_SHUTDOWN:
-        printf("pager: shutdown requested by pid %ld\n", p->pid);
-        sys_shutdown(BOOT_SYSCTL_SLOT);
-        *r = -EPERM;
-        return true;
-    case MSG_PG_GETPID:
-        *r = p->pid;
-        return true;
-    case MSG_PG_GETPPID:
-        *r = p->parent;
-        return true;
-    case MSG_PG_DEVICE:
-        *r = pg_device(p, m->w[0], reply);
-        return true;
-    case MSG_PG_DMA:
-        *r = pg_dma(p, (uint64_t)m->w[0], reply);
-        return true;
-    case MSG_PG_READ: case MSG_PG_WRITE: case MSG_PG_CLOSE: case MSG_PG_PIPE: case MSG_PG_DUP: case MSG_PG_DUP2:
-    case MSG_PG_FSTAT: case MSG_PG_LSEEK: case MSG_PG_READDIR:
-        return fd_request(p, m, reply);
-    case MSG_PG_OPEN:
-        return vfs_open(p, m, reply);
-    case MSG_PG_UNLINK: case MSG_PG_MKDIR: case MSG_PG_RMDIR:
-        return vfs_path_op(p, m, reply);
-    case MSG_PG_CHDIR:
-        return vfs_chdir(p, m, reply);
-    case MSG_PG_LINK:
-        return vfs_link(p, m, reply);
-    case MSG_PG_GETCWD: {
-        const char *cwd = p->cwd_path[0] ? p->cwd_path : "/";
-        size_t n = strlen(cwd) + 1;
-        *r = m->w[1] < (long)n ? -ERANGE : copy_out(&p->vm, (uint64_t)m->w[0], cwd, n) < 0 ? -EFAULT : (long)n - 1;
-        return true;
-    }
-    case MSG_PG_FS_NEXT:
-        return vfs_fs_next(p, m, reply);
-    default:
-        *r = -ENOSYS;
-        return true;
-    }
+    if (rq->later)
+        return rq->later(p, m, reply);
+    reply->w[0] = rq->now(p, m, reply);
+    return true;
+}
+
+/* Every label of the pager protocol has a handler and a rule: a gap is a bug. */
+static void check_requests(void)
+{
+    for (long l = (long)PG_FIRST; l <= (long)PG_LAST; l++)
+        if (!requests[l - PG_FIRST].now && !requests[l - PG_FIRST].later)
+            pager_panic("request table: a label without a handler");
 }
 
 int main(void)
@@ -490,13 +524,14 @@ int main(void)
     bootinfo = (const struct bootinfo *)PAGER_BOOTINFO;
     if (bootinfo->magic != BOOTINFO_MAGIC)
         pager_panic("no boot information");
+    check_requests();
     frames_init(bootinfo);
     fd_init();
     struct frame_stats fs;
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
     /* The file server first; init starts once it has mounted its disk (or failed). */
-    long fspid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false) : -ENOENT;
+    long fspid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false, RIGHT_DRIVER) : -ENOENT;
     if (fspid < 0)
         start_init();
 
@@ -515,17 +550,18 @@ int main(void)
             }
         }
         bool answer;
-        if (m.label == MSG_NOTIFY) {
+        bool kernel = (uint64_t)m.badge & BADGE_FAULT; /* only the kernel sets this bit */
+        if (kernel && m.label == MSG_NOTIFY) {
             console_input();
             answer = false;
         } else {
-            bool fault = (uint64_t)m.badge & BADGE_FAULT;
             struct proc *p = proc_find((long)((uint64_t)m.badge & ~BADGE_FAULT));
+            reply = (struct msg){ .label = kernel ? MSG_FAULT_KILL : 0 };
             if (!p || p->state != P_RUN) {
-                reply.label = fault ? MSG_FAULT_KILL : -ESRCH;
+                reply.w[0] = -ESRCH;
                 answer = true;
-            } else if (fault != (m.label == MSG_FAULT)) {
-                reply.label = fault ? MSG_FAULT_KILL : -EINVAL; /* a forged fault message */
+            } else if (kernel != (m.label == MSG_FAULT) || m.label == MSG_NOTIFY) {
+                reply.w[0] = -EPERM; /* a task sent a label only the kernel sends */
                 answer = true;
             } else {
                 answer = handle(p, &m, &reply);

@@ -91,6 +91,8 @@ struct vma {
    or a write fault mapped it; the hardware dirty bit covers the rest. */
 #define SPTE_DIRTY (1 << SPTE_USER_SHIFT)
 
+#define MAX_REGIONS 1024          /* regions of one address space: more is ENOMEM */
+
 struct vmspace {
     long as_slot;
     struct shadow shadow;
@@ -161,11 +163,16 @@ struct proc {
     char cwd_path[128];          /* and its path, "" for the root */
     uint64_t faults;             /* page faults served (ps shows them) */
     bool server;                 /* the file server the pager started: runs at server priority */
+    uint32_t rights;             /* RIGHT_*: kept by exec, inherited by fork */
+    uint32_t devices;            /* bit i: device i this driver asked for (reset when it dies) */
+    uint8_t level;               /* 0: started by the pager; 1: by a level-0 process; 2: any other */
+    long job;                    /* level 2: the pid that leads its job (JOB_MAX processes at most) */
 };
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
 struct proc *proc_next(struct proc *p);
-long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk);
+long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk, uint32_t rights);
+bool proc_may_act_on(struct proc *p, struct proc *t); /* t is p, a descendant of p, or p holds RIGHT_PROCS */
 long proc_fork(struct proc *parent);
 long proc_exec(struct proc *p, const char *path, uint64_t uargv); /* only returns on failure */
 void proc_exit(struct proc *p, long how, long code);
@@ -184,6 +191,11 @@ void fd_proc_gone(struct proc *p);         /* p exits: forget its blocked reques
 struct vnode;
 long fd_open_file(struct proc *p, struct vnode *v, long flags);   /* a new fd for an open file, or -errno */
 struct vnode *fd_vnode(struct proc *p, long fd, long *flags, long *err); /* the file behind fd, or NULL and *err */
+
+/* ---- devices.c: drivers' devices ---- */
+long device_query(struct proc *p, long which, long flags, struct msg *reply);
+long device_dma(struct proc *p, uint64_t len, struct msg *reply);
+void devices_driver_gone(struct proc *p);  /* p held RIGHT_DRIVER and is over: reset what it drove */
 
 /* ---- main.c: replies that come later ---- */
 long reply_cap_take(void);                 /* the pending request's reply cap, to answer later */

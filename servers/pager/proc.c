@@ -8,6 +8,9 @@
 #define MAX_ARGS 32
 #define ARGS_BYTES 2048
 
+#define JOB_MAX 32      /* processes of one job (a level-2 process and what it forks or spawns) */
+#define RESERVE 8       /* slots only processes of levels 0 and 1 (init, the shell) may take */
+
 static struct proc procs[NPROC];
 static long next_pid = 1;
 
@@ -33,8 +36,28 @@ struct proc *proc_next(struct proc *p)
     return NULL;
 }
 
+/* May parent start one more process? A fork bomb fills its own job and the
+   slots outside the reserve, never the whole table: init and the shell (levels
+   0 and 1) can still start `kill`. */
+static bool room_for_child(struct proc *parent)
+{
+    if (!parent || parent->level < 2)
+        return true;
+    int used = 0, in_job = 0;
+    for (struct proc *q = proc_first(); q; q = proc_next(q)) {
+        used++;
+        if (q->level == 2 && q->job == parent->job)
+            in_job++;
+    }
+    return in_job < JOB_MAX && used < NPROC - 1 - RESERVE;
+}
+
+/* A free process slot for a child of parent (NULL: the pager's own), or NULL
+   when the table, the job or everything outside the reserve is full. */
 static struct proc *proc_alloc(struct proc *parent)
 {
+    if (!room_for_child(parent))
+        return NULL;
     long pid = next_pid;
     for (int i = 0; i < NPROC; i++, pid++) {
         struct proc *p = &procs[pid % NPROC];
@@ -43,11 +66,23 @@ static struct proc *proc_alloc(struct proc *parent)
             p->pid = pid;
             p->parent = parent ? parent->pid : 0;
             p->state = P_RUN;
+            p->level = !parent ? 0 : parent->level < 2 ? parent->level + 1 : 2;
+            p->job = parent && parent->level == 2 ? parent->job : pid; /* level 1 starts a new job */
             next_pid = pid + 1;
             return p;
         }
     }
     return NULL;
+}
+
+bool proc_may_act_on(struct proc *p, struct proc *t)
+{
+    if (p->rights & RIGHT_PROCS)
+        return true;
+    for (int depth = 0; t && depth < NPROC; depth++, t = proc_find(t->parent))
+        if (t == p)
+            return true;
+    return false;
 }
 
 static uint32_t seg_prot(uint32_t f)
@@ -226,16 +261,18 @@ static int count_args(char *const argv[])
 
 /* Start program `name` as a new process: from the boot archive (the file
    server, and the spawn convenience call) or, with from_disk, the program at
-   that path of the file system (init). Returns its pid, -EAGAIN when the
-   file server was asked for the program (vm_wait says what to wait for;
-   nothing is left behind), or -errno. */
-long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk)
+   that path of the file system (init), with the given rights. Returns its
+   pid, -EAGAIN when the file server was asked for the program (vm_wait says
+   what to wait for; nothing is left behind) or, with a parent, when no slot is
+   left for its job (see room_for_child), or -errno. */
+long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk, uint32_t rights)
 {
     struct proc *p = proc_alloc(parent);
     if (!p)
-        return -ENOMEM;
+        return -EAGAIN;
     strncpy(p->name, basename(name), sizeof p->name);
-    p->server = !parent && !from_disk && strcmp(name, "fs") == 0; /* the pager's own start of the file server */
+    p->rights = rights;
+    p->server = !parent && (rights & RIGHT_DRIVER); /* the driver the pager starts is the file server */
     struct vmspace vs;
     long r = build(p, &vs, name, count_args(argv), argv, !from_disk);
     if (r < 0) {
@@ -259,6 +296,7 @@ long proc_fork(struct proc *parent)
     if (!c)
         return -EAGAIN;
     memcpy(c->name, parent->name, sizeof c->name);
+    c->rights = parent->rights;
     c->cwd = parent->cwd;
     memcpy(c->cwd_path, parent->cwd_path, sizeof c->cwd_path);
     long r = vm_create(&c->vm);
@@ -347,6 +385,8 @@ static bool notify_parent(struct proc *p)
    descriptors, then let its parent know; its children become orphans. */
 void proc_exit(struct proc *p, long how, long code)
 {
+    if (p->rights & RIGHT_DRIVER)
+        devices_driver_gone(p); /* first: its devices stop writing into frames about to be freed */
     fd_proc_gone(p);
     vfs_proc_gone(p);
     fd_close_all(p);

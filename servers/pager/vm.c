@@ -77,10 +77,11 @@ void vm_destroy(struct vmspace *vs)
     vs->shadow.root = NULL;
 }
 
-/* A copy of region t (any kind) in vs: fork, and file regions. NULL when out of memory. */
+/* A copy of region t (any kind) in vs: fork, and file regions. NULL when out
+   of memory or vs has MAX_REGIONS regions already. */
 static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
 {
-    struct vma *v = pmalloc(sizeof *v);
+    struct vma *v = vs->vmas.count < MAX_REGIONS ? pmalloc(sizeof *v) : NULL;
     if (!v)
         return NULL;
     *v = *t;
@@ -94,7 +95,7 @@ static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
     return v;
 }
 
-/* A new region [start, end) (page aligned, free). NULL when out of memory. */
+/* A new region [start, end) (page aligned, free). NULL when out of memory or regions. */
 struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
                    const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags)
 {
@@ -116,10 +117,10 @@ struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32
 }
 
 /* Split v at addr (inside it): v keeps [start, addr), the new region gets
-   [addr, end). Returns the new region or NULL when out of memory. */
+   [addr, end). Returns the new region or NULL when out of memory or regions. */
 static struct vma *vma_split(struct vmspace *vs, struct vma *v, uint64_t addr)
 {
-    struct vma *n = pmalloc(sizeof *n);
+    struct vma *n = vs->vmas.count < MAX_REGIONS ? pmalloc(sizeof *n) : NULL;
     if (!n)
         return NULL;
     *n = *v;

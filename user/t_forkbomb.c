@@ -1,0 +1,101 @@
+/* A fork bomb fills its own job, not the process table: each of several
+   bombs stops at the job limit with EAGAIN, and while they all hold their
+   processes this test (started by init, like the shell) can still spawn a
+   program and kill them. Everything comes back afterwards. */
+#include "test.h"
+
+#define BOMBS 6
+#define JOB_MAX 32   /* servers/pager/proc.c */
+
+/* Fork until refused; the children (and their forks) block on the pipe.
+   Exits with how many processes this bomb's job reached (itself included). */
+static void bomb(int fds[2], int report)
+{
+    close(fds[1]);
+    long made = 1;
+    for (;;) {
+        int pid = fork();
+        if (pid < 0) {
+            CHECK_EQ(errno, EAGAIN);
+            break;
+        }
+        if (pid == 0) { /* a child tries a fork of its own too, then sleeps */
+            int g = fork();
+            if (g == 0) {
+                char c;
+                read(fds[0], &c, 1);
+                exit(0);
+            }
+            char c = g > 0;
+            write(report, &c, 1);
+            read(fds[0], &c, 1);
+            if (g > 0)
+                waitstatus(g, 0);
+            exit(0);
+        }
+        made++;
+    }
+    unsigned char c = (unsigned char)(100 + made);
+    write(report, &c, 1);
+    char d;
+    read(fds[0], &d, 1);
+    while (wait(0) > 0)
+        ;
+    exit(0);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    struct pager_stat before, after;
+    pager_stat(&before);
+    int fds[2], rep[2];
+    CHECK_EQ(pipe(fds), 0);
+    CHECK_EQ(pipe(rep), 0);
+    long pids[BOMBS];
+    for (int i = 0; i < BOMBS; i++) {
+        pids[i] = fork();
+        CHECK(pids[i] >= 0);
+        if (pids[i] == 0) {
+            close(rep[0]);
+            bomb(fds, rep[1]);
+        }
+    }
+    close(rep[1]);
+    /* each bomb reports its count last; the children's one-byte reports say
+       whether their own fork worked (0 or 1) */
+    int done = 0;
+    long total = BOMBS;
+    while (done < BOMBS) {
+        unsigned char c;
+        CHECK_EQ(read(rep[0], &c, 1), 1);
+        if (c >= 100) {
+            CHECK(c - 100 <= JOB_MAX);
+            done++;
+        } else {
+            total += c;
+        }
+    }
+    static struct proc_info pi[128];
+    long np = ps(pi, 128);
+    CHECK(np < 128);              /* never the whole table */
+    printf("t_forkbomb: %ld processes running\n", np);
+    long pid = spawn("true", 0);   /* the shell's kill still starts */
+    CHECK(pid > 0);
+    long how, code;
+    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(how, WAIT_EXITED);
+    for (int i = 0; i < BOMBS; i++)
+        CHECK_EQ(kill(pids[i]), 0); /* the bombs' children are orphans now */
+    close(fds[0]);
+    close(fds[1]);                   /* ... and exit on end of file */
+    for (int i = 0; i < BOMBS; i++)
+        CHECK_EQ(waitpid(pids[i], &how, &code), pids[i]);
+    for (int tries = 0; tries < 100000 && (np = ps(pi, 128)) > 3; tries++)
+        sys_yield(); /* the orphans exit on their own */
+    CHECK_EQ(np, 3); /* the file server, testinit and this test */
+    pager_stat(&after);
+    CHECK(after.free_frames >= before.free_frames - 8);
+    (void)total;
+    return 0;
+}
