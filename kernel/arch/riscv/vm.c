@@ -81,6 +81,19 @@ void pt_activate_kernel(void)
     pt_activate(kernel_root);
 }
 
+/* Make the table missing at *e, charged to q, if q's limit leaves room for the
+   `need` tables missing from here down. NULL if refused or the pool is empty. */
+static __attribute__((noinline)) pte_t *table_new(struct ptquota *q, pte_t *e, uint64_t need)
+{
+    q->refused = q->limit && q->used + need > q->limit;
+    pte_t *t = q->refused ? NULL : page_alloc();
+    if (t) {
+        q->used++;
+        *e = PA_PTE(V2P(t)) | PTE_V;
+    }
+    return t;
+}
+
 /* The entry for va at `level`, creating tables above it when alloc is set (each
    charged to q; all that are missing must fit in q's limit, or none is made).
    NULL if a table is missing (or cannot be had), or a bigger page is in the way. */
@@ -88,32 +101,21 @@ static pte_t *walk(pte_t *root, struct ptquota *q, uint64_t va, int level, bool 
 {
     pte_t *table = root;
     for (int l = 2; l > level; l--) {
-        pte_t *e = &table[PX(l, va)];
-        if (*e & PTE_V) {
-            if (*e & (PTE_R | PTE_W | PTE_X))
+        pte_t e = table[PX(l, va)];
+        if (e & PTE_V) {
+            if (e & (PTE_R | PTE_W | PTE_X))
                 return NULL;
-            table = P2V(PTE_PA(*e));
-        } else {
-            /* this table and every one below it are missing */
-            if (!alloc)
-                return NULL;
-            q->refused = q->limit && q->used + (uint64_t)(l - level) > q->limit;
-            pte_t *t = q->refused ? NULL : page_alloc();
-            if (!t)
-                return NULL;
-            q->used++;
-            *e = PA_PTE(V2P(t)) | PTE_V;
-            table = t;
+            table = P2V(PTE_PA(e));
+        } else if (!alloc || !(table = table_new(q, &table[PX(l, va)], (uint64_t)(l - level)))) {
+            return NULL;
         }
     }
     return &table[PX(level, va)];
 }
 
-int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
+/* Put the leaf into entry e. Returns 0, or -EINVAL when a table is in the way. */
+static inline int set_leaf(pte_t *e, uint64_t pa, uint64_t pteflags)
 {
-    pte_t *e = walk(root, q, va, level, true);
-    if (!e)
-        return -ENOMEM;
     pte_t old = *e;
     if (is_table(old))
         return -EINVAL; /* a table is in the way of a megapage */
@@ -121,6 +123,26 @@ int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pt
     if (old & PTE_V)
         sfence_vma();
     return 0;
+}
+
+/* pt_map when a table is missing: make the tables, then map. */
+static __attribute__((noinline)) int map_slow(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa,
+                                              uint64_t pteflags, int level)
+{
+    pte_t *e = walk(root, q, va, level, true);
+    return e ? set_leaf(e, pa, pteflags) : -ENOMEM;
+}
+
+int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
+{
+    pte_t *table = root;
+    for (int l = 2; l > level; l--) { /* the common case: every table is there */
+        pte_t e = table[PX(l, va)];
+        if ((e & (PTE_V | PTE_R | PTE_W | PTE_X)) != PTE_V)
+            return map_slow(root, q, va, pa, pteflags, level);
+        table = P2V(PTE_PA(e));
+    }
+    return set_leaf(&table[PX(level, va)], pa, pteflags);
 }
 
 /* The level-0 table covering va, or NULL (absent, or a bigger page is there). */
