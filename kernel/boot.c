@@ -25,7 +25,7 @@ static uint64_t take_frame(void)
 
 static void map_or_panic(struct aspace *as, uint64_t va, uint64_t pa, uint64_t flags, int level)
 {
-    if (pt_map(as->root, va, pa, flags | PTE_U, level) < 0)
+    if (pt_map(as->root, &as->ptq, va, pa, flags | PTE_U, level) < 0)
         panic("boot_pager: out of kernel memory");
 }
 

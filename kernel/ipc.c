@@ -13,15 +13,17 @@ static void transfer(struct thread *from, struct thread *to, uint64_t badge)
     to->regs.x[RI_T0] = badge;
 }
 
-/* The caller of a pending reply will never get it: a call fails with -EDEAD,
-   a fault is simply taken again. */
+/* The caller of a pending reply will never get it: a call fails with -EDEAD
+   (a7 = IPC_FAILED, as for every IPC error), a fault is simply taken again. */
 void ipc_abort_reply(struct thread *caller)
 {
     caller->reply_holder = NULL;
-    if (caller->ipc_fault)
+    if (caller->ipc_fault) {
         caller->ipc_fault = 0;
-    else
+    } else {
         caller->regs.x[RI_A0] = (uint64_t)-EDEAD;
+        caller->regs.x[RI_A7] = IPC_FAILED;
+    }
     sched_ready(caller);
 }
 
@@ -83,7 +85,8 @@ long ipc_send(struct thread *t, struct cap *c, bool call, bool block)
 }
 
 /* Receive on endpoint cap c: take a queued sender's message or block. */
-/* A bound notification with bits pending is received as a NOTIFY message. */
+/* A bound notification with bits pending is received as a NOTIFY message,
+   badged BADGE_FAULT (the kernel's own bit: no task can send it). */
 static bool take_bound(struct thread *t)
 {
     struct ntfn *n = t->bound_ntfn;
@@ -127,6 +130,14 @@ static long fault_map(struct thread *from, struct thread *caller)
     return mem_map(from->as, (long)w[3], caller->as, w[0], w[1], w[2]);
 }
 
+/* The FAULT_* flags that tell the next fault of caller how its last map went (r). */
+static uint8_t map_fail_flags(struct thread *caller, long r)
+{
+    if (r >= 0)
+        return 0;
+    return FAULT_MAPFAIL | (r == -ENOMEM && caller->as->ptq.refused ? FAULT_PTQUOTA : 0);
+}
+
 static void deliver_reply(struct thread *from, struct thread *caller)
 {
     if (!caller->ipc_fault) {
@@ -138,7 +149,7 @@ static void deliver_reply(struct thread *from, struct thread *caller)
     switch (from->regs.x[RI_A0]) {
     case MSG_FAULT_MAP:
         /* If the map fails the thread faults again, and the pager hears why. */
-        caller->map_failed = fault_map(from, caller) < 0;
+        caller->map_failed = map_fail_flags(caller, fault_map(from, caller));
         sched_ready(caller);
         return;
     case MSG_FAULT_RESUME:
@@ -186,7 +197,7 @@ void ipc_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t scause
     m[2] = access;
     m[3] = t->regs.x[RI_PC];
     m[4] = scause;
-    m[5] = flags | (t->map_failed ? FAULT_MAPFAIL : 0);
+    m[5] = flags | t->map_failed;
     m[6] = t->tid;
     t->map_failed = 0;
     t->ipc_fault = 1;

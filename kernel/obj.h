@@ -4,6 +4,7 @@
 #include "kernel.h"
 #include "arch/riscv/regs.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/vm.h"
 
 enum cap_type {
     CAP_NULL = 0,
@@ -50,6 +51,7 @@ struct ntfn {
 
 struct aspace {
     pte_t *root;                 /* kernel virtual address of the root page table */
+    struct ptquota ptq;          /* its table pages below the root, and their limit (as_limit) */
     struct cap *caps;            /* ncaps slots */
     uint32_t ncaps;
     struct thread *threads;      /* list through thread->as_next */
@@ -73,7 +75,7 @@ struct thread {
     uint8_t on_ready;            /* on a ready queue */
     uint8_t ipc_call;            /* TS_SEND: the send is a call */
     uint8_t ipc_fault;           /* TS_SEND/TS_REPLY: the message is fault_msg, reply is fault-shaped */
-    uint8_t map_failed;          /* the last FAULT_MAP answer failed (told with the next fault) */
+    uint8_t map_failed;          /* the last FAULT_MAP answer failed: FAULT_MAPFAIL [| FAULT_PTQUOTA], told with the next fault */
     uint64_t tid;
     struct aspace *as;
     struct thread *as_next;

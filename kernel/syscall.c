@@ -58,7 +58,7 @@ long mem_map(struct aspace *who, long memslot, struct aspace *target, uint64_t v
         return -EINVAL;
     if ((pa & (PGSIZE - 1)) || pa < pool_base || pa >= pool_end)
         return -EPERM;
-    return pt_map(target->root, va, pa, perm_bits(perms), 0);
+    return pt_map(target->root, &target->ptq, va, pa, perm_bits(perms), 0);
 }
 
 static struct aspace *as_arg(struct thread *t, long slot)
@@ -96,7 +96,8 @@ static long sys_debug_write(struct thread *t, uint64_t buf, uint64_t len)
 
 /* Copy a cap from (src_as, src) into (dst_as, dst_slot); -1 names the caller's own
    table and dst_slot 0 the lowest free slot. Only endpoints, notifications and
-   SYSCTL travel; a badge is set only on an unbadged cap. Returns the new slot. */
+   SYSCTL travel; a badge is set only on an unbadged cap, and never with
+   BADGE_FAULT. Returns the new slot, -EBADCAP, -EINVAL, -EBUSY or -ENOMEM. */
 static long sys_cap_copy(struct thread *t, uint64_t *x)
 {
     long src_as = (long)x[RI_A0], src = (long)x[RI_A1], dst_as = (long)x[RI_A2], dst = (long)x[RI_A3];
@@ -109,8 +110,8 @@ static long sys_cap_copy(struct thread *t, uint64_t *x)
     if (!s || !(s->type == CAP_ENDPOINT || s->type == CAP_NTFN || s->type == CAP_SYSCTL ||
                 s->type == CAP_IRQCTL || s->type == CAP_DEVICE))
         return -EBADCAP;
-    if (dst < 0 || dst >= (long)da->ncaps)
-        return -EINVAL;
+    if (dst < 0 || dst >= (long)da->ncaps || (badge & BADGE_FAULT))
+        return -EINVAL; /* BADGE_FAULT is the kernel's: no cap carries it */
     if (dst && da->caps[dst].type != CAP_NULL)
         return -EBUSY;
     long slot = cap_insert_at(da, dst, s->type, s->obj, s->badge ? s->badge : badge);
@@ -161,7 +162,7 @@ static long sys_range(struct thread *t, uint64_t *x, int which)
     if (!range_ok(va, n))
         return -EINVAL;
     if (which == SYS_UNMAP) {
-        pt_unmap(as->root, va, n);
+        pt_unmap(as->root, &as->ptq, va, n);
     } else if (which == SYS_PROTECT) {
         if (!perms_ok(perms))
             return -EINVAL;
@@ -197,7 +198,15 @@ static long h_yield(struct thread *t, uint64_t *x)
     return 0;
 }
 
-static long ipc_result(long r) { return r < 0 ? r : KEEP; }
+/* An IPC call failed with err: a7 = IPC_FAILED tells the stub that a0 is an
+   error, not the label of a message (a7 keeps the call's number otherwise). */
+static long ipc_fail(struct thread *t, long err)
+{
+    t->regs.x[RI_A7] = IPC_FAILED;
+    return err;
+}
+
+static long ipc_result(struct thread *t, long r) { return r < 0 ? ipc_fail(t, r) : KEEP; }
 
 static struct cap *ep_arg(struct thread *t, uint64_t *x) { return cap_get(t->as, (long)x[RI_T0], CAP_ENDPOINT); }
 
@@ -206,25 +215,25 @@ static long h_send(struct thread *t, uint64_t *x)
     struct cap *c = ep_arg(t, x);
     if (!c)
         c = cap_get(t->as, (long)x[RI_T0], CAP_REPLY);
-    return c ? ipc_result(ipc_send(t, c, false, true)) : -EBADCAP;
+    return c ? ipc_result(t, ipc_send(t, c, false, true)) : ipc_fail(t, -EBADCAP);
 }
 
 static long h_nbsend(struct thread *t, uint64_t *x)
 {
     struct cap *c = ep_arg(t, x);
-    return c ? ipc_result(ipc_send(t, c, false, false)) : -EBADCAP;
+    return c ? ipc_result(t, ipc_send(t, c, false, false)) : ipc_fail(t, -EBADCAP);
 }
 
 static long h_call(struct thread *t, uint64_t *x)
 {
     struct cap *c = ep_arg(t, x);
-    return c ? ipc_result(ipc_send(t, c, true, true)) : -EBADCAP;
+    return c ? ipc_result(t, ipc_send(t, c, true, true)) : ipc_fail(t, -EBADCAP);
 }
 
 static long h_recv(struct thread *t, uint64_t *x)
 {
     struct cap *c = ep_arg(t, x);
-    return c && c->recv ? ipc_result(ipc_recv(t, c)) : -EBADCAP;
+    return c && c->recv ? ipc_result(t, ipc_recv(t, c)) : ipc_fail(t, -EBADCAP);
 }
 
 static long h_reply(struct thread *t, uint64_t *x)
@@ -250,7 +259,10 @@ static long h_notify(struct thread *t, uint64_t *x)
 static long h_wait(struct thread *t, uint64_t *x)
 {
     struct cap *c = ntfn_arg(t, x);
-    return c ? ipc_result(ntfn_wait(t, c->obj)) : -EBADCAP;
+    if (!c)
+        return -EBADCAP;
+    long r = ntfn_wait(t, c->obj);
+    return r < 0 ? r : KEEP;
 }
 
 static long h_timer_notify(struct thread *t, uint64_t *x)
@@ -293,6 +305,24 @@ static long h_as_create(struct thread *t, uint64_t *x)
     if (slot < 0)
         as_destroy(as);
     return slot;
+}
+
+/* At most `tables` page-table pages below the root for the address space (0: no
+   limit); maps that would need more fail with -ENOMEM. Returns how many it holds. */
+static long h_as_limit(struct thread *t, uint64_t *x)
+{
+    struct aspace *as = as_arg(t, (long)x[RI_A0]);
+    if (!as)
+        return -EBADCAP;
+    as->ptq.limit = x[RI_A1];
+    return (long)as->ptq.used;
+}
+
+/* The caller's own address space: its page-table pages below the root, and its limit in a1. */
+static long h_pt_info(struct thread *t, uint64_t *x)
+{
+    x[RI_A1] = t->as->ptq.limit;
+    return (long)t->as->ptq.used;
 }
 
 static long h_as_destroy(struct thread *t, uint64_t *x)
@@ -380,7 +410,7 @@ static long h_map_device(struct thread *t, uint64_t *x)
         return -EINVAL;
     if ((pa & (PGSIZE - 1)) || !is_device_page(pa))
         return -EPERM;
-    return pt_map(as->root, va, pa, perm_bits(perms), 0);
+    return pt_map(as->root, &as->ptq, va, pa, perm_bits(perms), 0);
 }
 
 /* fork's page-table half: copy a range's mappings into another address space. */
@@ -392,7 +422,7 @@ static long h_pt_copy(struct thread *t, uint64_t *x)
         return -EBADCAP;
     if (!range_ok(va, n) || (flags & ~COPY_WP) || src == dst)
         return -EINVAL;
-    return pt_copy(dst->root, src->root, va, n, flags & COPY_WP);
+    return pt_copy(dst->root, &dst->ptq, src->root, va, n, flags & COPY_WP);
 }
 
 /* fork's thread half: a new thread that continues where `thread` stands. */
@@ -475,6 +505,8 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_PT_COPY] = h_pt_copy,
     [SYS_THREAD_CLONE] = h_thread_clone,
     [SYS_NTFN_BIND] = h_ntfn_bind,
+    [SYS_AS_LIMIT] = h_as_limit,
+    [SYS_PT_INFO] = h_pt_info,
 };
 
 /* Handle the ecall of t (the current thread). */

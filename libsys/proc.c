@@ -4,10 +4,18 @@
 
 int errno;
 
-/* Call the pager; returns w0, or the IPC error. */
-static long pager_call(struct msg *m)
+/* Call the pager; returns 0, the IPC error, or the pager's refusal (a reply
+   whose label is -errno). */
+static long pager_ipc(struct msg *m)
 {
     long r = sys_call(PAGER_SLOT, m);
+    return r < 0 ? r : m->label < 0 ? m->label : 0;
+}
+
+/* Call the pager; returns w0, or the error. */
+static long pager_call(struct msg *m)
+{
+    long r = pager_ipc(m);
     return r < 0 ? r : m->w[0];
 }
 
@@ -35,9 +43,10 @@ static long call3(long label, long a, long b, long c)
 
 void exit(int status)
 {
-    struct msg m = { .label = MSG_PG_EXIT, .w = { status } };
-    for (;;)
-        sys_call(PAGER_SLOT, &m); /* the pager destroys us; never returns */
+    for (;;) { /* the pager destroys us; never returns */
+        struct msg m = { .label = MSG_PG_EXIT, .w = { status } };
+        sys_call(PAGER_SLOT, &m);
+    }
 }
 
 long spawn_rights(const char *name, long arg, long rights)
@@ -140,7 +149,7 @@ int pipe(int fds[2])
 long pager_stat(struct pager_stat *st)
 {
     struct msg m = { .label = MSG_PG_STAT };
-    long r = sys_call(PAGER_SLOT, &m);
+    long r = pager_ipc(&m);
     if (r < 0)
         return r;
     st->free_frames = m.w[0];
@@ -194,7 +203,7 @@ int fstat(int fd, struct stat *st)
 long fs_next(struct msg *m)
 {
     m->label = MSG_PG_FS_NEXT;
-    return sys_call(PAGER_SLOT, m);
+    return pager_ipc(m);
 }
 
 int unlink(const char *path) { return (int)posix(call1(MSG_PG_UNLINK, (long)path)); }

@@ -40,7 +40,10 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
         return false;
     }
     if (flags & FAULT_MAPFAIL) {
-        printf("pid %ld (%s): the kernel has no memory for its page tables; killed\n", p->pid, p->name);
+        if (flags & FAULT_PTQUOTA)
+            printf("pid %ld (%s): killed: page-table quota (%d tables)\n", p->pid, p->name, (int)PT_QUOTA);
+        else
+            printf("pid %ld (%s): the kernel has no memory for its page tables; killed\n", p->pid, p->name);
         kill_proc(p, reply, scause);
         return false;
     }

@@ -519,6 +519,15 @@ static void check_requests(void)
             pager_panic("request table: a label without a handler");
 }
 
+/* Answer (when `answer`) and take the next message into *m. A failed IPC
+   leaves *m stale, so it is never handled: the pager just receives again. */
+static void next_message(struct msg *m, bool answer)
+{
+    long r = answer ? sys_replyrecv(BOOT_EP_SLOT, m) : sys_recv(BOOT_EP_SLOT, m);
+    while (r < 0)
+        r = sys_recv(BOOT_EP_SLOT, m);
+}
+
 int main(void)
 {
     bootinfo = (const struct bootinfo *)PAGER_BOOTINFO;
@@ -536,16 +545,13 @@ int main(void)
         start_init();
 
     struct msg m, reply;
-    sys_recv(BOOT_EP_SLOT, &m);
+    next_message(&m, false);
     for (;;) {
         /* the common case first: a page fault, answered in place */
         if (m.label == MSG_FAULT && ((uint64_t)m.badge & BADGE_FAULT)) {
             struct proc *p = proc_find((long)((uint64_t)m.badge & ~BADGE_FAULT));
             if (p && p->state == P_RUN) {
-                if (handle_fault(p, &m, &m))
-                    sys_replyrecv(BOOT_EP_SLOT, &m);
-                else
-                    sys_recv(BOOT_EP_SLOT, &m);
+                next_message(&m, handle_fault(p, &m, &m));
                 continue;
             }
         }
@@ -567,11 +573,8 @@ int main(void)
                 answer = handle(p, &m, &reply);
             }
         }
-        if (answer) {
+        if (answer)
             m = reply;
-            sys_replyrecv(BOOT_EP_SLOT, &m);
-        } else {
-            sys_recv(BOOT_EP_SLOT, &m);
-        }
+        next_message(&m, answer);
     }
 }

@@ -9,6 +9,10 @@
 #define PAGE 4096UL
 #define PG_ROUNDUP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 #define PG_ROUNDDOWN(x) ((x) & ~(PAGE - 1))
+/* Page-table pages the kernel may hold for one task (as_limit; 4 KiB each, 4 MiB
+   in all): a 1 GiB range touched every 2 MiB takes 513, so such a range and the
+   program's own text, heap and stack fit with room to spare. */
+#define PT_QUOTA 1024
 
 extern const struct bootinfo *bootinfo;
 void pager_panic(const char *why) __attribute__((noreturn)); /* the system cannot go on */

@@ -31,6 +31,7 @@ int vm_create(struct vmspace *vs)
         shadow_destroy(&vs->shadow, NULL, NULL);
         return (int)vs->as_slot;
     }
+    sys_as_limit(vs->as_slot, PT_QUOTA);
     return 0;
 }
 

@@ -35,6 +35,12 @@ void vm_init(uint64_t ram_end)
     pt_activate(kernel_root);
 }
 
+/* A table is a valid entry without R/W/X (a leaf has at least one). */
+static bool is_table(pte_t e)
+{
+    return (e & PTE_V) && !(e & (PTE_R | PTE_W | PTE_X));
+}
+
 pte_t *pt_create(void)
 {
     pte_t *root = page_alloc();
@@ -49,7 +55,7 @@ static void free_level(pte_t *table, int level)
 {
     for (int i = 0; i < 512; i++) {
         pte_t e = table[i];
-        if ((e & PTE_V) && !(e & (PTE_R | PTE_W | PTE_X)) && level > 0)
+        if (is_table(e) && level > 0)
             free_level(P2V(PTE_PA(e)), level - 1);
     }
     page_free(table);
@@ -58,9 +64,8 @@ static void free_level(pte_t *table, int level)
 void pt_destroy(pte_t *root)
 {
     for (int i = 0; i < 256; i++) {
-        pte_t e = root[i];
-        if ((e & PTE_V) && !(e & (PTE_R | PTE_W | PTE_X)))
-            free_level(P2V(PTE_PA(e)), 1);
+        if (is_table(root[i]))
+            free_level(P2V(PTE_PA(root[i])), 1);
     }
     page_free(root);
 }
@@ -76,37 +81,43 @@ void pt_activate_kernel(void)
     pt_activate(kernel_root);
 }
 
-/* The entry for va at `level`, creating tables above it when alloc is set.
-   NULL if a table is missing (or cannot be allocated), or a bigger page is in the way. */
-static pte_t *walk(pte_t *root, uint64_t va, int level, bool alloc)
+/* Make the table missing at *e, charged to q, if q's limit leaves room for the
+   `need` tables missing from here down. NULL if refused or the pool is empty. */
+static __attribute__((noinline)) pte_t *table_new(struct ptquota *q, pte_t *e, uint64_t need)
+{
+    q->refused = q->limit && q->used + need > q->limit;
+    pte_t *t = q->refused ? NULL : page_alloc();
+    if (t) {
+        q->used++;
+        *e = PA_PTE(V2P(t)) | PTE_V;
+    }
+    return t;
+}
+
+/* The entry for va at `level`, creating tables above it when alloc is set (each
+   charged to q; all that are missing must fit in q's limit, or none is made).
+   NULL if a table is missing (or cannot be had), or a bigger page is in the way. */
+static pte_t *walk(pte_t *root, struct ptquota *q, uint64_t va, int level, bool alloc)
 {
     pte_t *table = root;
     for (int l = 2; l > level; l--) {
-        pte_t *e = &table[PX(l, va)];
-        if (*e & PTE_V) {
-            if (*e & (PTE_R | PTE_W | PTE_X))
+        pte_t e = table[PX(l, va)];
+        if (e & PTE_V) {
+            if (e & (PTE_R | PTE_W | PTE_X))
                 return NULL;
-            table = P2V(PTE_PA(*e));
-        } else {
-            if (!alloc)
-                return NULL;
-            pte_t *t = page_alloc();
-            if (!t)
-                return NULL;
-            *e = PA_PTE(V2P(t)) | PTE_V;
-            table = t;
+            table = P2V(PTE_PA(e));
+        } else if (!alloc || !(table = table_new(q, &table[PX(l, va)], (uint64_t)(l - level)))) {
+            return NULL;
         }
     }
     return &table[PX(level, va)];
 }
 
-int pt_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
+/* Put the leaf into entry e. Returns 0, or -EINVAL when a table is in the way. */
+static inline int set_leaf(pte_t *e, uint64_t pa, uint64_t pteflags)
 {
-    pte_t *e = walk(root, va, level, true);
-    if (!e)
-        return -ENOMEM;
     pte_t old = *e;
-    if ((old & PTE_V) && !(old & (PTE_R | PTE_W | PTE_X)))
+    if (is_table(old))
         return -EINVAL; /* a table is in the way of a megapage */
     *e = PA_PTE(pa) | pteflags | PTE_V;
     if (old & PTE_V)
@@ -114,10 +125,30 @@ int pt_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
     return 0;
 }
 
-/* The level-0 table covering va, or NULL (absent, or a bigger page is there). */
-static pte_t *l0_table(pte_t *root, uint64_t va, bool alloc)
+/* pt_map when a table is missing: make the tables, then map. */
+static __attribute__((noinline)) int map_slow(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa,
+                                              uint64_t pteflags, int level)
 {
-    pte_t *e = walk(root, va, 0, alloc);
+    pte_t *e = walk(root, q, va, level, true);
+    return e ? set_leaf(e, pa, pteflags) : -ENOMEM;
+}
+
+int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
+{
+    pte_t *table = root;
+    for (int l = 2; l > level; l--) { /* the common case: every table is there */
+        pte_t e = table[PX(l, va)];
+        if ((e & (PTE_V | PTE_R | PTE_W | PTE_X)) != PTE_V)
+            return map_slow(root, q, va, pa, pteflags, level);
+        table = P2V(PTE_PA(e));
+    }
+    return set_leaf(&table[PX(level, va)], pa, pteflags);
+}
+
+/* The level-0 table covering va, or NULL (absent, or a bigger page is there). */
+static pte_t *l0_table(pte_t *root, struct ptquota *q, uint64_t va, bool alloc)
+{
+    pte_t *e = walk(root, q, va, 0, alloc);
     return e ? e - PX(0, va) : NULL;
 }
 
@@ -131,7 +162,7 @@ static void for_each_leaf(pte_t *root, uint64_t va, uint64_t npages,
         uint64_t in_table = 512 - PX(0, a);
         if (in_table > npages - i)
             in_table = npages - i;
-        pte_t *t = l0_table(root, a, false);
+        pte_t *t = l0_table(root, NULL, a, false);
         if (t) {
             for (uint64_t k = PX(0, a), n = 0; n < in_table; k++, n++)
                 if (t[k] & PTE_V)
@@ -141,15 +172,62 @@ static void for_each_leaf(pte_t *root, uint64_t va, uint64_t npages,
     }
 }
 
-static void leaf_clear(pte_t *e, uint64_t i, void *arg)
+static bool table_empty(const pte_t *t)
 {
-    (void)i; (void)arg;
-    *e = 0;
+    for (int i = 0; i < 512; i++)
+        if (t[i])
+            return false;
+    return true;
 }
 
-void pt_unmap(pte_t *root, uint64_t va, uint64_t npages)
+/* Free the level-1 table covering va if it holds nothing any more. */
+static void l1_drop_if_empty(pte_t *root, struct ptquota *q, uint64_t va)
 {
-    for_each_leaf(root, va, npages, leaf_clear, NULL);
+    pte_t *e = &root[PX(2, va)];
+    if (is_table(*e) && table_empty(P2V(PTE_PA(*e)))) {
+        page_free(P2V(PTE_PA(*e)));
+        *e = 0;
+        q->used--;
+    }
+}
+
+/* One level-0 table at a time: clear the leaves, and free a table left empty
+   (and its level-1 table when that empties too, checked once per level-1 table).
+   Megapages are left alone. The TLB is flushed once at the end; nothing is
+   allocated before that, so no freed table is reused while still cached. */
+void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
+{
+    bool freed = false;    /* a level-0 table under the level-1 table of l1va was freed */
+    uint64_t l1va = 0;
+    for (uint64_t i = 0; i < npages;) {
+        uint64_t a = va + i * PGSIZE;
+        if (freed && PX(2, a) != PX(2, l1va)) {
+            l1_drop_if_empty(root, q, l1va);
+            freed = false;
+        }
+        pte_t r = root[PX(2, a)];
+        uint64_t first = PX(0, a), n = is_table(r) ? 512 - first : (GIGA - (a & (GIGA - 1))) / PGSIZE;
+        if (n > npages - i)
+            n = npages - i;
+        i += n;
+        if (!is_table(r))
+            continue; /* nothing in this gigabyte */
+        pte_t *e = (pte_t *)P2V(PTE_PA(r)) + PX(1, a);
+        if (!is_table(*e))
+            continue;
+        pte_t *t = P2V(PTE_PA(*e));
+        for (uint64_t k = first; k < first + n; k++)
+            t[k] = 0;
+        if (n == 512 || table_empty(t)) {
+            page_free(t);
+            *e = 0;
+            q->used--;
+            freed = true;
+            l1va = a;
+        }
+    }
+    if (freed)
+        l1_drop_if_empty(root, q, l1va);
     sfence_vma();
 }
 
@@ -188,7 +266,7 @@ void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_
 }
 
 /* fork's copy: one level-0 table at a time, entries copied with plain stores. */
-long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp)
+long pt_copy(pte_t *dst, struct ptquota *dq, pte_t *src, uint64_t va, uint64_t npages, bool wp)
 {
     long copied = 0;
     uint64_t clear = PTE_A | PTE_D | (wp ? PTE_W : 0);
@@ -198,7 +276,7 @@ long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp)
         if (in_table > npages - i)
             in_table = npages - i;
         i += in_table;
-        pte_t *s = l0_table(src, a, false);
+        pte_t *s = l0_table(src, NULL, a, false);
         if (!s)
             continue;
         pte_t *d = NULL;
@@ -206,7 +284,7 @@ long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp)
             pte_t e = s[k];
             if (!(e & PTE_V) || !(e & (PTE_R | PTE_W | PTE_X)))
                 continue;
-            if (!d && !(d = l0_table(dst, a, true)))
+            if (!d && !(d = l0_table(dst, dq, a, true)))
                 return -ENOMEM;
             if (wp)
                 s[k] = e & ~(uint64_t)PTE_W;

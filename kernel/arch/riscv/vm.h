@@ -5,17 +5,26 @@
 
 uint64_t boot_pagetable(void);  /* runs with the MMU off; returns satp for the boot map */
 void vm_init(uint64_t ram_end); /* the kernel's own root; switch to it */
+/* The table pages of one address space below its root, and the most it may hold
+   (limit 0: no limit). Every map that needs a new table is charged here. */
+struct ptquota {
+    uint64_t used, limit;
+    bool refused;   /* the last table that could not be had was refused by the limit (not the pool) */
+};
+
 pte_t *pt_create(void);         /* new root sharing the kernel half; NULL if out of memory */
 void pt_destroy(pte_t *root);   /* free the user-half table pages (not the frames they map) */
 void pt_activate(pte_t *root);
 void pt_activate_kernel(void);
 /* Map one page (level 0) or megapage (level 1) at va; replaces what was there.
-   Returns 0, or -ENOMEM when a table page cannot be had. */
-int pt_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t pteflags, int level);
-void pt_unmap(pte_t *root, uint64_t va, uint64_t npages);
+   Returns 0, or -ENOMEM when a table page cannot be had (pool empty, or q's limit). */
+int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level);
+/* Clear the leaves of the range; table pages left empty are freed and uncharged. */
+void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages);
 void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags);
 void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_t *dirty);
 pte_t pt_lookup(pte_t *root, uint64_t va); /* the leaf PTE mapping va, or 0 */
 /* Copy the leaf mappings of [va, va + npages pages) from src to dst (write-protecting
-   both when wp). Returns the number copied, or -ENOMEM if a table could not be had. */
-long pt_copy(pte_t *dst, pte_t *src, uint64_t va, uint64_t npages, bool wp);
+   both when wp). Returns the number copied, or -ENOMEM if a table could not be had
+   (charged to dq). */
+long pt_copy(pte_t *dst, struct ptquota *dq, pte_t *src, uint64_t va, uint64_t npages, bool wp);
