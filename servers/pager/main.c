@@ -261,7 +261,7 @@ static long pg_exec(struct proc *p, struct msg *m)
     return proc_exec(p, path, (uint64_t)m->w[1]);
 }
 
-static long init_pid; /* may kill any process */
+long init_pid; /* may kill any process; proc_exit says when it ends */
 
 /* Start init: /bin/init of the file system (init=PROGRAM: /bin/PROGRAM), or
    the boot archive's when there is no file system or that file cannot run. Called

@@ -347,6 +347,9 @@ static bool notify_parent(struct proc *p)
    descriptors, then let its parent know; its children become orphans. */
 void proc_exit(struct proc *p, long how, long code)
 {
+    extern long init_pid; /* main.c; the test runner stops on this line */
+    if (p->pid == init_pid)
+        printf("pager: init (pid %ld, %s) ended: %s %ld\n", p->pid, p->name, how == WAIT_EXITED ? "exit" : "killed, cause", code);
     fd_proc_gone(p);
     vfs_proc_gone(p);
     fd_close_all(p);
