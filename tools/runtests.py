@@ -25,8 +25,12 @@ it and stops at once (nothing else would run).
 Time limits (--test-timeout, --boot-timeout) are counted in CPU seconds of
 the QEMU process (user + system, from /proc), not in wall-clock seconds: on
 a loaded machine QEMU gets less of the CPU and the limits stretch with it.
-A guest hung while idle uses almost no CPU, so each limit also expires
-after --wall-factor times as many wall-clock seconds.  The environment
+A guest hung while idle uses almost no CPU (an idle QEMU about 2% of one),
+so a test (or the time between two) also ends when QEMU has used less than
+--idle-share of a CPU over the last --idle-window wall-clock seconds (5% of
+120 s: a busy QEMU on a 2-core machine with a load of 16 still got 23%),
+and each limit expires after --wall-factor times as many wall-clock seconds
+in any case.  The environment
 variable TIMEOUT_SCALE (default 1) multiplies every limit, for a machine
 much slower than usual.
 
@@ -375,6 +379,31 @@ class Qemu:
         return self.proc.returncode
 
 
+class IdleWatch:
+    """Whether a QEMU has been (nearly) idle for the last `window` wall
+    seconds: it used less than `share` of one CPU in that time."""
+
+    def __init__(self, cpu, window, share):
+        self.cpu = cpu
+        self.window = window
+        self.share = share
+        self.samples = [(now(), cpu())]
+
+    def idle(self):
+        t, c = now(), self.cpu()
+        if t - self.samples[-1][0] >= 1.0:
+            self.samples.append((t, c))
+        while len(self.samples) > 2 and t - self.samples[1][0] >= self.window:
+            self.samples.pop(0)
+        t0, c0 = self.samples[0]
+        return t - t0 >= self.window and c - c0 < self.share * (t - t0)
+
+    def describe(self):
+        t0, c0 = self.samples[0]
+        return 'guest idle: QEMU used %.1f s of CPU in the last %.0f s' % (
+            self.cpu() - c0, now() - t0)
+
+
 class Limit:
     """A time limit: `seconds` of guest time (the clock function: QEMU CPU
     seconds) or `seconds * wall_factor` wall-clock seconds, whichever comes
@@ -393,6 +422,10 @@ class Limit:
 
     def wall_left(self):
         return self.wall - (now() - self.wall_start)
+
+    def used(self):
+        return 'guest CPU %.1f s, wall %.1f s' % (
+            self.clock() - self.start, now() - self.wall_start)
 
     def describe(self):
         return '%g s (guest CPU %.0f s, wall %.0f s)' % (
@@ -547,6 +580,8 @@ class Guest:
         current = None          # [index, name, Limit, first_line_no]
         last = None             # (index, name) of the last finished test
         between = None          # Limit on the time from one test to the next
+        watch = IdleWatch(q.cpu, self.args.idle_window, self.args.idle_share) \
+            if self.have_cpu and self.args.idle_window > 0 else None
         panic_at = None
         panic_line = None
         started_any = False
@@ -557,6 +592,9 @@ class Guest:
 
         def result(index, name, ok, reason=None, tail=None, title=None):
             full = 'guest:%s' % name
+            if self.log and current is not None and current[1] == name:
+                self.log.write('##### runtests: %s took %s\n'
+                               % (name, current[2].used()))
             if full in rep.seen:
                 rep.out('NOTE duplicate result for %s ignored' % full)
                 return
@@ -592,17 +630,20 @@ class Guest:
                              q.lines[-GUEST_TAIL:],
                              'guest console (last lines)')
                 return None
+            idle = panic_at is None and watch is not None and \
+                (current is not None or between is not None) and watch.idle()
             if panic_at is None and current is not None and \
-                    current[2].expired():
-                what = current[2].describe()
+                    (idle or current[2].expired()):
+                what = ('hung (%s)' % watch.describe()) if idle else \
+                    'timeout after %s' % current[2].describe()
                 self.stop()
                 result(current[0], current[1], False,
-                       'timeout after %s' % what, test_tail(current),
+                       what, test_tail(current),
                        'guest console since test start')
                 return current[0] + 1
             if panic_at is None and current is None and \
-                    between is not None and between.expired():
-                what = between.describe()
+                    between is not None and (idle or between.expired()):
+                what = watch.describe() if idle else between.describe()
                 self.stop()
                 rep.fail('guest:guest.hang',
                          'no test started within %s after %s'
@@ -845,6 +886,10 @@ def parse_args(argv):
     p.add_argument('--wall-factor', type=float, default=4.0, metavar='F',
                    help='a limit of SEC also expires after F*SEC wall-clock '
                    'seconds (a guest hung while idle uses no CPU)')
+    p.add_argument('--idle-window', type=float, default=120.0, metavar='SEC',
+                   help='a test whose QEMU used less than --idle-share of a '
+                   'CPU for SEC wall-clock seconds is hung (0: off)')
+    p.add_argument('--idle-share', type=float, default=0.05, metavar='X')
     p.add_argument('--disk', action='append', default=[], metavar='IMG',
                    help='attach a fresh copy of IMG to every boot '
                    '(repeatable; the last one gets the lowest slot)')

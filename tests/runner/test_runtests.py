@@ -315,6 +315,22 @@ def case_cpu_clock(tmp):
           r)
 
 
+def case_idle_hang(tmp):
+    """A guest that hangs idle (no CPU used) is caught after --idle-window
+    wall seconds, long before the CPU or wall-clock limits."""
+    t0 = time.time()
+    r = run(tmp, 'hang-in-test', *KERNEL, '--test-timeout', '100',
+            '--wall-factor', '100', '--boot-timeout', '200',
+            '--idle-window', '2')
+    check_summary(r, 3, 1, 1)
+    check(any(line.startswith('FAIL guest:beta: hung (guest idle: QEMU used')
+              for line in r.lines), 'the idle watch should fire', r)
+    check(time.time() - t0 < 15, 'took too long', r)
+    check('##### runtests: alpha took guest CPU' in r.log,
+          'the log should say how long each test took', r)
+    check_no_leftovers(r)
+
+
 def case_timeout_scale(tmp):
     t0 = time.time()
     r = run(tmp, 'hang-in-test', *KERNEL, *FAST, scale='3')
