@@ -13,8 +13,26 @@ The guest prints, each at the start of a line:
     @@TEST PASS <index> <name>
     @@TEST FAIL <index> <name> <reason...>
     @@TESTS DONE
-and then shuts QEMU down.  When a test hangs or the guest dies, QEMU is
-killed and rebooted with the boot argument `teststart=<index+1>`.
+and then shuts QEMU down.  When a test hangs or the guest dies (and, with
+--reboot-on-fail, when a test fails), QEMU is killed and rebooted with the
+boot argument `teststart=<index+1>`.  Each --disk image is copied before
+every boot and QEMU gets the copy, so every boot starts from the image as
+built: a test that failed or hung cannot leave a full disk (or any other
+file) behind for the tests after it.  When the pager says that the first
+program ended (`pager: init (pid N, NAME) ended: ...`), the runner reports
+it and stops at once (nothing else would run).
+
+Time limits (--test-timeout, --boot-timeout) are counted in CPU seconds of
+the QEMU process (user + system, from /proc), not in wall-clock seconds: on
+a loaded machine QEMU gets less of the CPU and the limits stretch with it.
+A guest hung while idle uses almost no CPU (an idle QEMU about 2% of one),
+so a test (or the time between two) also ends when QEMU has used less than
+--idle-share of a CPU over the last --idle-window wall-clock seconds (5% of
+120 s: a busy QEMU on a 2-core machine with a load of 16 still got 23%),
+and each limit expires after --wall-factor times as many wall-clock seconds
+in any case.  The environment
+variable TIMEOUT_SCALE (default 1) multiplies every limit, for a machine
+much slower than usual.
 
 Bench mode (--bench) boots with `-icount shift=0` and collects
     @@BENCH <name> <value>
@@ -31,12 +49,14 @@ import os
 import re
 import select
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
-HOST_TIMEOUT = 120          # seconds per host binary
+HOST_TIMEOUT = 900          # wall-clock seconds per host binary (times TIMEOUT_SCALE)
 HOST_TAIL = 40              # lines of host output shown on failure
 GUEST_TAIL = 30             # lines of guest console shown on failure
 PANIC_GRACE = 2.0           # seconds to keep reading after a panic line
@@ -46,6 +66,29 @@ MAX_LINE = 64 * 1024        # force a line break on absurdly long output
 TEST_RE = re.compile(r'@@TEST (START|PASS|FAIL) (\d+) (\S+)(?: (.*))?$')
 DONE_RE = re.compile(r'@@TESTS DONE\b')
 BENCH_RE = re.compile(r'@@BENCH (\S+)(?: (\S+))?')
+INIT_END_RE = re.compile(r'pager: init \(pid \d+, (\S*)\) ended: (.*)$')
+CLK_TCK = os.sysconf('SC_CLK_TCK') if hasattr(os, 'sysconf') else 100
+
+
+def timeout_scale():
+    """TIMEOUT_SCALE from the environment (a positive number), else 1."""
+    try:
+        v = float(os.environ.get('TIMEOUT_SCALE', '1'))
+    except ValueError:
+        v = 1.0
+    return v if v > 0 else 1.0
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system, all threads) of process pid so far, or None
+    when /proc cannot say (not Linux, or the process is gone)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            stat = f.read()
+        fields = stat[stat.rindex(')') + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def now():
@@ -163,7 +206,7 @@ def run_host(binary, extra, report):
     timed_out = False
     try:
         try:
-            data, _ = proc.communicate(timeout=HOST_TIMEOUT)
+            data, _ = proc.communicate(timeout=HOST_TIMEOUT * timeout_scale())
         except subprocess.TimeoutExpired:
             timed_out = True
             killpg(proc, grace=1.0)
@@ -200,7 +243,8 @@ def run_host(binary, extra, report):
                     '%s output (last %d lines)' % (base, len(tail)))
     if timed_out:
         report.fail('host:%s' % base,
-                    'timeout after %d s' % HOST_TIMEOUT, tail,
+                    'timeout after %g s' % (HOST_TIMEOUT * timeout_scale()),
+                    tail,
                     '%s output (last %d lines)' % (base, len(tail)))
     elif rc != 0 and nfail == 0:
         report.fail('host:%s' % base, describe_status(rc), tail,
@@ -301,7 +345,16 @@ class Qemu:
             self.read(min(0.2, end - now()))
         return self.proc.poll()
 
+    def cpu(self):
+        """CPU seconds QEMU has used; the last value read once it is gone."""
+        if self.proc.poll() is None:
+            c = cpu_seconds(self.proc.pid)
+            if c is not None:
+                self.cpu_last = max(getattr(self, 'cpu_last', 0.0), c)
+        return getattr(self, 'cpu_last', 0.0)
+
     def kill(self):
+        self.cpu()
         # QEMU holds no state worth a clean shutdown; SIGKILL also avoids
         # its "terminating on signal" chatter in the console tail.
         killpg(self.proc, grace=0)
@@ -326,6 +379,59 @@ class Qemu:
         return self.proc.returncode
 
 
+class IdleWatch:
+    """Whether a QEMU has been (nearly) idle for the last `window` wall
+    seconds: it used less than `share` of one CPU in that time."""
+
+    def __init__(self, cpu, window, share):
+        self.cpu = cpu
+        self.window = window
+        self.share = share
+        self.samples = [(now(), cpu())]
+
+    def idle(self):
+        t, c = now(), self.cpu()
+        if t - self.samples[-1][0] >= 1.0:
+            self.samples.append((t, c))
+        while len(self.samples) > 2 and t - self.samples[1][0] >= self.window:
+            self.samples.pop(0)
+        t0, c0 = self.samples[0]
+        return t - t0 >= self.window and c - c0 < self.share * (t - t0)
+
+    def describe(self):
+        t0, c0 = self.samples[0]
+        return 'guest idle: QEMU used %.1f s of CPU in the last %.0f s' % (
+            self.cpu() - c0, now() - t0)
+
+
+class Limit:
+    """A time limit: `seconds` of guest time (the clock function: QEMU CPU
+    seconds) or `seconds * wall_factor` wall-clock seconds, whichever comes
+    first, counted from the moment the Limit is made."""
+
+    def __init__(self, seconds, clock, wall_factor):
+        self.seconds = seconds
+        self.clock = clock
+        self.wall = seconds * wall_factor
+        self.start = clock()
+        self.wall_start = now()
+
+    def expired(self):
+        return (self.clock() - self.start >= self.seconds or
+                now() - self.wall_start >= self.wall)
+
+    def wall_left(self):
+        return self.wall - (now() - self.wall_start)
+
+    def used(self):
+        return 'guest CPU %.1f s, wall %.1f s' % (
+            self.clock() - self.start, now() - self.wall_start)
+
+    def describe(self):
+        return '%g s (guest CPU %.0f s, wall %.0f s)' % (
+            self.seconds, self.clock() - self.start, now() - self.wall_start)
+
+
 # --------------------------------------------------------------------------
 # Guest runner
 # --------------------------------------------------------------------------
@@ -338,6 +444,35 @@ class Guest:
         self.console = []       # all lines from all boots
         self.qemu = None
         self.panic_re = re.compile(args.panic_regex)
+        self.cpu_done = 0.0     # CPU seconds of the QEMUs that have ended
+        self.disk_dir = None
+        # Without /proc there is no CPU clock: the limits count wall time.
+        self.have_cpu = cpu_seconds(os.getpid()) is not None
+
+    def clock(self):
+        """Guest time: CPU seconds of every QEMU of this run so far."""
+        if not self.have_cpu:
+            return now()
+        return self.cpu_done + (self.qemu.cpu() if self.qemu else 0.0)
+
+    def limit(self, seconds):
+        return Limit(seconds * timeout_scale(), self.clock,
+                     self.args.wall_factor)
+
+    def fresh_disks(self):
+        """Copy every --disk image for the next boot; returns the QEMU
+        arguments that attach the copies (in the order given)."""
+        if not self.args.disk:
+            return []
+        if self.disk_dir is None:
+            self.disk_dir = tempfile.mkdtemp(prefix='runtests-disks-')
+        out = ['-global', 'virtio-mmio.force-legacy=false']
+        for i, img in enumerate(self.args.disk):
+            copy = os.path.join(self.disk_dir, '%d-%s' % (i, os.path.basename(img)))
+            shutil.copyfile(img, copy)
+            out += ['-drive', 'file=%s,if=none,format=raw,id=rtdisk%d' % (copy, i),
+                    '-device', 'virtio-blk-device,drive=rtdisk%d' % i]
+        return out
 
     # -- helpers ---------------------------------------------------------
 
@@ -350,9 +485,10 @@ class Guest:
 
     def close(self):
         if self.qemu is not None:
-            self.qemu.kill()
-            self.console.extend(self.qemu.lines)
-            self.qemu = None
+            self.stop()
+        if self.disk_dir is not None:
+            shutil.rmtree(self.disk_dir, ignore_errors=True)
+            self.disk_dir = None
         if self.log:
             self.log.close()
             self.log = None
@@ -380,7 +516,7 @@ class Guest:
             i += 1
         if bench and '-icount' not in rest:
             rest += ['-icount', 'shift=0']
-        cmd += rest
+        cmd += rest + self.fresh_disks()
         if teststart is not None:
             bootargs.append('teststart=%d' % teststart)
         if bootargs:
@@ -400,6 +536,7 @@ class Guest:
         rc = None
         if q is not None:
             rc = q.kill()
+            self.cpu_done += q.cpu()
             self.console.extend(q.lines)
             self.qemu = None
         return rc
@@ -411,13 +548,13 @@ class Guest:
     # -- test protocol ---------------------------------------------------
 
     def run_tests(self):
-        deadline = now() + self.args.boot_timeout
+        phase = self.limit(self.args.boot_timeout)
         teststart = None
         for boot in range(1, MAX_BOOTS + 1):
             title = 'boot %d' % boot
             if teststart is not None:
                 title += ' (teststart=%d)' % teststart
-            nxt = self.boot_once(self.command(teststart), title, deadline,
+            nxt = self.boot_once(self.command(teststart), title, phase,
                                  teststart)
             if nxt is None:
                 return
@@ -430,7 +567,7 @@ class Guest:
         self.report.fail('guest:guest.reboots',
                          'too many reboots (%d)' % MAX_BOOTS)
 
-    def boot_once(self, cmd, title, deadline, teststart):
+    def boot_once(self, cmd, title, phase, teststart):
         """Boot QEMU once.  Returns the index to reboot at, or None to stop."""
         rep = self.report
         tt = self.args.test_timeout
@@ -440,9 +577,11 @@ class Guest:
             rep.fail('guest:guest.boot', 'cannot start %s: %s' % (cmd[0], e))
             return None
 
-        current = None          # [index, name, start_time, first_line_no]
+        current = None          # [index, name, Limit, first_line_no]
         last = None             # (index, name) of the last finished test
-        last_progress = now()
+        between = None          # Limit on the time from one test to the next
+        watch = IdleWatch(q.cpu, self.args.idle_window, self.args.idle_share) \
+            if self.have_cpu and self.args.idle_window > 0 else None
         panic_at = None
         panic_line = None
         started_any = False
@@ -453,6 +592,9 @@ class Guest:
 
         def result(index, name, ok, reason=None, tail=None, title=None):
             full = 'guest:%s' % name
+            if self.log and current is not None and current[1] == name:
+                self.log.write('##### runtests: %s took %s\n'
+                               % (name, current[2].used()))
             if full in rep.seen:
                 rep.out('NOTE duplicate result for %s ignored' % full)
                 return
@@ -462,50 +604,54 @@ class Guest:
                 rep.fail(full, reason, tail, title)
 
         while True:
-            t = now()
-            limits = [deadline]
+            waits = [1.0, phase.wall_left()]
             if panic_at is not None:
-                limits.append(panic_at + PANIC_GRACE)
+                waits.append(panic_at + PANIC_GRACE - now())
             elif current is not None:
-                limits.append(current[2] + tt)
-            elif last is not None:
-                limits.append(last_progress + tt)
-            wait = min(limits) - t
+                waits.append(current[2].wall_left())
+            elif between is not None:
+                waits.append(between.wall_left())
 
-            if wait <= 0:
-                # ---- something expired ---------------------------------
-                if panic_at is not None and t >= panic_at + PANIC_GRACE:
-                    return self.died(q, current, last, started_any,
-                                     panic_line, test_tail)
-                if t >= deadline:
-                    self.stop()
-                    what = 'guest phase exceeded --boot-timeout %g s' \
-                        % self.args.boot_timeout
-                    if current is not None:
-                        result(current[0], current[1], False,
-                               'timeout: ' + what, test_tail(current),
-                               'guest console since test start')
-                    else:
-                        rep.fail('guest:guest.boot' if not started_any
-                                 else 'guest:guest.timeout', what,
-                                 q.lines[-GUEST_TAIL:],
-                                 'guest console (last lines)')
-                    return None
+            # ---- something expired? -------------------------------------
+            if panic_at is not None and now() >= panic_at + PANIC_GRACE:
+                return self.died(q, current, last, started_any,
+                                 panic_line, test_tail)
+            if phase.expired():
+                what = 'guest phase exceeded --boot-timeout %s' \
+                    % phase.describe()
+                self.stop()
                 if current is not None:
-                    self.stop()
                     result(current[0], current[1], False,
-                           'timeout after %g s' % tt, test_tail(current),
+                           'timeout: ' + what, test_tail(current),
                            'guest console since test start')
-                    return current[0] + 1
-                # no progress between tests
+                else:
+                    rep.fail('guest:guest.boot' if not started_any
+                             else 'guest:guest.timeout', what,
+                             q.lines[-GUEST_TAIL:],
+                             'guest console (last lines)')
+                return None
+            idle = panic_at is None and watch is not None and \
+                (current is not None or between is not None) and watch.idle()
+            if panic_at is None and current is not None and \
+                    (idle or current[2].expired()):
+                what = ('hung (%s)' % watch.describe()) if idle else \
+                    'timeout after %s' % current[2].describe()
+                self.stop()
+                result(current[0], current[1], False,
+                       what, test_tail(current),
+                       'guest console since test start')
+                return current[0] + 1
+            if panic_at is None and current is None and \
+                    between is not None and (idle or between.expired()):
+                what = watch.describe() if idle else between.describe()
                 self.stop()
                 rep.fail('guest:guest.hang',
-                         'no test started within %g s after %s'
-                         % (tt, last[1]), q.lines[-GUEST_TAIL:],
+                         'no test started within %s after %s'
+                         % (what, last[1]), q.lines[-GUEST_TAIL:],
                          'guest console (last lines)')
                 return last[0] + 1
 
-            lines = q.read(min(wait, 1.0))
+            lines = q.read(max(0.0, min(waits)))
             base = len(q.lines) - len(lines)
             for pos, line in enumerate(lines, base):
                 m = TEST_RE.search(line)
@@ -525,7 +671,7 @@ class Guest:
                                    'no result before next test started',
                                    test_tail(current, pos),
                                    'guest console since test start')
-                        current = [index, name, now(), pos]
+                        current = [index, name, self.limit(tt), pos]
                         started_any = True
                     else:
                         cur = current if (current is not None and
@@ -537,10 +683,18 @@ class Guest:
                         else:
                             result(index, name, False, reason or 'failed',
                                    tail, 'guest console since test start')
+                            if self.args.reboot_on_fail:
+                                # Whatever it left behind goes with this
+                                # boot: the next starts from fresh disks.
+                                self.stop()
+                                return index + 1
                         current = None
                         last = (index, name)
-                        last_progress = now()
+                        between = self.limit(tt)
                     continue
+                m = INIT_END_RE.search(line)
+                if m:
+                    return self.init_ended(q, current, m, test_tail)
                 if DONE_RE.search(line):
                     if current is not None:
                         result(current[0], current[1], False,
@@ -561,6 +715,19 @@ class Guest:
             if q.eof:
                 return self.died(q, current, last, started_any, panic_line,
                                  test_tail)
+
+    def init_ended(self, q, current, m, test_tail):
+        """The pager said the first program ended (killed, or exited before
+        TESTS DONE): nothing more will run in this guest; stop now."""
+        rep = self.report
+        self.stop()
+        why = 'the first program (%s) ended: %s' % (m.group(1), m.group(2))
+        if current is not None:
+            rep.fail('guest:%s' % current[1], why, test_tail(current),
+                     'guest console since test start')
+        rep.fail('guest:guest.init', why + '; stopping',
+                 q.lines[-GUEST_TAIL:], 'guest console (last lines)')
+        return None
 
     def died(self, q, current, last, started_any, panic_line, test_tail):
         """QEMU exited (or panicked) before TESTS DONE."""
@@ -616,7 +783,7 @@ class Guest:
         rep = self.report
         results = {}
         done = False
-        deadline = now() + self.args.boot_timeout
+        phase = self.limit(self.args.boot_timeout)
         cmd = self.command(None, bench=True)
         try:
             q = self.start(cmd, 'bench')
@@ -624,8 +791,10 @@ class Guest:
             rep.out('ERROR cannot start %s: %s' % (cmd[0], e))
             return 1
         panic_line = None
-        while not done and not q.eof and now() < deadline:
-            for line in q.read(min(1.0, deadline - now())):
+        init_end = None
+        while not done and not q.eof and not init_end and \
+                not phase.expired():
+            for line in q.read(max(0.0, min(1.0, phase.wall_left()))):
                 m = BENCH_RE.search(line)
                 if m:
                     name, value = m.groups()
@@ -643,6 +812,11 @@ class Guest:
                             v = value
                     results[name] = v
                     rep.out('%s: %s instructions' % (name, value))
+                elif INIT_END_RE.search(line):
+                    init_end = line.strip()
+                    rep.out('ERROR the first program ended: %s; stopping'
+                            % init_end)
+                    break
                 elif panic_line is None and self.is_panic(line):
                     panic_line = line.strip()
                     rep.out('PANIC %s' % panic_line)
@@ -652,7 +826,8 @@ class Guest:
         self.stop()
         if not done:
             rep.out('WARNING bench ended without @@BENCH DONE (%s)'
-                    % ('timeout' if timed_out else 'QEMU exited'))
+                    % ('the first program ended' if init_end else
+                       'timeout' if timed_out else 'QEMU exited'))
             for line in q.lines[-GUEST_TAIL:]:
                 rep.out('    | ' + line)
         if self.args.bench_json:
@@ -662,7 +837,7 @@ class Guest:
                 json.dump(results, f, indent=2, sort_keys=True)
                 f.write('\n')
         rep.out('%d benchmarks' % len(results))
-        return 0 if results else 1
+        return 0 if results and not init_end else 1
 
 
 # --------------------------------------------------------------------------
@@ -703,9 +878,24 @@ def parse_args(argv):
                    metavar='ARG', help='extra QEMU argument (repeatable)')
     p.add_argument('--append', default='', metavar='BOOTARGS',
                    help='base kernel command line')
-    p.add_argument('--test-timeout', type=float, default=60.0, metavar='SEC')
+    p.add_argument('--test-timeout', type=float, default=60.0, metavar='SEC',
+                   help='limit per test, in QEMU CPU seconds')
     p.add_argument('--boot-timeout', type=float, default=900.0,
-                   metavar='SEC', help='bound on the whole guest phase')
+                   metavar='SEC', help='bound on the whole guest phase, '
+                   'in QEMU CPU seconds')
+    p.add_argument('--wall-factor', type=float, default=4.0, metavar='F',
+                   help='a limit of SEC also expires after F*SEC wall-clock '
+                   'seconds (a guest hung while idle uses no CPU)')
+    p.add_argument('--idle-window', type=float, default=120.0, metavar='SEC',
+                   help='a test whose QEMU used less than --idle-share of a '
+                   'CPU for SEC wall-clock seconds is hung (0: off)')
+    p.add_argument('--idle-share', type=float, default=0.05, metavar='X')
+    p.add_argument('--disk', action='append', default=[], metavar='IMG',
+                   help='attach a fresh copy of IMG to every boot '
+                   '(repeatable; the last one gets the lowest slot)')
+    p.add_argument('--reboot-on-fail', action='store_true',
+                   help='after a failed test, reboot (fresh disks) at the '
+                   'next test')
     p.add_argument('--exit-wait', type=float, default=10.0, metavar='SEC',
                    help='how long QEMU may take to exit after TESTS DONE')
     p.add_argument('--log', metavar='PATH', help='guest console log')

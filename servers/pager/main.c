@@ -214,6 +214,8 @@ static long pg_exec(struct proc *p, struct msg *m)
 /* init's rights: power off, start drivers, act on any process. */
 #define INIT_RIGHTS (RIGHT_SHUTDOWN | RIGHT_MAKE_DRIVER | RIGHT_PROCS)
 
+long init_pid; /* proc_exit says when init ends (the test runner stops on that line) */
+
 /* Start init: /bin/init of the file system (init=PROGRAM: /bin/PROGRAM), or
    the boot archive's when there is no file system or that file cannot run. Called
    again when the file server had to be asked for the program. */
@@ -232,6 +234,7 @@ static void spawn_init(void)
         printf("pager: %s from the boot archive (%s)\n", name, vfs_ready() ? strerror(pid) : "no file system");
         pid = proc_spawn(name, argv, NULL, false, INIT_RIGHTS);
     }
+    init_pid = pid;
     if (pid < 0) {
         printf("pager: cannot start init: %s\n", strerror(pid));
         pager_panic("no init");

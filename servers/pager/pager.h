@@ -202,6 +202,7 @@ long device_dma(struct proc *p, uint64_t len, struct msg *reply);
 void devices_driver_gone(struct proc *p);  /* p held RIGHT_DRIVER and is over: reset what it drove */
 
 /* ---- main.c: replies that come later ---- */
+extern long init_pid;                      /* the first program's pid */
 long reply_cap_take(void);                 /* the pending request's reply cap, to answer later */
 void redispatch(struct proc *p, struct msg *m, long slot);   /* handle a parked request again */
 

@@ -387,6 +387,8 @@ void proc_exit(struct proc *p, long how, long code)
 {
     if (p->rights & RIGHT_DRIVER)
         devices_driver_gone(p); /* first: its devices stop writing into frames about to be freed */
+    if (p->pid == init_pid) /* the test runner stops on this line */
+        printf("pager: init (pid %ld, %s) ended: %s %ld\n", p->pid, p->name, how == WAIT_EXITED ? "exit" : "killed, cause", code);
     fd_proc_gone(p);
     vfs_proc_gone(p);
     fd_close_all(p);

@@ -3,10 +3,10 @@
 
 usage: crash_test.py KERNEL BIOS FSIMG FSCK
 
-crash.N: boots a copy of FSIMG with the write-heavy workload t_fsload as the
-first program, kills QEMU in the middle of it (a different moment each time),
-then runs fsck on the image (it replays a committed log in memory) and boots
-the image once more to see the file server mount it and the files there.
+crashloop.N: three rounds of tests/fs/crashloop.py (QEMU killed at random
+moments of the write-heavy workload t_fsload; after each kill fsck is clean
+and every write that returned reads back); SEED=s (environment) repeats a
+run, the seed is printed.
 badimage: boots with a disk that mkfs did not make; the file server must
 reject it with a message and the system must go on (init runs).
 persist: t_persist writes files (with write(2), and through shared mappings
@@ -25,11 +25,16 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crashloop  # noqa: E402
+
 KERNEL, BIOS, FSIMG, FSCK = sys.argv[1:5]
+SCALE = crashloop.scale()   # TIMEOUT_SCALE: the limits below are generous already
+LOOP_ROUNDS = 3
 failed = 0
 
 
-def qemu(img, append, until=None, kill_after=None, timeout=60):
+def qemu(img, append, until=None, kill_after=None, timeout=180):
     """Boot with img; stop at the regex-free text `until` (then wait
     kill_after seconds and kill) or at timeout. Returns the console text."""
     cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', '-display', 'none',
@@ -40,7 +45,7 @@ def qemu(img, append, until=None, kill_after=None, timeout=60):
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     out = b''
-    deadline = time.time() + timeout
+    deadline = time.time() + timeout * SCALE
     seen = None
     try:
         os.set_blocking(p.stdout.fileno(), False)
@@ -75,29 +80,21 @@ def fsck(img):
     return r.returncode, r.stdout.decode(errors='replace')
 
 
-def crash_case(n, delay, tmp):
-    img = os.path.join(tmp, 'crash%d.img' % n)
-    shutil.copy(FSIMG, img)
-    out = qemu(img, 'init=t_fsload', until='fsload: started', kill_after=delay, timeout=90)
-    if 'fsload: started' not in out:
-        result('%d' % n, False, 'the workload never started:\n' + out[-1500:])
-        return
-    rc, text = fsck(img)
-    if rc != 0:
-        result('%d' % n, False, 'fsck after a crash %.1f s into the workload:\n%s' % (delay, text[-1500:]))
-        return
-    out = qemu(img, 'init=ls', until='bin', kill_after=0.5, timeout=60)
-    if 'fs: mounted' not in out or 'load' not in out:
-        result('%d' % n, False, 'the file system did not come back:\n' + out[-1500:])
-        return
-    result('%d' % n, True)
+def crash_loop():
+    global failed
+    seed = os.environ.get('SEED', '')
+    seed = int(seed) if seed else random.randrange(1 << 30)
+    print('crashloop: SEED=%d N=%d' % (seed, LOOP_ROUNDS))
+    loop = crashloop.run(KERNEL, BIOS, FSIMG, FSCK, LOOP_ROUNDS, seed,
+                         out=lambda line: (print(line), sys.stdout.flush()))
+    failed += loop.failed
 
 
 def bad_image(tmp):
     img = os.path.join(tmp, 'bad.img')
     with open(img, 'wb') as f:
         f.write(bytes(random.Random(7).getrandbits(8) for _ in range(1 << 20)))
-    out = qemu(img, 'init=hello', until='hello from pid', kill_after=0.2, timeout=60)
+    out = qemu(img, 'init=hello', until='hello from pid', kill_after=0.2, timeout=180)
     ok = 'fs: cannot mount the disk' in out and 'hello from pid' in out and 'panic' not in out
     result('badimage', ok, 'console:\n' + out[-1500:])
 
@@ -105,7 +102,7 @@ def bad_image(tmp):
 def persist(tmp):
     img = os.path.join(tmp, 'persist.img')
     shutil.copy(FSIMG, img)
-    out = qemu(img, 'init=t_persist', until='persist: written', kill_after=5, timeout=60)
+    out = qemu(img, 'init=t_persist', until='persist: written', kill_after=5, timeout=180)
     if 'persist: written' not in out:
         result('persist', False, 'first boot:\n' + out[-1500:])
         return
@@ -113,22 +110,21 @@ def persist(tmp):
     if rc != 0:
         result('persist', False, 'fsck after the first boot:\n' + text[-1500:])
         return
-    out = qemu(img, 'init=t_persist', until='persist: ', kill_after=0.5, timeout=60)
+    out = qemu(img, 'init=t_persist', until='persist: ', kill_after=0.5, timeout=180)
     result('persist', 'persist: ok' in out, 'second boot:\n' + out[-1500:])
 
 
 def fsgone(tmp):
     img = os.path.join(tmp, 'gone.img')
     shutil.copy(FSIMG, img)
-    out = qemu(img, 'init=t_fsgone', until='fsgone: ', kill_after=1, timeout=60)
+    out = qemu(img, 'init=t_fsgone', until='fsgone: ', kill_after=1, timeout=180)
     result('fsgone', 'fsgone: ok' in out and 'panic' not in out, 'console:\n' + out[-1500:])
 
 
 def main():
     tmp = tempfile.mkdtemp(prefix='crash-')
     try:
-        for n, delay in enumerate([0.3, 1.1, 2.3]):
-            crash_case(n, delay, tmp)
+        crash_loop()
         bad_image(tmp)
         persist(tmp)
         fsgone(tmp)

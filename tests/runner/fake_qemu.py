@@ -14,6 +14,13 @@ Behaviour is chosen with the environment variable FAKE_QEMU_MODE:
   hang-at-boot      prints a banner and hangs before any test starts
   no-exit           like pass-all, but does not exit after TESTS DONE
   bench             prints @@BENCH lines (only if -icount was given)
+  init-killed       in test 1, the pager's kill line and its "init ended"
+                    line, then idles for ever (as the real system does)
+  init-exits        after test 1, "init ended" (exit 1), then idles
+  bench-init-killed one @@BENCH line, then "init ended", then idles
+  spin-in-test      busy-loops (uses CPU) in test 1 unless teststart >= 2
+  fill-disk         test 1 writes FULL into the first -drive file and
+                    fails; test 2 fails if that file starts with FULL
 
 If FAKE_QEMU_RECORD names a file, {"pid": ..., "argv": [...]} is
 appended to it as one JSON line per invocation.
@@ -36,6 +43,20 @@ def out(text, crlf=True):
 def hang():
     while True:
         time.sleep(60)
+
+
+def spin():
+    while True:
+        pass
+
+
+def first_drive(argv):
+    for i, a in enumerate(argv[:-1]):
+        if a == '-drive':
+            for part in argv[i + 1].split(','):
+                if part.startswith('file='):
+                    return part[5:]
+    return None
 
 
 def main():
@@ -68,6 +89,12 @@ def main():
     if mode == 'hang-at-boot':
         hang()
 
+    if mode == 'bench-init-killed':
+        out('@@BENCH null_syscall 1234')
+        out('pid 2 (bench): segfault at 0x0 pc 0x10000 (read)')
+        out('pager: init (pid 2, bench) ended: killed, cause 13')
+        hang()
+
     if mode == 'bench':
         if '-icount' not in argv:
             out('fake: no -icount, refusing to bench')
@@ -95,10 +122,31 @@ def main():
         if index == 2 and mode == 'die-in-test':
             out('  gamma: about to die')
             sys.exit(3)
+        if index == 1 and mode == 'init-killed':
+            out('pid 2 (testinit): segfault at 0x0 pc 0x10000 (read)')
+            out('pager: init (pid 2, testinit) ended: killed, cause 13')
+            hang()
+        if index == 1 and mode == 'spin-in-test':
+            spin()
+        if index == 1 and mode == 'fill-disk':
+            with open(first_drive(argv), 'r+b') as f:
+                f.write(b'FULL')
+            out('@@TEST FAIL %d %s check failed: left the disk full'
+                % (index, name))
+            continue
+        if index == 2 and mode == 'fill-disk':
+            with open(first_drive(argv), 'rb') as f:
+                if f.read(4) == b'FULL':
+                    out('@@TEST FAIL %d %s no space left on the disk'
+                        % (index, name))
+                    continue
         if index == 1 and mode == 'one-fail':
             out('@@TEST FAIL %d %s expected 1 got 2' % (index, name))
             continue
         out('@@TEST PASS %d %s' % (index, name))
+        if index == 1 and mode == 'init-exits':
+            out('pager: init (pid 2, testinit) ended: exit 1')
+            hang()
     out('@@TESTS DONE')
     if mode == 'no-exit':
         hang()

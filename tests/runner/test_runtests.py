@@ -38,14 +38,15 @@ class Result:
         return 'rc=%s\n%s' % (self.rc, self.out)
 
 
-def run(tmp, mode, *args, qemu=None, timeout=60):
+def run(tmp, mode, *args, qemu=None, timeout=60, scale='1'):
     """Run runtests.py with the fake QEMU in `mode`."""
     rec = os.path.join(tmp, 'record-%s.jsonl' % mode)
     log = os.path.join(tmp, 'log-%s.txt' % mode)
     for p in (rec, log):
         if os.path.exists(p):
             os.unlink(p)
-    env = dict(os.environ, FAKE_QEMU_MODE=mode, FAKE_QEMU_RECORD=rec)
+    env = dict(os.environ, FAKE_QEMU_MODE=mode, FAKE_QEMU_RECORD=rec,
+               TIMEOUT_SCALE=scale)
     cmd = [PY, RUNNER, '--qemu', qemu or FAKE, '--log', log] + list(args)
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, env=env, timeout=timeout)
@@ -100,7 +101,7 @@ def teststart_of(argv):
 
 
 KERNEL = ['--kernel', 'kernel.elf', '--bios', 'fw.bin']
-FAST = ['--test-timeout', '1', '--boot-timeout', '15']
+FAST = ['--test-timeout', '1', '--boot-timeout', '15', '--wall-factor', '1']
 
 
 # -------------------------------------------------------------------------
@@ -137,7 +138,8 @@ def case_hang_in_test(tmp):
     t0 = time.time()
     r = run(tmp, 'hang-in-test', *KERNEL, *FAST)
     check_summary(r, 3, 1, 1)
-    check(r.has('FAIL guest:beta: timeout after 1 s'), 'missing timeout', r)
+    check(any(line.startswith('FAIL guest:beta: timeout after 1 s')
+              for line in r.lines), 'missing timeout', r)
     check(len(r.records) == 2, 'expected a reboot', r)
     check(teststart_of(r.records[1]['argv']) == 2,
           'reboot should use teststart=2: %s' % r.records[1]['argv'])
@@ -148,7 +150,8 @@ def case_hang_in_test(tmp):
 def case_ignore_teststart(tmp):
     r = run(tmp, 'ignore-teststart', *KERNEL, *FAST)
     check_summary(r, 1, 2, 1)
-    check(r.has('FAIL guest:beta: timeout after 1 s'), 'missing timeout', r)
+    check(any(line.startswith('FAIL guest:beta: timeout after 1 s')
+              for line in r.lines), 'missing timeout', r)
     check(any(line.startswith('FAIL guest:guest.teststart:')
               for line in r.lines), 'missing guest.teststart failure', r)
     check(len(r.records) == 2, 'must stop after the second boot', r)
@@ -190,7 +193,7 @@ def case_die_in_test(tmp):
 def case_hang_at_boot(tmp):
     t0 = time.time()
     r = run(tmp, 'hang-at-boot', *KERNEL, '--test-timeout', '1',
-            '--boot-timeout', '2')
+            '--boot-timeout', '2', '--wall-factor', '1')
     check_summary(r, 0, 1, 1)
     check(any(line.startswith('FAIL guest:guest.boot:') for line in r.lines),
           'missing guest.boot failure', r)
@@ -247,6 +250,118 @@ def case_bench(tmp):
 def case_bench_none(tmp):
     r = run(tmp, 'pass-all', *KERNEL, '--bench', '--boot-timeout', '10')
     check(r.rc != 0, 'bench with no results must fail', r)
+
+
+def case_init_killed(tmp):
+    """The first program killed: say so and stop at once, no reboot."""
+    t0 = time.time()
+    r = run(tmp, 'init-killed', *KERNEL, '--test-timeout', '30',
+            '--boot-timeout', '60')
+    check_summary(r, 1, 2, 1)
+    check(any(line.startswith('FAIL guest:beta: the first program '
+                              '(testinit) ended: killed, cause 13')
+              for line in r.lines), 'beta should fail with init', r)
+    check(any(line.startswith('FAIL guest:guest.init:') for line in r.lines),
+          'missing guest.init failure', r)
+    check(any('segfault at 0x0' in line for line in r.lines),
+          'the kill line should be shown', r)
+    check(len(r.records) == 1, 'must not reboot', r)
+    check(time.time() - t0 < 10, 'did not stop at once', r)
+    check_no_leftovers(r)
+
+
+def case_init_exits(tmp):
+    t0 = time.time()
+    r = run(tmp, 'init-exits', *KERNEL, '--test-timeout', '30',
+            '--boot-timeout', '60')
+    check_summary(r, 2, 1, 1)
+    check(any(line.startswith('FAIL guest:guest.init: the first program '
+                              '(testinit) ended: exit 1')
+              for line in r.lines), 'missing guest.init failure', r)
+    check(len(r.records) == 1 and time.time() - t0 < 10,
+          'did not stop at once', r)
+    check_no_leftovers(r)
+
+
+def case_bench_init_killed(tmp):
+    t0 = time.time()
+    r = run(tmp, 'bench-init-killed', *KERNEL, '--bench',
+            '--boot-timeout', '60')
+    check(r.rc != 0, 'bench whose first program died must fail', r)
+    check(any(line.startswith('ERROR the first program ended')
+              for line in r.lines), 'missing ERROR line', r)
+    check(time.time() - t0 < 10, 'did not stop at once', r)
+    check_no_leftovers(r)
+
+
+def case_cpu_clock(tmp):
+    """A spinning guest times out after --test-timeout CPU seconds, long
+    before the wall-clock limit; an idle one after the wall-clock limit."""
+    t0 = time.time()
+    r = run(tmp, 'spin-in-test', *KERNEL, '--test-timeout', '1',
+            '--wall-factor', '100', '--boot-timeout', '60')
+    check_summary(r, 3, 1, 1)
+    check(any(line.startswith('FAIL guest:beta: timeout after 1 s (guest '
+                              'CPU 1') for line in r.lines),
+          'the CPU limit should fire', r)
+    check(time.time() - t0 < 20, 'took too long', r)
+    check_no_leftovers(r)
+    t0 = time.time()
+    r = run(tmp, 'hang-in-test', *KERNEL, '--test-timeout', '0.5',
+            '--wall-factor', '4', '--boot-timeout', '60')
+    check_summary(r, 3, 1, 1)
+    took = time.time() - t0
+    check(2 <= took < 15, 'wall limit of 2 s should fire (took %.1f)' % took,
+          r)
+
+
+def case_idle_hang(tmp):
+    """A guest that hangs idle (no CPU used) is caught after --idle-window
+    wall seconds, long before the CPU or wall-clock limits."""
+    t0 = time.time()
+    r = run(tmp, 'hang-in-test', *KERNEL, '--test-timeout', '100',
+            '--wall-factor', '100', '--boot-timeout', '200',
+            '--idle-window', '2')
+    check_summary(r, 3, 1, 1)
+    check(any(line.startswith('FAIL guest:beta: hung (guest idle: QEMU used')
+              for line in r.lines), 'the idle watch should fire', r)
+    check(time.time() - t0 < 15, 'took too long', r)
+    check('##### runtests: alpha took guest CPU' in r.log,
+          'the log should say how long each test took', r)
+    check_no_leftovers(r)
+
+
+def case_timeout_scale(tmp):
+    t0 = time.time()
+    r = run(tmp, 'hang-in-test', *KERNEL, *FAST, scale='3')
+    check_summary(r, 3, 1, 1)
+    check(any(line.startswith('FAIL guest:beta: timeout after 3 s')
+              for line in r.lines), 'TIMEOUT_SCALE=3 should give 3 s', r)
+    check(time.time() - t0 >= 3, 'scaled limit not honoured', r)
+
+
+def case_fresh_disk(tmp):
+    """A test that fails leaving its disk full cannot fail the next one:
+    the runner reboots after the failure with a fresh copy of the image,
+    and the image itself is never written."""
+    img = os.path.join(tmp, 'disk.img')
+    with open(img, 'wb') as f:
+        f.write(b'EMPTY' + bytes(100))
+    r = run(tmp, 'fill-disk', *KERNEL, *FAST, '--disk', img,
+            '--reboot-on-fail')
+    check_summary(r, 3, 1, 1)
+    check(any(line.startswith('FAIL guest:beta:') for line in r.lines),
+          'beta should fail', r)
+    check(r.has('PASS guest:gamma'), 'gamma must not see the full disk', r)
+    check(len(r.records) == 2 and teststart_of(r.records[1]['argv']) == 2,
+          'should reboot at test 2', r)
+    with open(img, 'rb') as f:
+        check(f.read(5) == b'EMPTY', 'the image itself was written')
+    drives = [a for rec in r.records for a in rec['argv']
+              if a.startswith('file=')]
+    check(len(drives) == 2 and all(not os.path.exists(d[5:].split(',')[0])
+                                   for d in drives),
+          'disk copies should be removed: %s' % drives)
 
 
 def make_host_bins(tmp):
