@@ -616,6 +616,14 @@ static void follow(long label, const long *req, const long *w, long r)
     }
 }
 
+/* After a request whose answer did not come back (a send, or a call that
+   failed): the regions it may have changed are unknown. */
+static void follow_unanswered(long label, const long *req)
+{
+    if (label == MSG_PG_MUNMAP || label == MSG_PG_MPROTECT || (label == MSG_PG_MMAP && (req[3] & MAP_FIXED)))
+        reg_forget((uint64_t)req[0], (uint64_t)req[1]);
+}
+
 /* A message on cap slot `cap` with IPC call nr (send, call, ...); when the
    slot names the pager the message is made a sane request. */
 static void do_pager_msg(long cap, long nr, long *w)
@@ -637,6 +645,8 @@ static void do_pager_msg(long cap, long nr, long *w)
     long r = ecall(nr, cap, w);
     if (k == SL_PAGER && call && r >= 0)
         follow(label, req, &w[1], w[1]);
+    else if (k == SL_PAGER)
+        follow_unanswered(label, req);
 }
 
 /* A pager request: a PG_* label or another, random words. */
@@ -731,6 +741,8 @@ static void op_mem(void)
     logop(K_MMAP, mortal, w[0], &w[1]);
     long label = w[0];
     long r = ecall(SYS_CALL, PAGER_SLOT, w) < 0 ? -1 : w[1];
+    if (r == -1)
+        follow_unanswered(label, req);
     follow(label, req, &w[1], r);
 }
 
