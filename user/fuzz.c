@@ -2,7 +2,7 @@
    and a short run in `scons test`; docs/design.md, "The fuzzer").
 
    Supervisor (the first program: init=fuzz). Reads /bin/fuzzcfg ("SEED OPS
-   FIRST"), then runs batches. A batch forks NCHILD children; each one makes
+   FIRST UNSAFE"), then runs batches. A batch forks NCHILD children; each one makes
    OPB random operations: raw system calls (every number of abi.def and
    others, random cap slots), pager requests (PG_* labels and random ones,
    random words), file, pipe, memory, fork and exec sequences, with pointers
@@ -13,8 +13,8 @@
    batch the supervisor checks that its text, a copy-on-write region the
    children share and a secret page are unchanged, that the system still
    forks, exits and serves files, and that every frame came back. A finding
-   prints "@@FUZZ FINDING seed=S batch=B op=N: what" and the batch's last
-   operations; each batch is one @@TEST of tools/runtests.py, so a hang or a
+   prints "@@FUZZ FINDING seed=S batch=B child=I op=N: what" and the
+   child's last operations; each batch is one @@TEST of tools/runtests.py, so a hang or a
    dead guest is caught there too and a reboot resumes at the next batch.
 
    Every process's random numbers derive from SEED, the batch and the
