@@ -61,6 +61,7 @@ long spawn_rights(const char *name, long arg, long rights)
 }
 
 long spawn(const char *name, long arg) { return spawn_rights(name, arg, 0); }
+long rights_keep(long rights) { return call1(MSG_PG_RIGHTS, rights); }
 
 long waitpid(long pid, long *how, long *code)
 {

@@ -37,6 +37,7 @@ int waitstatus(long pid, int *status);          /* waitpid(pid, &status, 0) */
 #define WTERMSIG(s) ((s) & 0x7f)
 long spawn(const char *name, long arg);         /* pid or -errno; argv = {name, arg} */
 long spawn_rights(const char *name, long arg, long rights); /* spawn giving RIGHT_* the caller may give */
+long rights_keep(long rights);                  /* drop every right not in rights; returns those left */
 long waitpid(long pid, long *how, long *code);  /* pid or -errno; how = WAIT_EXITED or WAIT_KILLED */
 long kill(long pid);                            /* 0 or -errno */
 long getpid(void);

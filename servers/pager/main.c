@@ -328,6 +328,15 @@ static long rq_ps(struct proc *p, struct msg *m, struct msg *reply) { (void)repl
 static long rq_device(struct proc *p, struct msg *m, struct msg *reply) { return device_query(p, m->w[0], m->w[1], reply); }
 static long rq_dma(struct proc *p, struct msg *m, struct msg *reply) { return device_dma(p, (uint64_t)m->w[0], reply); }
 
+/* PG_RIGHTS: keep only the rights in w0 (forks of init inherit its rights; a
+   supervisor's children drop them). Returns the rights left. */
+static long rq_rights(struct proc *p, struct msg *m, struct msg *reply)
+{
+    (void)reply;
+    p->rights &= (uint32_t)m->w[0];
+    return p->rights;
+}
+
 static long rq_pmap(struct proc *p, struct msg *m, struct msg *reply)
 {
     (void)reply;
@@ -467,6 +476,7 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_MSYNC) = { ANYONE, NULL, vfs_msync },
     RQ(PG_DROPMAPS) = { RELATIVE, rq_dropmaps, NULL },
     RQ(PG_SYNC) = { ANYONE, NULL, vfs_sync },
+    RQ(PG_RIGHTS) = { ANYONE, rq_rights, NULL },       /* only drops the sender's own */
 };
 
 /* 0 when p may send m under rule, else the error for the reply. */
