@@ -558,7 +558,7 @@ fscheck_describe(const struct fscheck_problem *p, char *buf, size_t n)
         put_f(&o, "directory % has a hole at block %", p->a, p->b, 0);
         break;
     case FSP_DIRENT:
-        put_f(&o, "directory %: entry % is malformed (bad name)", p->a, p->b, 0);
+        put_f(&o, "directory %: entry % is malformed", p->a, p->b, 0);
         break;
     case FSP_DIRENT_INUM:
         put_f(&o, "directory %: entry % names inode %, out of range", p->a, p->b, p->c);
