@@ -1112,25 +1112,25 @@ note_problem(void *ctx, const struct fscheck_problem *p)
 }
 
 // Run the mount check (fscheck.h) with the log buffers and the cache,
-// both idle now, as its working memory; it fills fs->owned. A problem, or
-// too little memory to look, makes the mount read-only. Returns 0 or
+// both idle now, as its working memory; it fills fs->owned. A problem
+// makes the mount read-only unless flags has FS_MOUNT_IGNORE_CHECK; too
+// little memory to look makes it read-only in any case. Returns 0 or
 // -FS_EIO (a read failed).
 static int
 mount_check(struct fs *fs, uint32_t nlog, unsigned flags)
 {
     size_t idle = ((size_t)nlog + fs->ncache) * BS;
     uint8_t *work = fs->scratch[FS_NSCRATCH];       // log buffers, then the cache
-    long n;
     fs->problems = 0;
     fs->report[0] = '\0';
-    if (fscheck_work_size(&fs->sb) > idle) {
+    if (fscheck_work_size(&fs->sb) > idle) {    // read-only whatever the flags
         mem_zero(fs->owned, FS_MAP_BYTES(fs->sb.nblocks));
-        fs->problems = 1;
         report_add(fs, "too little memory to check the disk");
-        n = 1;
-    } else {
-        n = fscheck_run(&fs->sb, fs->dev, fs->owned, work, note_problem, fs);
+        fs->problems = 1;
+        fs->readonly = true;
+        return 0;
     }
+    long n = fscheck_run(&fs->sb, fs->dev, fs->owned, work, note_problem, fs);
     cache_drop_all(fs);
     if (n < 0)
         return -FS_EIO;

@@ -167,10 +167,14 @@ remount(void)
     disk.budget = -1;
     disk.fail_reads = false;
     memset(&fs, 0xa5, sizeof fs);
+    static size_t have;
     size_t n = fsmem_size + FS_MAP_BYTES(disk.nblocks);
-    free(fsmem);
-    if ((fsmem = malloc(n)) == NULL)
-        abort();
+    if (n > have) {
+        free(fsmem);
+        if ((fsmem = malloc(n)) == NULL)
+            abort();
+        have = n;
+    }
     memset(fsmem, 0x5a, n);
     return fs_mount(&fs, &dev, disk.nblocks, fsmem, n);
 }
@@ -1516,14 +1520,15 @@ CRASH_CASE(release_spread, SPREAD_NBLOCKS, setup_spread, op_release_spread,
 
 // ---- the mount check on corrupted disks -------------------------------------------------
 
-// A populated file system (mounted): nested directories, a file with an
+// A populated 4 MiB file system (mounted): nested directories, a file with an
 // indirect block, a hard link, an empty directory. Returns false on a
 // setup failure.
 static bool
 populated_fs(void)
 {
     uint32_t x;
-    return fresh_fs() &&
+    fsmem_size = FS_MEM_DEFAULT;
+    return disk_format(1024, 128, FS_LOG_BLOCKS) && remount() == 0 &&
            fs_create(&fs, ROOT, "/a", FS_T_DIR, &x, false) == 0 &&
            fs_create(&fs, ROOT, "/a/b", FS_T_DIR, &x, false) == 0 &&
            fs_create(&fs, ROOT, "/e", FS_T_DIR, &x, false) == 0 &&
@@ -1715,8 +1720,8 @@ test_check_reports(void)
     CHECK(remount() == 0 && fs_readonly(&fs) && strstr(fs_check_report(&fs), "past its size") != NULL);
     // an entry naming a free inode
     snap_restore(clean);
-    ((struct fs_dirent *)dput(disk_inode(ROOT)->direct[0]))[2].inum = 300;
-    CHECK(remount() == 0 && fs_readonly(&fs) && strstr(fs_check_report(&fs), "inode 300, which is not in use") != NULL);
+    ((struct fs_dirent *)dput(disk_inode(ROOT)->direct[0]))[2].inum = 100;
+    CHECK(remount() == 0 && fs_readonly(&fs) && strstr(fs_check_report(&fs), "inode 100, which is not in use") != NULL);
     CHECK(lookup("/f1") != 0 || lookup("/a") != 0);
     // an orphan is no problem, but a read-only mount keeps it
     snap_restore(clean);
@@ -1732,6 +1737,15 @@ test_check_reports(void)
     CHECK(remount() == 0 && !fs_readonly(&fs));
     CHECK(fs_stat(&fs, o, &(struct fs_statbuf){ 0 }) == -FS_ENOENT);    // released at mount
     CHECK_CLEAN();
+    // Too little memory to check 8192 inodes: read-only, even when asked to ignore the check.
+    fsmem_size = FS_MEM_MIN;
+    REQUIRE(disk_format(16384, 8192, FS_LOG_BLOCKS));
+    CHECK(remount() == 0 && fs_readonly(&fs));
+    CHECK(strcmp(fs_check_report(&fs), "too little memory to check the disk") == 0);
+    size_t n = FS_MAP_BYTES(disk.nblocks) + FS_MEM_MIN;
+    CHECK(fs_mount_opts(&fs, &dev, disk.nblocks, fsmem, n, FS_MOUNT_IGNORE_CHECK) == 0 && fs_readonly(&fs));
+    fsmem_size = FS_MEM_DEFAULT;
+    CHECK(remount() == 0 && !fs_readonly(&fs));
 }
 
 // With the bitmap saying every data block is free and the check's verdict

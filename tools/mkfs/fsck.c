@@ -39,6 +39,11 @@
 // Exit status 0 if the image is clean afterwards ("fsck: clean"), 1 if
 // something could not be repaired, 2 as above.
 //
+// When its own passes find nothing, fsck also runs the file server's mount
+// check (servers/fs/fscheck.c) on the image: a problem only that check
+// finds is reported too ("mount check: ..."), so "fsck: clean" means the
+// server mounts the image read-write.
+//
 // --ls and --cat skip the checks: after the log replay they list the
 // directory PATH ("inum type nlink size name" per entry) or copy the file
 // PATH to stdout (holes and unreadable blocks as zeros); exit 1 if PATH is
@@ -56,6 +61,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fscheck.h"
 #include "fslib.h"
 
 #define MAX_SHOWN 100           // problems printed before only counting
@@ -865,6 +871,31 @@ usage(void)
     exit(2);
 }
 
+// fscheck's callback.
+static void
+mount_problem(void *ctx, const struct fscheck_problem *p)
+{
+    char buf[200];
+    (void)ctx;
+    problem("mount check: %s", fscheck_describe(p, buf, sizeof buf));
+}
+
+// The file server's mount check over the in-memory image.
+static void
+mount_check(void)
+{
+    static const struct blockdev dev = { mem_read, mem_write, NULL };
+    void *map = malloc(fscheck_map_size(&fk.sb));
+    void *work = malloc(fscheck_work_size(&fk.sb));
+    if (map == NULL || work == NULL)
+        not_image("out of memory");
+    long n = fscheck_run(&fk.sb, &dev, map, work, mount_problem, NULL);
+    if (n < 0)
+        problem("mount check failed: %s", fs_strerror((int)n));
+    free(map);
+    free(work);
+}
+
 // One round of every pass over the in-memory image.
 static void
 check_all(void)
@@ -878,6 +909,8 @@ check_all(void)
     check_tree();
     check_links();
     check_bitmap();
+    if (fk.problems == 0)
+        mount_check();
 }
 
 // Write the in-memory image back to the file. Exits 2 on failure.
