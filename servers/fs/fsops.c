@@ -17,6 +17,7 @@
 //   SC_DATA    partial file blocks
 
 #include "fsops.h"
+#include "fscheck.h"
 
 #include "abi.h"    // only to check that the FS_E* numbers are the system's
 
@@ -25,7 +26,8 @@ _Static_assert(FS_EPERM == EPERM && FS_ENOENT == ENOENT && FS_EIO == EIO &&
                FS_EEXIST == EEXIST && FS_ENOTDIR == ENOTDIR &&
                FS_EISDIR == EISDIR && FS_EINVAL == EINVAL &&
                FS_EFBIG == EFBIG && FS_ENOSPC == ENOSPC &&
-               FS_ENAMETOOLONG == ENAMETOOLONG && FS_ENOTEMPTY == ENOTEMPTY,
+               FS_ENAMETOOLONG == ENAMETOOLONG && FS_ENOTEMPTY == ENOTEMPTY &&
+               FS_EROFS == EROFS,
                "FS_E* must equal the errno values of abi/abi.def");
 
 enum { SC_INODE, SC_BITMAP, SC_IND0, SC_IND1, SC_DIR, SC_DATA };
@@ -199,10 +201,13 @@ bwrite(struct fs *fs, uint32_t b, const void *data)
 // ---- transactions ----------------------------------------------------------------
 
 // Open a transaction, first recovering the log if a commit failed.
-// Returns 0 or -FS_EIO.
+// Returns 0, -FS_EROFS (a read-only mount: nothing may be written) or
+// -FS_EIO.
 static int
 tx_begin(struct fs *fs)
 {
+    if (fs->readonly)
+        return -FS_EROFS;
     if (fs->broken) {
         cache_drop_all(fs);
         if (log_recover(&fs->log) < 0)
@@ -212,11 +217,38 @@ tx_begin(struct fs *fs)
     return log_begin(&fs->log) < 0 ? -FS_EIO : 0;
 }
 
+// The blocks the open transaction frees (bitmap bits going from 1 to 0)
+// are no longer owned: clear them in the allocator's map. The old bits
+// come from the cache (committed copies) or the disk; if the read fails
+// the map keeps them, and the blocks stay unused until the next mount.
+static void
+owned_commit(struct fs *fs)
+{
+    size_t mapbytes = FS_MAP_BYTES(fs->sb.nblocks);
+    for (uint32_t k = 0; k < fs->log.n; k++) {
+        uint32_t bb = fs->log.hdr.h.home[k];
+        if (bb < fs->sb.bitmap_start || bb >= fs->sb.data_start)
+            continue;
+        const uint8_t *now = log_pending(&fs->log, bb), *old;
+        int i = cache_find(fs, bb);
+        if (i >= 0)
+            old = fs->cblk[i];
+        else if (fs->dev->read(fs->dev->ctx, bb, fs->scratch[SC_BITMAP]) == 0)
+            old = fs->scratch[SC_BITMAP];
+        else
+            continue;
+        size_t base = (size_t)(bb - fs->sb.bitmap_start) * BS;
+        for (size_t j = 0; j < BS && base + j < mapbytes; j++)
+            fs->owned[base + j] &= (uint8_t)~(old[j] & ~now[j]);
+    }
+}
+
 // Commit the open transaction. Returns 0 or -FS_EIO (the disk then holds
 // the old state or a committed log, which the next tx_begin replays).
 static int
 tx_commit(struct fs *fs)
 {
+    owned_commit(fs);
     cache_absorb(fs);
     if (log_commit(&fs->log) < 0) {
         cache_drop_all(fs);
@@ -385,19 +417,35 @@ bitmap_mark(struct fs *fs, uint32_t b, bool used)
     return bwrite(fs, bb, buf);
 }
 
-// Allocate a data block (its contents are not touched). Returns 0 with
-// *out, -FS_ENOSPC or -FS_EIO.
+// First block in [lo, hi) that is free in the bitmap and that no inode
+// owns (fs->owned: a block the bitmap calls free by mistake is skipped).
+// Returns 0 with *out, -FS_ENOSPC or -FS_EIO.
+static int
+free_search(struct fs *fs, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    while (lo < hi) {
+        int r = bitmap_search(fs, lo, hi, out);
+        if (r < 0 || !bitmap_get(fs->owned, *out))
+            return r;
+        lo = *out + 1;
+    }
+    return -FS_ENOSPC;
+}
+
+// Allocate a data block (its contents are not touched) and note it in
+// the map of owned blocks. Returns 0 with *out, -FS_ENOSPC or -FS_EIO.
 static int
 balloc(struct fs *fs, uint32_t *out)
 {
     uint32_t lo = fs->sb.data_start, hi = fs->sb.nblocks;
     uint32_t hint = fs->bhint >= lo && fs->bhint < hi ? fs->bhint : lo;
-    int r = bitmap_search(fs, hint, hi, out);
+    int r = free_search(fs, hint, hi, out);
     if (r == -FS_ENOSPC && hint > lo)
-        r = bitmap_search(fs, lo, hint, out);
+        r = free_search(fs, lo, hint, out);
     if (r < 0)
         return r;
     fs->bhint = *out + 1;
+    bitmap_set(fs->owned, *out);
     cache_forget(fs, *out);
     return bitmap_mark(fs, *out, true);
 }
@@ -1013,18 +1061,21 @@ mount_fail(struct fs *fs, int err, const char *why)
     return err;
 }
 
-// Carve the aligned area mem (bytes long) into scratch, log buffers and
-// cache, for a log of fs->sb.log_blocks. Returns the number of log
-// buffers, or 0 if the area is too small.
+// Carve the aligned area mem (bytes long) into the map of owned blocks,
+// scratch, log buffers and cache, for a log of fs->sb.log_blocks. Returns
+// the number of log buffers, or 0 if the area is too small.
 static uint32_t
 carve(struct fs *fs, uint8_t *mem, size_t bytes)
 {
     const size_t per_cache = BS + sizeof(struct fs_cslot);
     const size_t least = FS_CACHE_MIN * per_cache;
+    size_t map = FS_MAP_BYTES(fs->sb.nblocks);
     size_t fixed = (size_t)FS_NSCRATCH * BS;
-    if (bytes < fixed + (size_t)FS_TX_MIN * BS + least)
+    if (bytes < map + fixed + (size_t)FS_TX_MIN * BS + least)
         return 0;
-    size_t avail = bytes - fixed;
+    fs->owned = mem;
+    mem += map;
+    size_t avail = bytes - map - fixed;
     size_t nlog = fs->sb.log_blocks;
     if (avail < nlog * BS + least)
         nlog = (avail - least) / BS;
@@ -1037,6 +1088,63 @@ carve(struct fs *fs, uint8_t *mem, size_t bytes)
     fs->ncache = (uint32_t)ncache;
     cache_drop_all(fs);
     return (uint32_t)nlog;
+}
+
+// Append s to the check report (cut if it does not fit).
+static void
+report_add(struct fs *fs, const char *s)
+{
+    size_t n = 0;
+    while (fs->report[n] != '\0')
+        n++;
+    while (*s != '\0' && n + 1 < sizeof fs->report)
+        fs->report[n++] = *s++;
+    fs->report[n] = '\0';
+}
+
+// fscheck's callback: keep the first problem's text.
+static void
+note_problem(void *ctx, const struct fscheck_problem *p)
+{
+    struct fs *fs = ctx;
+    if (fs->problems++ == 0)
+        fscheck_describe(p, fs->report, sizeof fs->report);
+}
+
+// Run the mount check (fscheck.h) with the log buffers and the cache,
+// both idle now, as its working memory; it fills fs->owned. A problem
+// makes the mount read-only unless flags has FS_MOUNT_IGNORE_CHECK; too
+// little memory to look makes it read-only in any case. Returns 0 or
+// -FS_EIO (a read failed).
+static int
+mount_check(struct fs *fs, uint32_t nlog, unsigned flags)
+{
+    size_t idle = ((size_t)nlog + fs->ncache) * BS;
+    uint8_t *work = fs->scratch[FS_NSCRATCH];       // log buffers, then the cache
+    fs->problems = 0;
+    fs->report[0] = '\0';
+    if (fscheck_work_size(&fs->sb) > idle) {    // read-only whatever the flags
+        mem_zero(fs->owned, FS_MAP_BYTES(fs->sb.nblocks));
+        report_add(fs, "too little memory to check the disk");
+        fs->problems = 1;
+        fs->readonly = true;
+        return 0;
+    }
+    long n = fscheck_run(&fs->sb, fs->dev, fs->owned, work, note_problem, fs);
+    cache_drop_all(fs);
+    if (n < 0)
+        return -FS_EIO;
+    if (n > 1) {
+        char num[24], *p = num + sizeof num;
+        *--p = '\0';
+        for (long v = n - 1; v > 0 || p == num + sizeof num - 1; v /= 10)
+            *--p = (char)('0' + v % 10);
+        report_add(fs, ", and ");
+        report_add(fs, p);
+        report_add(fs, n == 2 ? " more problem" : " more problems");
+    }
+    fs->readonly = n > 0 && !(flags & FS_MOUNT_IGNORE_CHECK);
+    return 0;
 }
 
 // Release every inode left with nlink 0 (open when the system stopped).
@@ -1067,6 +1175,13 @@ int
 fs_mount(struct fs *fs, const struct blockdev *dev, uint64_t disk_blocks,
          void *mem, size_t mem_bytes)
 {
+    return fs_mount_opts(fs, dev, disk_blocks, mem, mem_bytes, 0);
+}
+
+int
+fs_mount_opts(struct fs *fs, const struct blockdev *dev, uint64_t disk_blocks,
+              void *mem, size_t mem_bytes, unsigned flags)
+{
     mem_zero(fs, sizeof *fs);
     fs->why = "";
     if (dev == NULL || mem == NULL)
@@ -1088,7 +1203,7 @@ fs_mount(struct fs *fs, const struct blockdev *dev, uint64_t disk_blocks,
     uint32_t nlog = carve(fs, sbuf, mem_bytes);
     if (nlog == 0)
         return mount_fail(fs, -FS_ENOMEM, "mount memory too small");
-    uint8_t *logbufs = sbuf + (size_t)FS_NSCRATCH * BS;
+    uint8_t *logbufs = fs->scratch[FS_NSCRATCH];
     if (log_init(&fs->log, dev, &fs->sb, logbufs, nlog) < 0)
         return mount_fail(fs, -FS_EINVAL, "cannot set up the log");
     err = log_recover(&fs->log);
@@ -1096,6 +1211,8 @@ fs_mount(struct fs *fs, const struct blockdev *dev, uint64_t disk_blocks,
         return mount_fail(fs, -FS_EINVAL, "corrupt log header");
     if (err < 0)
         return mount_fail(fs, -FS_EIO, "cannot replay the log");
+    if ((err = mount_check(fs, nlog, flags)) < 0)
+        return mount_fail(fs, err, "cannot read the disk to check it");
     struct dinode root;
     if ((err = iget(fs, FS_ROOT_INUM, &root)) < 0)
         return mount_fail(fs, err, "cannot read the root inode");
@@ -1104,9 +1221,21 @@ fs_mount(struct fs *fs, const struct blockdev *dev, uint64_t disk_blocks,
     fs->bhint = fs->sb.data_start;
     fs->ihint = FS_ROOT_INUM + 1;
     fs->mounted = true;
-    if ((err = release_orphans(fs)) < 0)
+    if (!fs->readonly && (err = release_orphans(fs)) < 0)
         return mount_fail(fs, err, "cannot free orphaned inodes");
     return 0;
+}
+
+bool
+fs_readonly(const struct fs *fs)
+{
+    return fs->mounted && fs->readonly;
+}
+
+const char *
+fs_check_report(const struct fs *fs)
+{
+    return fs->report;
 }
 
 const char *
@@ -1607,10 +1736,13 @@ fs_readdir(struct fs *fs, uint32_t dir, uint64_t *cookie,
             continue;
         }
         const struct fs_dirent *de = (const struct fs_dirent *)p + s;
+        i = f * FS_DIRENTS_PER_BLOCK + (uint64_t)s + 1;
+        if (fs_check_dirent(de) < 0 || !fs_inum_valid(&fs->sb, de->inum))
+            continue;                   // a damaged entry (read-only mount)
         mem_copy(name, de->name, FS_NAME_MAX + 1);
         name[FS_NAME_MAX] = '\0';
         *inum = de->inum;
-        *cookie = f * FS_DIRENTS_PER_BLOCK + (uint64_t)s + 1;
+        *cookie = i;
         return 1;
     }
     return 0;

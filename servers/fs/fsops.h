@@ -56,6 +56,7 @@
 #define FS_EINVAL       22
 #define FS_EFBIG        27
 #define FS_ENOSPC       28
+#define FS_EROFS        30
 #define FS_EMLINK       31
 #define FS_ENAMETOOLONG 36
 #define FS_ENOTEMPTY    39
@@ -82,9 +83,14 @@ struct fs_cslot {
      (size_t)(cache_blocks) * sizeof(struct fs_cslot) + 16)
 // The least fs_mount accepts (transactions are then limited to FS_TX_MIN
 // blocks), and a good size for an image made by mkfs (whole 64-block log,
-// 64 cached blocks): about 120 KiB and 536 KiB.
+// 64 cached blocks): about 120 KiB and 536 KiB. Add FS_MAP_BYTES of the
+// disk to either: the allocator's map of owned blocks (fscheck.h).
 #define FS_MEM_MIN      FS_MEM_SIZE(FS_TX_MIN, FS_CACHE_MIN)
 #define FS_MEM_DEFAULT  FS_MEM_SIZE(FS_LOG_BLOCKS, 64)
+#define FS_MAP_BYTES(disk_blocks) (((size_t)(disk_blocks) + 63) / 64 * 8)
+
+// Flags of fs_mount_opts.
+#define FS_MOUNT_IGNORE_CHECK 1u    // mount read-write whatever the check finds
 
 // ---- state ----------------------------------------------------------------
 
@@ -103,6 +109,10 @@ struct fs {
     uint64_t tick;              // LRU clock
     uint32_t bhint;             // where the next block search starts
     uint32_t ihint;             // where the next inode search starts
+    uint8_t *owned;             // blocks inodes may own: never allocated
+    bool readonly;              // the mount check found problems
+    long problems;              // how many
+    char report[200];           // the first one, described
 };
 
 // What fs_stat reports.
@@ -119,15 +129,34 @@ struct fs_statbuf {
 // ---- mounting -------------------------------------------------------------
 
 // Mount the file system on dev (disk_blocks blocks) using the memory area
-// mem (mem_bytes bytes, at least FS_MEM_MIN; it must stay untouched until
-// the struct is dropped). Checks the superblock, replays a committed log,
-// checks the root directory and releases orphaned inodes (nlink 0).
-// Returns 0, -FS_EINVAL (not a usable image; fs_mount_error says why),
-// -FS_ENOMEM (mem too small) or -FS_EIO. There is no unmount: every
-// operation has committed by the time it returns, so dropping the struct
-// is enough.
+// mem (mem_bytes bytes, at least FS_MEM_MIN + FS_MAP_BYTES(disk_blocks);
+// it must stay untouched until the struct is dropped). Checks the
+// superblock, replays a committed log, runs the consistency check of
+// fscheck.h over the whole file system, checks the root directory and
+// releases orphaned inodes (nlink 0). If the check finds a problem (or
+// the memory is too small to run it), the mount is read-only
+// (fs_readonly; fs_check_report says what was found): every operation
+// that would write fails with -FS_EROFS and nothing at all is written to
+// the disk, orphans stay. Returns 0 (also read-only), -FS_EINVAL (not a
+// usable image; fs_mount_error says why), -FS_ENOMEM (mem too small) or
+// -FS_EIO. There is no unmount: every operation has committed by the time
+// it returns, so dropping the struct is enough.
 int fs_mount(struct fs *fs, const struct blockdev *dev, uint64_t disk_blocks,
              void *mem, size_t mem_bytes);
+
+// fs_mount with flags: FS_MOUNT_IGNORE_CHECK mounts read-write even if the
+// check finds problems (the allocator still never hands out a block that
+// an inode owns). Same returns.
+int fs_mount_opts(struct fs *fs, const struct blockdev *dev,
+                  uint64_t disk_blocks, void *mem, size_t mem_bytes,
+                  unsigned flags);
+
+// True if the mount is read-only because of the check.
+bool fs_readonly(const struct fs *fs);
+
+// What the mount check found: "" if nothing, else the first problem,
+// followed by ", and N more problems" if there were more. Never NULL.
+const char *fs_check_report(const struct fs *fs);
 
 // One-line reason for the last failed fs_mount ("" if none). Never NULL.
 const char *fs_mount_error(const struct fs *fs);
@@ -140,6 +169,8 @@ uint32_t fs_tx_blocks(const struct fs *fs);
 // at most FS_PATH_MAX bytes. Repeated '/' count as one; "." and ".." are
 // the directory entries on disk (the root's ".." is the root). A trailing
 // '/' requires the object to be a directory. An empty path is -FS_ENOENT.
+// Every operation that would write fails with -FS_EROFS on a read-only
+// mount (fs_readonly).
 // Common errors: -FS_ENOENT (a component is missing, or a directory on the
 // way was removed), -FS_ENOTDIR (a component on the way is a file),
 // -FS_ENAMETOOLONG (a component over FS_NAME_MAX bytes or a path over
@@ -220,7 +251,9 @@ int fs_set_size(struct fs *fs, uint32_t inum, uint64_t size);
 // Next entry of directory dir at or after *cookie (start with 0): copies
 // its NUL-terminated name to name and its inode number to *inum, advances
 // *cookie, returns 1; returns 0 at the end (also for a removed directory).
-// "." and ".." are listed. Returns -FS_ENOTDIR for a file.
+// "." and ".." are listed; a malformed entry (bad name, inode number out
+// of range: only on a read-only mount) is skipped. Returns -FS_ENOTDIR for
+// a file.
 int fs_readdir(struct fs *fs, uint32_t dir, uint64_t *cookie,
                char name[FS_NAME_MAX + 1], uint32_t *inum);
 

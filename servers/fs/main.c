@@ -26,9 +26,12 @@ static int block_read(void *ctx, uint64_t blockno, void *buf)
     return r;
 }
 
+/* Never writes on a read-only mount (a second guard: fsops writes nothing then). */
 static int block_write(void *ctx, uint64_t blockno, const void *buf)
 {
     (void)ctx;
+    if (fs_readonly(&fs))
+        return -EROFS;
     memcpy(bounce, buf, FS_BLOCK_SIZE);
     return vblk_rw(&disk, blockno * SECTORS_PER_BLOCK, bounce_pa, FS_BLOCK_SIZE, true);
 }
@@ -51,20 +54,26 @@ static long start(void)
         return err;
     }
     bounce = dma_alloc(FS_BLOCK_SIZE, &bounce_pa);
-    void *mem = malloc(FS_MEM_DEFAULT);
+    uint64_t blocks = disk.capacity / SECTORS_PER_BLOCK;
+    size_t memsize = FS_MEM_DEFAULT + FS_MAP_BYTES(blocks);
+    void *mem = malloc(memsize);
     if (!bounce || !mem)
         return -ENOMEM;
     /* Take the frames of everything the server will use now, not while
        others run (tests count frames): mount memory, job page, stack. */
-    memset(mem, 0, FS_MEM_DEFAULT);
+    memset(mem, 0, memsize);
     memset(jobpage, 0, sizeof jobpage);
     touch_stack();
-    err = fs_mount(&fs, &dev, disk.capacity / SECTORS_PER_BLOCK, mem, FS_MEM_DEFAULT);
+    err = fs_mount(&fs, &dev, blocks, mem, memsize);
     if (err < 0) {
         printf("fs: cannot mount the disk: %s\n", err == -FS_EINVAL ? fs_mount_error(&fs) : strerror(err));
         return err;
     }
-    printf("fs: mounted the %lu MiB disk\n", disk.capacity / 2048);
+    if (fs_readonly(&fs))
+        printf("fs: the disk is inconsistent (%s); mounted read-only; run fsck -y\n",
+               fs_check_report(&fs));
+    else
+        printf("fs: mounted the %lu MiB disk\n", disk.capacity / 2048);
     return 0;
 }
 
@@ -96,7 +105,7 @@ static void create(struct msg *m)
     m->w[2] = r < 0 ? 0 : (long)st.size;
 }
 
-/* WRITEPAGE: the frame goes straight to the file's block (allocated if need
+/* WRITEPAGE (-EROFS on a read-only mount, from fs_map_block): the frame goes straight to the file's block (allocated if need
    be); the file then reaches the size the pager says, but not past this page
    (a page that could not be written never makes the file longer), and never
    shrinks (TRUNCATE does that). */

@@ -15,6 +15,11 @@ second boot of the same image must find every byte.
 fsgone: t_fsgone, as init, kills the file server: file calls fail with EIO,
 a fault on a page that was never read kills only its task, and the system
 goes on (no hang, no panic).
+readonly: random bytes over the bitmap and a garbage entry in the root
+directory: the file server's mount check says so in one line and mounts the
+disk read-only; t_rofs, as init, reads, runs programs and gets EROFS for
+every write; the image is byte for byte the same afterwards. fsck -y then
+repairs it, fsck is clean, and the next boot mounts it read-write.
 Prints one line per case: PASS crash.<case> or FAIL crash.<case>: reason.
 """
 import os
@@ -121,6 +126,51 @@ def fsgone(tmp):
     result('fsgone', 'fsgone: ok' in out and 'panic' not in out, 'console:\n' + out[-1500:])
 
 
+def damage(img, seed):
+    """Random bytes over the used part of the bitmap and into a free slot of
+    the root directory (so /bin stays reachable). Returns the new bytes."""
+    rnd = random.Random(seed)
+    with open(img, 'r+b') as f:
+        data = bytearray(f.read())
+        u32 = lambda off: int.from_bytes(data[off:off + 4], 'little')
+        sb = 4096
+        inode_start, bitmap_start, data_start = u32(sb + 24), u32(sb + 32), u32(sb + 40)
+        root_blk = u32(inode_start * 4096 + 128 + 24)
+        for _ in range(8):
+            data[bitmap_start * 4096 + rnd.randrange(data_start // 8 + 64)] = rnd.randrange(256)
+        slot = root_blk * 4096 + 63 * 64  # the last entry of the first block: free
+        data[slot:slot + 64] = bytes([7, 0, 0, 0]) + bytes(rnd.randrange(1, 256) for _ in range(60))
+        f.seek(0)
+        f.write(data)
+    return bytes(data)
+
+
+def readonly(tmp):
+    img = os.path.join(tmp, 'ro.img')
+    shutil.copy(FSIMG, img)
+    before = damage(img, 8)
+    out = qemu(img, 'init=t_rofs', until='rofs: ', kill_after=1, timeout=90)
+    line = [l for l in out.splitlines() if l.startswith('fs: the disk is inconsistent (')]
+    if not line or not line[0].rstrip().endswith('; mounted read-only; run fsck -y'):
+        result('readonly', False, 'no read-only line:\n' + out[-1500:])
+        return
+    if 'rofs: ok' not in out or 'panic' in out:
+        result('readonly', False, 'the read-only boot:\n' + out[-1500:])
+        return
+    with open(img, 'rb') as f:
+        if f.read() != before:
+            result('readonly', False, 'the image changed during the read-only boot')
+            return
+    r = subprocess.run([FSCK, '-y', img], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    rc, text = fsck(img)
+    if r.returncode != 0 or rc != 0:
+        result('readonly', False, 'fsck -y then fsck:\n%s\n%s' % (r.stdout.decode(errors='replace')[-800:], text[-800:]))
+        return
+    out = qemu(img, 'init=ls', until='bin', kill_after=0.5, timeout=60)
+    result('readonly', 'fs: mounted' in out and 'inconsistent' not in out,
+           'boot after fsck -y:\n' + out[-1500:])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='crash-')
     try:
@@ -128,6 +178,7 @@ def main():
         bad_image(tmp)
         persist(tmp)
         fsgone(tmp)
+        readonly(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(1 if failed else 0)

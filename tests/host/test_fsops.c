@@ -167,10 +167,16 @@ remount(void)
     disk.budget = -1;
     disk.fail_reads = false;
     memset(&fs, 0xa5, sizeof fs);
-    if (fsmem == NULL)
-        fsmem = malloc(FS_MEM_DEFAULT);
-    memset(fsmem, 0x5a, FS_MEM_DEFAULT);
-    return fs_mount(&fs, &dev, disk.nblocks, fsmem, fsmem_size);
+    static size_t have;
+    size_t n = fsmem_size + FS_MAP_BYTES(disk.nblocks);
+    if (n > have) {
+        free(fsmem);
+        if ((fsmem = malloc(n)) == NULL)
+            abort();
+        have = n;
+    }
+    memset(fsmem, 0x5a, n);
+    return fs_mount(&fs, &dev, disk.nblocks, fsmem, n);
 }
 
 // A fresh 16 MiB file system (mkfs's layout), mounted.
@@ -958,15 +964,17 @@ test_bad_input(void)
 
     // Mount failures.
     struct fs other;
-    uint8_t *mem = malloc(FS_MEM_MIN);
+    size_t least = FS_MEM_MIN + FS_MAP_BYTES(disk.nblocks);
+    uint8_t *mem = malloc(least);
     CHECK(fs_mount(&other, &dev, disk.nblocks, mem, FS_MEM_MIN - 1) == -FS_ENOMEM);
-    CHECK(fs_mount(&other, &dev, disk.nblocks - 1, mem, FS_MEM_MIN) == -FS_EINVAL);
+    CHECK(fs_mount(&other, &dev, disk.nblocks, mem, least - 17) == -FS_ENOMEM);
+    CHECK(fs_mount(&other, &dev, disk.nblocks - 1, mem, least) == -FS_EINVAL);
     CHECK(strstr(fs_mount_error(&other), "truncated") != NULL);
     disk_sb()->magic ^= 1;
-    CHECK(fs_mount(&other, &dev, disk.nblocks, mem, FS_MEM_MIN) == -FS_EINVAL);
+    CHECK(fs_mount(&other, &dev, disk.nblocks, mem, least) == -FS_EINVAL);
     CHECK(strstr(fs_mount_error(&other), "magic") != NULL);
     disk_sb()->magic ^= 1;
-    CHECK(fs_mount(&other, &dev, disk.nblocks, mem, FS_MEM_MIN) == 0);
+    CHECK(fs_mount(&other, &dev, disk.nblocks, mem, least) == 0 && !fs_readonly(&other));
     CHECK(*fs_mount_error(&other) == '\0' && fs_tx_blocks(&other) == FS_TX_MIN);
     CHECK(file_is("/f", 10, 1));
     free(mem);
@@ -1445,6 +1453,9 @@ crash_at(const struct crashcase *cc, uint8_t **snap, long budget, long *writes)
     if (r != 0)
         return snprintf(crash_why, sizeof crash_why, "mount: %d %s", r,
                         fs_mount_error(&fs)), BAD;
+    if (fs_readonly(&fs))
+        return snprintf(crash_why, sizeof crash_why, "mount check: %s",
+                        fs_check_report(&fs)), BAD;
     const char *m = fsck_now ? all_checks() : consistent();
     if (m != NULL)
         return snprintf(crash_why, sizeof crash_why, "%s", m), BAD;
@@ -1507,6 +1518,269 @@ CRASH_CASE(truncate_spread, SPREAD_NBLOCKS, setup_spread, op_truncate_spread,
 CRASH_CASE(release_spread, SPREAD_NBLOCKS, setup_spread, op_release_spread,
            state_release_spread, 3, false)
 
+// ---- the mount check on corrupted disks -------------------------------------------------
+
+// A populated 4 MiB file system (mounted): nested directories, a file with an
+// indirect block, a hard link, an empty directory. Returns false on a
+// setup failure.
+static bool
+populated_fs(void)
+{
+    uint32_t x;
+    fsmem_size = FS_MEM_DEFAULT;
+    return disk_format(1024, 128, FS_LOG_BLOCKS) && remount() == 0 &&
+           fs_create(&fs, ROOT, "/a", FS_T_DIR, &x, false) == 0 &&
+           fs_create(&fs, ROOT, "/a/b", FS_T_DIR, &x, false) == 0 &&
+           fs_create(&fs, ROOT, "/e", FS_T_DIR, &x, false) == 0 &&
+           make_file("/f1", 5000, 21) != 0 &&
+           make_file("/a/big", 80 * BS + 3, 22) != 0 &&
+           make_file("/a/b/g", 3 * BS, 23) != 0 &&
+           fs_link(&fs, ROOT, "/f1", "/a/l") == 0 &&
+           all_checks() == NULL;
+}
+
+// The disk's contents equal snapshot v.
+static bool
+disk_equals(uint8_t **v)
+{
+    for (uint64_t b = 0; b < disk.nblocks; b++) {
+        const uint8_t *x = v[b] != NULL ? v[b] : zero_blk;
+        if (memcmp(x, dget(b), BS) != 0)
+            return false;
+    }
+    return true;
+}
+
+// On a read-only mount every writing operation fails with EROFS.
+static void
+check_all_erofs(void)
+{
+    uint32_t f1 = lookup("/f1"), x;
+    uint8_t buf[100] = { 1 };
+    CHECK(fs_create(&fs, ROOT, "/new", FS_T_FILE, &x, false) == -FS_EROFS);
+    CHECK(fs_create(&fs, ROOT, "/newdir", FS_T_DIR, &x, false) == -FS_EROFS);
+    CHECK(fs_unlink(&fs, ROOT, "/f1", &x) == -FS_EROFS || f1 == 0);
+    CHECK(fs_rmdir(&fs, ROOT, "/e", &x) == -FS_EROFS || lookup("/e") == 0);
+    CHECK(fs_link(&fs, ROOT, "/f1", "/f1b") == -FS_EROFS || f1 == 0);
+    if (f1 != 0) {
+        CHECK(fs_write(&fs, f1, 10, buf, sizeof buf) == -FS_EROFS);
+        CHECK(fs_write(&fs, f1, 1 << 20, buf, sizeof buf) == -FS_EROFS);
+        CHECK(fs_truncate(&fs, f1, 0) == -FS_EROFS);
+        CHECK(fs_set_size(&fs, f1, 9000) == -FS_EROFS);
+        CHECK(fs_map_block(&fs, f1, 0, true, &x) == -FS_EROFS);
+        CHECK(fs_map_block(&fs, f1, 40, true, &x) == -FS_EROFS);
+    }
+}
+
+// Reading a damaged, read-only file system gives data or clean errors:
+// names from readdir are never empty and always terminated.
+static void
+read_everything(void)
+{
+    static const char *const dirs[] = { "/", "/a", "/a/b", "/e" };
+    static const char *const files[] = { "/f1", "/a/big", "/a/b/g", "/a/l" };
+    char name[FS_NAME_MAX + 1];
+    uint8_t *buf = malloc(100 * BS);
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        uint32_t d = lookup(dirs[i]), inum;
+        uint64_t cookie = 0;
+        for (int n = 0; d != 0 && n < 5000 && fs_readdir(&fs, d, &cookie, name, &inum) == 1; n++)
+            CHECKF(name[0] != '\0' && strlen(name) <= FS_NAME_MAX && fs_check_name(name, strlen(name)) == 0,
+                   "readdir of %s gave a bad name", dirs[i]);
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        uint32_t f = lookup(files[i]);
+        struct fs_statbuf st;
+        if (f != 0 && fs_stat(&fs, f, &st) == 0)
+            CHECK(fs_read(&fs, f, 0, buf, 100 * BS) <= (long)(100 * BS));
+    }
+    free(buf);
+}
+
+enum { CORRUPT_BITMAP, CORRUPT_INODES, CORRUPT_DIRS, CORRUPT_RANDOM, NCORRUPT };
+static const char *const corrupt_names[] = { "bitmap", "inode table", "directory blocks", "random blocks" };
+
+// Damage the disk (a populated_fs) the way kind says, from rng_state.
+static void
+corrupt(int kind)
+{
+    const struct superblock *sb = disk_sb();
+    uint32_t dirblk[3] = { disk_inode(ROOT)->direct[0], disk_inode(lookup("/a"))->direct[0],
+                           disk_inode(lookup("/e"))->direct[0] };
+    int n = 1 + (int)rng_below(8);
+    for (int i = 0; i < n; i++) {
+        switch (kind) {
+        case CORRUPT_BITMAP:        // bytes of the part of the bitmap in use
+            dput(sb->bitmap_start)[rng_below(sb->data_start / 8 + 40)] = (uint8_t)rng();
+            break;
+        case CORRUPT_INODES:        // bytes of the first inode block (inodes 0..31)
+            dput(sb->inode_start)[rng_below(BS)] = (uint8_t)rng();
+            break;
+        case CORRUPT_DIRS:          // bytes of the directory blocks, or a whole one
+            if (i == 0 && rng_below(3) == 0)
+                for (uint32_t k = 0; k < BS; k++)
+                    dput(dirblk[rng_below(3)])[k] = (uint8_t)rng();
+            else
+                dput(dirblk[rng_below(3)])[rng_below(BS)] = (uint8_t)rng();
+            break;
+        default: {                  // whole blocks from the inode table on
+            uint32_t b = sb->inode_start + (uint32_t)rng_below(sb->data_start + 150 - sb->inode_start);
+            for (uint32_t k = 0; k < BS; k++)
+                dput(b)[k] = (uint8_t)rng();
+        }
+        }
+    }
+}
+
+// One corrupted disk: the check agrees with the test's own checker; a
+// read-only mount rejects every write and writes nothing.
+static void
+corrupt_case(uint8_t **clean, int kind, uint64_t seed, int *ro)
+{
+    snap_restore(clean);
+    rng_state = seed * 0x9E3779B97F4A7C15ull + (uint64_t)kind;
+    corrupt(kind);
+    const char *m = consistent();
+    bool tail_only = m != NULL && strstr(m, "past the end is not zero") != NULL;
+    char why[300];
+    snprintf(why, sizeof why, "%s", m != NULL ? m : "consistent");
+    uint8_t **bad = snap_take();
+    long writes = disk.writes;
+    int r = remount();
+    if (r == 0 && fs_readonly(&fs))
+        (*ro)++;
+    if (r == 0 && !tail_only)
+        CHECKF(fs_readonly(&fs) == (m != NULL), "%s seed %llu: checker says \"%s\", mount %s (%s)",
+               corrupt_names[kind], (unsigned long long)seed, why,
+               fs_readonly(&fs) ? "read-only" : "read-write", fs_check_report(&fs));
+    if (r == 0 && fs_readonly(&fs)) {
+        CHECKF(fs_check_report(&fs)[0] != '\0', "no report");
+        check_all_erofs();
+        read_everything();
+    }
+    if (r != 0 || fs_readonly(&fs))
+        CHECKF(disk.writes == writes && disk_equals(bad), "%s seed %llu: the disk was written",
+               corrupt_names[kind], (unsigned long long)seed);
+    blocks_free(bad);
+}
+
+// Random damage of each kind with fixed seeds.
+static void
+test_check_corrupt(void)
+{
+    REQUIRE(populated_fs());
+    uint8_t **clean = snap_take();
+    REQUIRE(clean != NULL);
+    for (int kind = 0; kind < NCORRUPT; kind++) {
+        int ro = 0;
+        for (uint64_t seed = 1; seed <= 25 && check_case_failures() == 0; seed++)
+            corrupt_case(clean, kind, seed, &ro);
+        CHECKF(ro >= (kind == CORRUPT_RANDOM ? 5 : 10), "%s: only %d of 25 damaged disks mounted read-only", corrupt_names[kind], ro);
+    }
+    snap_restore(clean);
+    CHECK(remount() == 0 && !fs_readonly(&fs) && fs_check_report(&fs)[0] == '\0');
+    CHECK(file_is("/a/big", 80 * BS + 3, 22));
+    blocks_free(clean);
+}
+
+// Each kind of problem by hand, with the line the server prints.
+static void
+test_check_reports(void)
+{
+    REQUIRE(populated_fs());
+    uint8_t **clean = snap_take();
+    uint32_t f1 = lookup("/f1"), g = lookup("/a/b/g"), a = lookup("/a");
+    REQUIRE(clean != NULL && f1 != 0 && g != 0 && a != 0);
+    char want[120];
+    // block owned twice
+    uint32_t b = disk_inode(f1)->direct[0];
+    disk_inode(g)->direct[1] = b;
+    snprintf(want, sizeof want, "block %u owned by inodes %u and %u", b, f1, g);
+    CHECK(remount() == 0 && fs_readonly(&fs) && strstr(fs_check_report(&fs), want) == fs_check_report(&fs));
+    CHECKF(strstr(fs_check_report(&fs), "more problem") != NULL, "%s", fs_check_report(&fs));
+    // an owned block free in the bitmap
+    snap_restore(clean);
+    b = disk_inode(g)->direct[2];
+    bitmap_clear(dput(fs_bitmap_block(disk_sb(), b)), fs_bitmap_bit(b));
+    snprintf(want, sizeof want, "block %u is in use but free in the bitmap", b);
+    CHECK(remount() == 0 && fs_readonly(&fs) && strcmp(fs_check_report(&fs), want) == 0);
+    // an empty name in a directory (the root's third entry)
+    snap_restore(clean);
+    dput(disk_inode(ROOT)->direct[0])[2 * FS_DIRENT_SIZE + 4] = '\0';
+    CHECK(remount() == 0 && fs_readonly(&fs) &&
+          strncmp(fs_check_report(&fs), "directory 1: entry 2 is malformed", 33) == 0);
+    // a wrong link count
+    snap_restore(clean);
+    disk_inode(a)->nlink = 7;
+    snprintf(want, sizeof want, "inode %u: nlink is 7 but 3 entries name it", a);
+    CHECK(remount() == 0 && fs_readonly(&fs) && strcmp(fs_check_report(&fs), want) == 0);
+    // a file size smaller than its blocks
+    snap_restore(clean);
+    disk_inode(g)->size = 10;
+    CHECK(remount() == 0 && fs_readonly(&fs) && strstr(fs_check_report(&fs), "past its size") != NULL);
+    // an entry naming a free inode
+    snap_restore(clean);
+    ((struct fs_dirent *)dput(disk_inode(ROOT)->direct[0]))[2].inum = 100;
+    CHECK(remount() == 0 && fs_readonly(&fs) && strstr(fs_check_report(&fs), "inode 100, which is not in use") != NULL);
+    CHECK(lookup("/f1") != 0 || lookup("/a") != 0);
+    // an orphan is no problem, but a read-only mount keeps it
+    snap_restore(clean);
+    blocks_free(clean);
+    REQUIRE(remount() == 0 && !fs_readonly(&fs));
+    uint32_t o = make_file("/o", 3 * BS, 24);
+    REQUIRE(o != 0 && fs_unlink(&fs, ROOT, "/o", NULL) == 0);
+    disk_inode(a)->nlink = 9;
+    REQUIRE(remount() == 0 && fs_readonly(&fs));
+    CHECK(fs_release(&fs, o) == -FS_EROFS);
+    CHECK(fs_stat(&fs, o, &(struct fs_statbuf){ 0 }) == 0);
+    disk_inode(a)->nlink = 3;
+    CHECK(remount() == 0 && !fs_readonly(&fs));
+    CHECK(fs_stat(&fs, o, &(struct fs_statbuf){ 0 }) == -FS_ENOENT);    // released at mount
+    CHECK_CLEAN();
+    // Too little memory to check 8192 inodes: read-only, even when asked to ignore the check.
+    fsmem_size = FS_MEM_MIN;
+    REQUIRE(disk_format(16384, 8192, FS_LOG_BLOCKS));
+    CHECK(remount() == 0 && fs_readonly(&fs));
+    CHECK(strcmp(fs_check_report(&fs), "too little memory to check the disk") == 0);
+    size_t n = FS_MAP_BYTES(disk.nblocks) + FS_MEM_MIN;
+    CHECK(fs_mount_opts(&fs, &dev, disk.nblocks, fsmem, n, FS_MOUNT_IGNORE_CHECK) == 0 && fs_readonly(&fs));
+    fsmem_size = FS_MEM_DEFAULT;
+    CHECK(remount() == 0 && !fs_readonly(&fs));
+}
+
+// With the bitmap saying every data block is free and the check's verdict
+// ignored, the allocator still never hands out a block that a file owns.
+static void
+test_alloc_guard(void)
+{
+    uint32_t x;
+    REQUIRE(populated_fs());
+    const struct superblock *sb = disk_sb();
+    for (uint32_t b = sb->data_start; b < sb->nblocks; b++)
+        bitmap_clear(dput(fs_bitmap_block(sb, b)), fs_bitmap_bit(b));
+    disk.writes = 0;
+    REQUIRE(remount() == 0 && fs_readonly(&fs) && disk.writes == 0);
+    CHECK(fs_create(&fs, ROOT, "/n", FS_T_FILE, &x, false) == -FS_EROFS);
+    size_t n = FS_MAP_BYTES(disk.nblocks) + FS_MEM_DEFAULT;
+    REQUIRE(fs_mount_opts(&fs, &dev, disk.nblocks, fsmem, n, FS_MOUNT_IGNORE_CHECK) == 0);
+    CHECK(!fs_readonly(&fs) && strstr(fs_check_report(&fs), "free in the bitmap") != NULL);
+    CHECK(make_file("/n1", 20 * BS, 25) != 0);
+    CHECK(fs_create(&fs, ROOT, "/d2", FS_T_DIR, &x, false) == 0);
+    CHECK(make_file("/d2/n2", 3 * BS + 5, 26) != 0);
+    REQUIRE(fs_create(&fs, ROOT, "/m", FS_T_FILE, &x, false) == 0);
+    uint32_t b;
+    for (uint64_t f = 0; f < 30; f++)
+        CHECK(fs_map_block(&fs, x, f, true, &b) == 0);
+    const char *m = consistent();
+    CHECKF(m != NULL && strstr(m, "used by inodes") == NULL && strstr(m, "in use but free") != NULL,
+           "%s", m);
+    CHECK(file_is("/a/big", 80 * BS + 3, 22) && file_is("/f1", 5000, 21) && file_is("/a/b/g", 3 * BS, 23));
+    CHECK(file_is("/n1", 20 * BS, 25) && file_is("/d2/n2", 3 * BS + 5, 26));
+    // Freed blocks can be used again.
+    CHECK(fs_unlink(&fs, ROOT, "/n1", &x) == 0 && fs_release(&fs, x) == 0);
+    CHECK(make_file("/n3", 20 * BS, 27) != 0 && file_is("/a/big", 80 * BS + 3, 22));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1538,6 +1812,9 @@ main(int argc, char **argv)
     CHECK_RUN(fsops, crash_truncate_small);
     CHECK_RUN(fsops, crash_truncate_spread);
     CHECK_RUN(fsops, crash_release_spread);
+    CHECK_RUN(fsops, check_corrupt);
+    CHECK_RUN(fsops, check_reports);
+    CHECK_RUN(fsops, alloc_guard);
     blocks_free(disk.blk);
     free(fsmem);
     for (int i = 0; i < NSEEDS; i++)

@@ -1,11 +1,12 @@
 // fsck: check a file-system image (format: servers/fs/fsformat.h).
 //
 //   fsck IMAGE
+//   fsck -y IMAGE
 //   fsck IMAGE --ls PATH
 //   fsck IMAGE --cat PATH
 //
-// Loads the whole image into memory (the file is never written), replays a
-// committed log into that copy, then checks:
+// Loads the whole image into memory (without -y the file is never
+// written), replays a committed log into that copy, then checks:
 //   - every inode: fields (fs_check_inode), block pointers in indirect
 //     blocks, no block mapped beyond the size, no block used twice;
 //   - the tree from the root: directories have no holes, well-formed
@@ -18,6 +19,30 @@
 // problem (the first MAX_SHOWN, then a count); 2 with a one-line reason if
 // IMAGE cannot be read or is not an image at all (bad magic or layout,
 // truncated).
+//
+// -y repairs the image, then checks it again: it prints the problems as
+// above, fixes them in memory (repeating the passes until they find
+// nothing, at most MAX_ROUNDS times) and writes the image back:
+//   - a committed log is installed, a corrupt log header emptied;
+//   - inodes: garbage (bad type, a free inode not zero) is freed, reserved
+//     fields are zeroed, a bad size is corrected (a directory of size 0 is
+//     freed); pointers outside the data area or past the size, and the
+//     second owner's pointer to a block owned twice, are cleared;
+//   - directories: malformed entries, entries naming a free or invalid
+//     inode, extra "."/"..", repeated names and second names of a
+//     directory are cleared; "." and ".." are rewritten; a directory is
+//     cut at its first hole (a hole in block 0 gets a new block); a root
+//     that is not a directory is made anew (empty);
+//   - inodes no directory reaches, orphans included, are freed;
+//   - link counts are set to the entries found; the bitmap is rebuilt
+//     from the blocks the inodes own.
+// Exit status 0 if the image is clean afterwards ("fsck: clean"), 1 if
+// something could not be repaired, 2 as above.
+//
+// When its own passes find nothing, fsck also runs the file server's mount
+// check (servers/fs/fscheck.c) on the image: a problem only that check
+// finds is reported too ("mount check: ..."), so "fsck: clean" means the
+// server mounts the image read-write.
 //
 // --ls and --cat skip the checks: after the log replay they list the
 // directory PATH ("inum type nlink size name" per entry) or copy the file
@@ -36,9 +61,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fscheck.h"
 #include "fslib.h"
 
 #define MAX_SHOWN 100           // problems printed before only counting
+#define MAX_ROUNDS 8            // -y: repair passes before giving up
 #define META UINT32_MAX         // owner of the blocks before data_start
 
 // The image under check and what the passes learn about it.
@@ -52,6 +79,10 @@ struct fsck {
     bool *reached;              // per inode: reachable from the root
     long problems;
     FILE *report;               // where problems go
+    bool fix;                   // -y: repair as well
+    bool quiet;                 // -y after the first round: do not print
+    bool changed;               // the in-memory image differs from the file
+    bool broken;                // -y found something it cannot repair
 };
 
 static struct fsck fk;
@@ -61,7 +92,7 @@ __attribute__((format(printf, 1, 2)))
 static void
 problem(const char *fmt, ...)
 {
-    if (fk.problems++ >= MAX_SHOWN)
+    if (fk.problems++ >= MAX_SHOWN || fk.quiet)
         return;
     va_list ap;
     fprintf(fk.report, "fsck: ");
@@ -189,19 +220,38 @@ replay_log(void)
         problem("log replay failed: %s", fs_strerror(n));
     else if (n > 0)
         fprintf(fk.report, "fsck: log holds %d committed blocks; replayed them\n", n);
+    if (fk.fix && n != 0) {         // replayed (write it home) or corrupt (empty it)
+        memset(fk.blk[fk.sb.log_start], 0, FS_BLOCK_SIZE);
+        fk.changed = true;
+    }
 }
 
 // ---- blocks of inodes --------------------------------------------------------
 
-// Record that inode inum uses block b (b is a data block).
-static void
+// Record that inode inum uses block b (b is a data block). Returns false
+// if another inode (or this one, elsewhere) has it already.
+static bool
 claim(uint32_t b, uint32_t inum)
 {
-    if (fk.owner[b] != 0)
+    if (fk.owner[b] != 0) {
         problem("block %u is used twice (inode %u and inode %u)", b,
                 fk.owner[b], inum);
-    else
-        fk.owner[b] = inum;
+        return false;
+    }
+    fk.owner[b] = inum;
+    return true;
+}
+
+// -y: clear the pointer *p (a bad one); returns false so that callers can
+// write `ok = keep(...)`.
+static bool
+drop(uint32_t *p)
+{
+    if (fk.fix) {
+        *p = 0;
+        fk.changed = true;
+    }
+    return false;
 }
 
 // Check and claim the blocks an indirect block maps: slot s stands for
@@ -209,19 +259,27 @@ claim(uint32_t b, uint32_t inum)
 static void
 walk_ind(uint32_t inum, uint32_t ind, uint64_t first, uint64_t nb)
 {
+    uint32_t *slot = (uint32_t *)fk.blk[ind];
     for (uint32_t s = 0; s < FS_NINDIRECT; s++) {
-        uint32_t b = fs_ind_get(fk.blk[ind], s);
+        uint32_t b = slot[s];
         if (b == 0)
             continue;
         if (!fs_data_block_valid(&fk.sb, b)) {
             problem("inode %u: indirect block %u slot %u points outside the data area (%u)",
                     inum, ind, s, b);
+            drop(&slot[s]);
             continue;
         }
-        if (first + s >= nb)
+        if (first + s >= nb) {
             problem("inode %u: block %u mapped at file block %llu, beyond the size",
                     inum, b, (unsigned long long)(first + s));
-        claim(b, inum);
+            if (fk.fix) {
+                drop(&slot[s]);
+                continue;
+            }
+        }
+        if (!claim(b, inum))
+            drop(&slot[s]);
     }
 }
 
@@ -229,42 +287,95 @@ walk_ind(uint32_t inum, uint32_t ind, uint64_t first, uint64_t nb)
 static void
 walk_dind(uint32_t inum, uint32_t dind, uint64_t nb)
 {
+    uint32_t *slot = (uint32_t *)fk.blk[dind];
     for (uint32_t s = 0; s < FS_NINDIRECT; s++) {
-        uint32_t ind = fs_ind_get(fk.blk[dind], s);
+        uint32_t ind = slot[s];
         uint64_t first = FS_DIND_FIRST + (uint64_t)s * FS_NINDIRECT;
         if (ind == 0)
             continue;
         if (!fs_data_block_valid(&fk.sb, ind)) {
             problem("inode %u: double-indirect slot %u points outside the data area (%u)",
                     inum, s, ind);
+            drop(&slot[s]);
             continue;
         }
-        if (first >= nb)
+        if (first >= nb) {
             problem("inode %u: indirect block %u covers only blocks beyond the size",
                     inum, ind);
-        claim(ind, inum);
-        walk_ind(inum, ind, first, nb);
+            if (fk.fix) {
+                drop(&slot[s]);
+                continue;
+            }
+        }
+        if (claim(ind, inum))
+            walk_ind(inum, ind, first, nb);
+        else
+            drop(&slot[s]);
     }
 }
 
+// -y: whether the inode's own pointer *p (standing for file blocks from
+// first on, of nb) may stay; clears it if not (fs_check_inode reported it).
+static bool
+own_pointer_ok(uint32_t *p, uint64_t first, uint64_t nb)
+{
+    if (*p == 0)
+        return false;
+    if (!fs_data_block_valid(&fk.sb, *p) || (fk.fix && first >= nb))
+        return drop(p);
+    return true;
+}
+
 // Claim every block of inode inum. Pointers that fs_check_inode already
-// reported as bad are skipped here.
+// reported as bad are skipped here (and cleared with -y).
 static void
 walk_blocks(uint32_t inum)
 {
-    const struct dinode *ip = inode(inum);
+    struct dinode *ip = inode(inum);
     uint64_t nb = fs_size_blocks(ip->size);
     for (uint32_t i = 0; i < FS_NDIRECT; i++)
-        if (fs_data_block_valid(&fk.sb, ip->direct[i]))
-            claim(ip->direct[i], inum);
-    if (fs_data_block_valid(&fk.sb, ip->indirect)) {
-        claim(ip->indirect, inum);
-        walk_ind(inum, ip->indirect, FS_IND_FIRST, nb);
+        if (own_pointer_ok(&ip->direct[i], i, nb) && !claim(ip->direct[i], inum))
+            drop(&ip->direct[i]);
+    if (own_pointer_ok(&ip->indirect, FS_IND_FIRST, nb)) {
+        if (claim(ip->indirect, inum))
+            walk_ind(inum, ip->indirect, FS_IND_FIRST, nb);
+        else
+            drop(&ip->indirect);
     }
-    if (fs_data_block_valid(&fk.sb, ip->dindirect)) {
-        claim(ip->dindirect, inum);
-        walk_dind(inum, ip->dindirect, nb);
+    if (own_pointer_ok(&ip->dindirect, FS_DIND_FIRST, nb)) {
+        if (claim(ip->dindirect, inum))
+            walk_dind(inum, ip->dindirect, nb);
+        else
+            drop(&ip->dindirect);
     }
+}
+
+// -y: mend the fields of inode inum that fs_check_inode rejects (err):
+// garbage is freed, reserved fields zeroed, a bad size corrected. Bad
+// pointers are left to walk_blocks. Returns the inode's new error.
+static int
+fix_inode(uint32_t inum, int err)
+{
+    struct dinode *ip = inode(inum);
+    for (int round = 0; round < 4 && err < 0; round++) {
+        if (err == FSE_IFREE || err == FSE_ITYPE ||
+            (err == FSE_ISIZE && ip->type == FS_T_DIR && ip->size == 0)) {
+            memset(ip, 0, sizeof *ip);
+        } else if (err == FSE_IRESERVED) {
+            ip->flags = 0;
+            memset(ip->reserved, 0, sizeof ip->reserved);
+        } else if (err == FSE_ISIZE) {
+            if (ip->size > FS_MAX_FILE_SIZE)
+                ip->size = FS_MAX_FILE_SIZE;
+            if (ip->type == FS_T_DIR)
+                ip->size = fs_size_blocks(ip->size) * FS_BLOCK_SIZE;
+        } else {
+            break;                  // nlink 0 or pointers: later passes
+        }
+        fk.changed = true;
+        err = fs_check_inode(&fk.sb, ip);
+    }
+    return err;
 }
 
 // Check every inode's fields and claim the blocks of the used ones.
@@ -272,8 +383,13 @@ static void
 check_inodes(void)
 {
     static const char zero[FS_INODE_SIZE];
-    if (memcmp(inode(0), zero, sizeof zero) != 0)
+    if (memcmp(inode(0), zero, sizeof zero) != 0) {
         problem("inode 0 is not zero");
+        if (fk.fix) {
+            memset(inode(0), 0, FS_INODE_SIZE);
+            fk.changed = true;
+        }
+    }
     for (uint32_t b = 0; b < fk.sb.data_start; b++)
         fk.owner[b] = META;
     for (uint32_t i = 1; i < fk.sb.ninodes; i++) {
@@ -281,6 +397,8 @@ check_inodes(void)
         int err = fs_check_inode(&fk.sb, ip);
         if (err < 0 && err != FSE_INLINK) /* nlink 0: an orphan if unreachable (check_links) */
             problem("inode %u: %s", i, fs_strerror(err));
+        if (fk.fix)
+            err = fix_inode(i, err);
         // Garbage (bad type or reserved fields) is not walked: its block
         // map could make the walk take very long.
         if (err != FSE_ITYPE && err != FSE_IRESERVED && ip->type != FS_T_FREE)
@@ -350,56 +468,101 @@ check_unique(uint32_t d, struct names *l)
             problem("directory %u: name \"%s\" appears twice", d, l->v[i]);
 }
 
+// -y: clear directory entry de.
+static void
+drop_entry(struct fs_dirent *de)
+{
+    if (fk.fix) {
+        memset(de, 0, sizeof *de);
+        fk.changed = true;
+    }
+}
+
+// -y: make de the entry (inum, name).
+static void
+set_entry(struct fs_dirent *de, uint32_t inum, const char *name)
+{
+    memset(de, 0, sizeof *de);
+    de->inum = inum;
+    strcpy(de->name, name);
+    fk.changed = true;
+}
+
 // Check the entry in slot 0 or 1 of directory d's first block, which must
 // be "." or "..". Returns true if it has that name (its inode number may
-// still be wrong, which is reported).
+// still be wrong, which is reported); with -y it is rewritten if wrong
+// and true is returned.
 static bool
-check_dot(uint32_t d, int slot, const struct fs_dirent *de)
+check_dot(uint32_t d, int slot, struct fs_dirent *de)
 {
     const char *want = slot == 0 ? "." : "..";
     uint32_t inum = slot == 0 ? d : fk.parent[d];
     if (de->inum == 0 || strcmp(de->name, want) != 0) {
         problem("directory %u: entry %d is not \"%s\"", d, slot, want);
-        return false;
+        if (!fk.fix)
+            return false;
+        set_entry(de, inum, want);
     }
-    if (de->inum != inum)
+    if (de->inum != inum) {
         problem("directory %u: \"%s\" names inode %u, not %u", d, want,
                 de->inum, inum);
+        if (fk.fix)
+            set_entry(de, inum, want);
+    }
     return true;
 }
 
 // Check one used entry (not in a "."/".." slot) of directory d; queue the
-// directories it names for the first time.
-static void
-check_entry(uint32_t d, const struct fs_dirent *de, struct queue *q)
+// directories it names for the first time. Returns false if the entry is
+// bad (with -y it has been cleared).
+static bool
+check_entry(uint32_t d, struct fs_dirent *de, struct queue *q)
 {
     if (fs_name_is_dot(de->name, strlen(de->name))) {
         problem("directory %u: extra \"%s\" entry", d, de->name);
-        return;
+        drop_entry(de);
+        return false;
     }
     const struct dinode *ip = inode(de->inum);
     if (ip->type == FS_T_DIR) {
         if (fk.parent[de->inum] != 0 || de->inum == FS_ROOT_INUM) {
             problem("directory %u has a second name \"%s\" in directory %u",
                     de->inum, de->name, d);
-            return;
+            drop_entry(de);
+            return false;
         }
         fk.parent[de->inum] = d;
         q->v[q->tail++] = de->inum;
     }
     fk.reached[de->inum] = true;
+    return true;
+}
+
+// -y: true (after clearing the entry) if l already has de's name.
+static bool
+fix_duplicate(uint32_t d, const struct names *l, struct fs_dirent *de)
+{
+    for (size_t i = 0; fk.fix && i < l->n; i++) {
+        if (strcmp(l->v[i], de->name) == 0) {
+            problem("directory %u: name \"%s\" appears twice", d, de->name);
+            drop_entry(de);
+            return true;
+        }
+    }
+    return false;
 }
 
 // Check every entry of directory block de (file block f of directory d),
 // collecting the names in l.
 static void
-check_dirblock(uint32_t d, uint64_t f, const struct fs_dirent *de,
+check_dirblock(uint32_t d, uint64_t f, struct fs_dirent *de,
                struct names *l, struct queue *q)
 {
     for (int s = 0; s < (int)FS_DIRENTS_PER_BLOCK; s++) {
         if (fs_check_dirent(&de[s]) < 0) {
             problem("directory %u: malformed entry %llu", d,
                     (unsigned long long)(f * FS_DIRENTS_PER_BLOCK + (uint64_t)s));
+            drop_entry(&de[s]);
             continue;
         }
         bool is_dot = f == 0 && s < 2 && check_dot(d, s, &de[s]);
@@ -410,20 +573,63 @@ check_dirblock(uint32_t d, uint64_t f, const struct fs_dirent *de,
             problem("directory %u: \"%s\" names %s inode %u", d, de[s].name,
                     fs_inum_valid(&fk.sb, de[s].inum) ? "free" : "invalid",
                     de[s].inum);
+            drop_entry(&de[s]);
             continue;
         }
+        if (fix_duplicate(d, l, &de[s]))
+            continue;
+        if (!is_dot && fk.fix && !check_entry(d, &de[s], q))
+            continue;
         fk.refs[de[s].inum]++;
         names_add(l, de[s].name);
-        if (!is_dot)
+        if (!is_dot && !fk.fix)
             check_entry(d, &de[s], q);
     }
+}
+
+// -y: a free data block, taken (owned by inum) and zeroed, or 0 if the
+// disk is full.
+static uint32_t
+take_block(uint32_t inum)
+{
+    for (uint32_t b = fk.sb.data_start; b < fk.sb.nblocks; b++) {
+        if (fk.owner[b] == 0) {
+            fk.owner[b] = inum;
+            memset(fk.blk[b], 0, FS_BLOCK_SIZE);
+            fk.changed = true;
+            return b;
+        }
+    }
+    return 0;
+}
+
+// -y: directory d (contents *dp) has a hole at file block f: cut it there
+// (the blocks past the new size are freed by the next round), or give
+// block 0 a fresh block with "." and "..". Returns the block now at f, or
+// 0 if there is none.
+static uint32_t
+fix_hole(uint32_t d, struct dinode *dp, uint64_t f)
+{
+    fk.changed = true;
+    if (f > 0) {
+        dp->size = f * FS_BLOCK_SIZE;
+        return 0;
+    }
+    uint32_t b = take_block(d);
+    if (b == 0) {
+        fk.broken = true;
+        return 0;
+    }
+    dirblk_init(fk.blk[b], d, fk.parent[d]);
+    dp->direct[0] = b;
+    return b;
 }
 
 // Check directory d: every block present, its entries, unique names.
 static void
 check_dir(uint32_t d, struct queue *q)
 {
-    const struct dinode *dp = inode(d);
+    struct dinode *dp = inode(d);
     uint64_t nb = fs_size_blocks(dp->size);
     if (nb > FS_MAX_FILE_BLOCKS)
         nb = FS_MAX_FILE_BLOCKS;
@@ -434,12 +640,40 @@ check_dir(uint32_t d, struct queue *q)
         uint32_t b = file_block(dp, f);
         if (b == 0) {
             problem("directory %u has a hole at block %llu", d, (unsigned long long)f);
-            continue;
+            if (!fk.fix)
+                continue;
+            if ((b = fix_hole(d, dp, f)) == 0)
+                break;
         }
-        check_dirblock(d, f, (const struct fs_dirent *)fk.blk[b], &l, q);
+        check_dirblock(d, f, (struct fs_dirent *)fk.blk[b], &l, q);
     }
-    check_unique(d, &l);
+    if (!fk.fix)
+        check_unique(d, &l);
     free(l.v);
+}
+
+// -y: make the root an empty directory again (what it held is no longer
+// reachable and is freed by check_links). Returns false if the disk is
+// full.
+static bool
+fix_root(void)
+{
+    struct dinode *ip = inode(FS_ROOT_INUM);
+    for (uint32_t b = 0; b < fk.sb.nblocks; b++)
+        if (fk.owner[b] == FS_ROOT_INUM)
+            fk.owner[b] = 0;
+    memset(ip, 0, sizeof *ip);
+    uint32_t b = take_block(FS_ROOT_INUM);
+    if (b == 0) {
+        fk.broken = true;
+        return false;
+    }
+    dirblk_init(fk.blk[b], FS_ROOT_INUM, FS_ROOT_INUM);
+    ip->type = FS_T_DIR;
+    ip->nlink = 2;
+    ip->size = FS_BLOCK_SIZE;
+    ip->direct[0] = b;
+    return true;
 }
 
 // Walk the tree from the root, breadth first; each directory is queued
@@ -449,7 +683,8 @@ check_tree(void)
 {
     if (inode(FS_ROOT_INUM)->type != FS_T_DIR) {
         problem("root inode %u is not a directory", FS_ROOT_INUM);
-        return;
+        if (!fk.fix || !fix_root())
+            return;
     }
     struct queue q = { calloc(fk.sb.ninodes, sizeof(uint32_t)), 0, 0 };
     if (q.v == NULL)
@@ -462,22 +697,42 @@ check_tree(void)
     free(q.v);
 }
 
+// -y: free inode inum and the blocks it owns.
+static void
+free_inode(uint32_t inum)
+{
+    for (uint32_t b = fk.sb.data_start; b < fk.sb.nblocks; b++)
+        if (fk.owner[b] == inum)
+            fk.owner[b] = 0;
+    memset(inode(inum), 0, FS_INODE_SIZE);
+    fk.changed = true;
+}
+
 // Every used inode is reachable and has the right link count, except orphans
-// (nlink 0: unlinked while open, freed at the next mount).
+// (nlink 0: unlinked while open, freed at the next mount). -y frees the
+// unreachable ones, orphans included, and sets the link counts.
 static void
 check_links(void)
 {
     for (uint32_t i = 1; i < fk.sb.ninodes; i++) {
-        const struct dinode *ip = inode(i);
+        struct dinode *ip = inode(i);
         if (ip->type == FS_T_FREE)
             continue;
-        if (!fk.reached[i] && ip->nlink == 0)
-            printf("fsck: note: inode %u is an orphan (unlinked while open); the file server frees it at mount\n", i);
-        else if (!fk.reached[i])
+        if (!fk.reached[i] && ip->nlink == 0) {
+            if (!fk.quiet)
+                printf("fsck: note: inode %u is an orphan (unlinked while open); %s\n", i,
+                       fk.fix ? "freed" : "the file server frees it at mount");
+        } else if (!fk.reached[i])
             problem("inode %u is in use but not reachable from the root", i);
         else if (ip->nlink != fk.refs[i])
             problem("inode %u: nlink is %u but %u directory entries name it",
                     i, ip->nlink, fk.refs[i]);
+        if (fk.fix && !fk.reached[i]) {
+            free_inode(i);
+        } else if (fk.fix && ip->nlink != fk.refs[i]) {
+            ip->nlink = (uint16_t)(fk.refs[i] > UINT16_MAX ? UINT16_MAX : fk.refs[i]);
+            fk.changed = true;
+        }
     }
 }
 
@@ -486,19 +741,32 @@ check_links(void)
 static void
 check_bitmap(void)
 {
-    const uint8_t *map = fk.blk[fk.sb.bitmap_start];    // areas are contiguous
+    uint8_t *map = fk.blk[fk.sb.bitmap_start];          // areas are contiguous
     for (uint32_t b = 0; b < fk.sb.nblocks; b++) {
         bool used = fk.owner[b] != 0, marked = bitmap_get(map, b);
         if (used && !marked)
             problem("block %u is in use but free in the bitmap", b);
         else if (!used && marked)
             problem("block %u is marked in the bitmap but not in use", b);
+        if (fk.fix && used != marked) {
+            if (used)
+                bitmap_set(map, b);
+            else
+                bitmap_clear(map, b);
+            fk.changed = true;
+        }
     }
     uint64_t end = (uint64_t)fk.sb.bitmap_blocks * FS_BITS_PER_BLOCK;
-    for (uint64_t b = fk.sb.nblocks; b < end; b++)
-        if (bitmap_get(map, (uint32_t)b))
+    for (uint64_t b = fk.sb.nblocks; b < end; b++) {
+        if (bitmap_get(map, (uint32_t)b)) {
             problem("bitmap bit %llu (past the last block) is set",
                     (unsigned long long)b);
+            if (fk.fix) {
+                bitmap_clear(map, (uint32_t)b);
+                fk.changed = true;
+            }
+        }
+    }
 }
 
 // ---- --ls and --cat ---------------------------------------------------------
@@ -599,47 +867,147 @@ extract(const char *op, const char *path)
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: fsck IMAGE [--ls PATH | --cat PATH]\n");
+    fprintf(stderr, "usage: fsck [-y] IMAGE | fsck IMAGE --ls PATH | fsck IMAGE --cat PATH\n");
     exit(2);
+}
+
+// fscheck's callback.
+static void
+mount_problem(void *ctx, const struct fscheck_problem *p)
+{
+    char buf[200];
+    (void)ctx;
+    problem("mount check: %s", fscheck_describe(p, buf, sizeof buf));
+}
+
+// The file server's mount check over the in-memory image.
+static void
+mount_check(void)
+{
+    static const struct blockdev dev = { mem_read, mem_write, NULL };
+    void *map = malloc(fscheck_map_size(&fk.sb));
+    void *work = malloc(fscheck_work_size(&fk.sb));
+    if (map == NULL || work == NULL)
+        not_image("out of memory");
+    long n = fscheck_run(&fk.sb, &dev, map, work, mount_problem, NULL);
+    if (n < 0)
+        problem("mount check failed: %s", fs_strerror((int)n));
+    free(map);
+    free(work);
+}
+
+// One round of every pass over the in-memory image.
+static void
+check_all(void)
+{
+    memset(fk.owner, 0, (size_t)fk.sb.nblocks * sizeof *fk.owner);
+    memset(fk.refs, 0, (size_t)fk.sb.ninodes * sizeof *fk.refs);
+    memset(fk.parent, 0, (size_t)fk.sb.ninodes * sizeof *fk.parent);
+    memset(fk.reached, 0, (size_t)fk.sb.ninodes * sizeof *fk.reached);
+    fk.problems = 0;
+    check_inodes();
+    check_tree();
+    check_links();
+    check_bitmap();
+    if (fk.problems == 0)
+        mount_check();
+}
+
+// Write the in-memory image back to the file. Exits 2 on failure.
+static void
+write_back(void)
+{
+    int fd = open(fk.path, O_WRONLY);
+    size_t n = (size_t)fk.sb.nblocks * FS_BLOCK_SIZE;
+    const uint8_t *p = (const uint8_t *)fk.blk;
+    for (size_t done = 0; fd >= 0 && done < n;) {
+        ssize_t w = pwrite(fd, p + done, n - done, (off_t)done);
+        if (w <= 0) {
+            close(fd);
+            fd = -1;
+            break;
+        }
+        done += (size_t)w;
+    }
+    if (fd < 0 || fsync(fd) < 0 || close(fd) < 0)
+        not_image("cannot write the repaired image: %s", strerror(errno));
+}
+
+// fsck -y: repair, write back, check again. Returns the exit status.
+static int
+repair(void)
+{
+    long found = fk.problems;       // the log's
+    check_all();
+    found += fk.problems;
+    for (int round = 1; round < MAX_ROUNDS && fk.problems > 0; round++) {
+        fk.quiet = true;
+        check_all();
+    }
+    fk.quiet = true;
+    fk.fix = false;
+    check_all();                    // what is left, if anything
+    if (fk.changed)
+        write_back();
+    if (found > MAX_SHOWN)
+        printf("fsck: ... %ld more problems not shown\n", found - MAX_SHOWN);
+    if (fk.problems > 0 || fk.broken) {
+        printf("fsck: %s: %ld problem%s found; could not repair everything\n",
+               fk.path, found, found == 1 ? "" : "s");
+        return 1;
+    }
+    if (found > 0)
+        printf("fsck: %s: %ld problem%s found and repaired\n", fk.path, found,
+               found == 1 ? "" : "s");
+    return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "-y") == 0) {
+        fk.fix = true;
+        argv++;
+        argc--;
+    }
     if (argc != 2 && argc != 4)
         usage();
     fk.path = argv[1];
     fk.report = stdout;
     if (argc == 4) {
-        if (strcmp(argv[2], "--ls") != 0 && strcmp(argv[2], "--cat") != 0)
+        if (fk.fix || (strcmp(argv[2], "--ls") != 0 && strcmp(argv[2], "--cat") != 0))
             usage();
         return extract(argv[2], argv[3]);
     }
     load();
     replay_log();
-    check_inodes();
-    check_tree();
-    check_links();
-    check_bitmap();
-    if (fk.problems > MAX_SHOWN)
-        printf("fsck: ... %ld more problems not shown\n", fk.problems - MAX_SHOWN);
-    if (fk.problems > 0) {
+    int rc = 0;
+    if (fk.fix) {
+        rc = repair();
+    } else {
+        check_all();
+        if (fk.problems > MAX_SHOWN)
+            printf("fsck: ... %ld more problems not shown\n", fk.problems - MAX_SHOWN);
+    }
+    if (rc == 0 && fk.problems > 0) {
         printf("fsck: %s: %ld problem%s\n", fk.path, fk.problems,
                fk.problems == 1 ? "" : "s");
-        return 1;
+        rc = 1;
     }
-    uint32_t used = 0, inodes = 0;
-    for (uint32_t b = fk.sb.data_start; b < fk.sb.nblocks; b++)
-        used += fk.owner[b] != 0;
-    for (uint32_t i = 1; i < fk.sb.ninodes; i++)
-        inodes += inode(i)->type != FS_T_FREE;
-    printf("fsck: %s: %u of %u data blocks, %u of %u inodes in use\n", fk.path,
-           used, fk.sb.data_blocks, inodes, fk.sb.ninodes - 1);
-    printf("fsck: clean\n");
+    if (rc == 0) {
+        uint32_t used = 0, inodes = 0;
+        for (uint32_t b = fk.sb.data_start; b < fk.sb.nblocks; b++)
+            used += fk.owner[b] != 0;
+        for (uint32_t i = 1; i < fk.sb.ninodes; i++)
+            inodes += inode(i)->type != FS_T_FREE;
+        printf("fsck: %s: %u of %u data blocks, %u of %u inodes in use\n", fk.path,
+               used, fk.sb.data_blocks, inodes, fk.sb.ninodes - 1);
+        printf("fsck: clean\n");
+    }
     free(fk.blk);
     free(fk.owner);
     free(fk.refs);
     free(fk.parent);
     free(fk.reached);
-    return 0;
+    return rc;
 }
