@@ -202,11 +202,16 @@ static void wake_if_clean(struct vnode *v)
 }
 
 /* The file is now len bytes: cached pages past it go (and their dirty marks),
-   the tail of the last is zeroed. */
+   and so do the pages past it in every process's mappings of the file (the
+   next touch is a bus error, never a write into a page the file lost); the
+   tail of the last page is zeroed. */
 void vnode_truncate(struct vnode *v, uint64_t len)
 {
     struct memobj *o = v->cache;
     bool had = v->ndirty > 0;
+    for (struct proc *p = proc_first(); p; p = proc_next(p))
+        if (p->state == P_RUN)
+            vm_drop_file(&p->vm, v, PG_ROUNDUP(len) / PAGE);
     for (uint64_t i = PG_ROUNDUP(len) / PAGE; i < o->npages; i++) {
         if (v->dirty && v->dirty[i]) {
             v->dirty[i] = 0;
