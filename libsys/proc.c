@@ -117,27 +117,8 @@ void *anon_map(size_t len)
     return r < 0 ? NULL : (void *)r;
 }
 
-/* The pager moves at most IO_MAX bytes a request (so a long write does not
-   hold up everyone's faults): longer reads and writes go in pieces, until one
-   comes back short (a pipe, the end of a file) or fails; after some bytes a
-   failure returns the count moved so far. */
-static long io_loop(long label, int fd, char *buf, size_t n)
-{
-    size_t done = 0;
-    do {
-        size_t piece = n - done < IO_MAX ? n - done : IO_MAX;
-        long r = call3(label, fd, (long)(buf + done), (long)piece);
-        if (r < 0)
-            return done ? (long)done : posix(r);
-        done += (size_t)r;
-        if ((size_t)r < piece)
-            break;
-    } while (done < n);
-    return (long)done;
-}
-
-long read(int fd, void *buf, size_t n) { return io_loop(MSG_PG_READ, fd, buf, n); }
-long write(int fd, const void *buf, size_t n) { return io_loop(MSG_PG_WRITE, fd, (char *)buf, n); }
+long read(int fd, void *buf, size_t n) { return posix(call3(MSG_PG_READ, fd, (long)buf, (long)n)); }
+long write(int fd, const void *buf, size_t n) { return posix(call3(MSG_PG_WRITE, fd, (long)buf, (long)n)); }
 int close(int fd) { return (int)posix(call1(MSG_PG_CLOSE, fd)); }
 int dup(int fd) { return (int)posix(call1(MSG_PG_DUP, fd)); }
 int dup2(int fd, int nfd) { return (int)posix(call3(MSG_PG_DUP2, fd, nfd, 0)); }

@@ -21,31 +21,38 @@ static long free_frames(void)
 
 #define FILL (4L << 20)
 
-/* A task that holds every free frame but `leave`, twice: at once, and again
-   when asked on `again` (frames freed meanwhile); it answers on ready each
-   time and lets go when it reads 'q'. */
+/* The hog: holds every free frame but `leave`, twice: at once, and again
+   when asked on fd `again` (frames freed meanwhile); it answers on fd
+   `ready` each time and lets go when it reads 'q' (or the pipe ends). A
+   program of its own (spawn), so it shares no page with the writers: a
+   forked hog would make their every write to their own memory a copy. */
+static int hog(long leave, int ready, int again)
+{
+    for (int fd = 3; fd < 16; fd++)
+        if (fd != ready && fd != again)
+            close(fd);
+    long n = free_frames() + 4096;
+    volatile char *m = anon_map((size_t)n * 4096);
+    CHECK(m != NULL);
+    long k = 0;
+    for (long bulk = free_frames() - leave - 200; k < bulk; k++) /* the shadow table takes a few more */
+        m[k * 4096] = 1;
+    char c = 'r';
+    do {
+        for (; k < n && free_frames() > leave; k++)
+            m[k * 4096] = 1;
+        CHECK_EQ(write(ready, "r", 1), 1);
+    } while (read(again, &c, 1) == 1 && c != 'q');
+    return 0;
+}
+
 static int start_hog(long leave, int ready[2], int again[2])
 {
-    int pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        long n = free_frames() + 4096;
-        volatile char *m = anon_map((size_t)n * 4096);
-        CHECK(m != NULL);
-        long k = 0;
-        for (long bulk = free_frames() - leave - 200; k < bulk; k++) /* the shadow table takes a few more */
-            m[k * 4096] = 1;
-        char c = 'r';
-        do {
-            for (; k < n && free_frames() > leave; k++)
-                m[k * 4096] = 1;
-            CHECK_EQ(write(ready[1], "r", 1), 1);
-        } while (read(again[0], &c, 1) == 1 && c != 'q');
-        exit(0);
-    }
+    long pid = spawn("t_fdshare", leave * 256 + ready[1] * 16 + again[0]);
+    CHECK(pid > 0);
     char c;
     CHECK_EQ(read(ready[0], &c, 1), 1);
-    return pid;
+    return (int)pid;
 }
 
 /* A task that makes FILL bytes of a file dirty through a shared mapping, says
@@ -169,8 +176,11 @@ static void round_(long leave, long flags)
     CHECK_EQ(unlink("/fdfill"), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    long arg = argc > 1 ? atol(argv[1]) : 0;
+    if (arg)
+        return hog(arg / 256, (int)(arg / 16 % 16), (int)(arg % 16));
     round_(2, 0);
     round_(2, O_APPEND);
     CHECK_EQ(unlink(PATH), 0);

@@ -7,7 +7,7 @@ static const char *tests[] = {
     "t_anon32", "t_zeroread", "t_badaccess", "t_mapdeny", "t_ipc", "t_preempt", "t_badsyscall",
     "t_ntfn", "t_irq", "t_fork", "t_cow", "t_pipecow", "t_sbrk", "t_stack", "t_mmap", "t_exec",
     "t_shell", "t_virtio", "t_file", "t_fswrite", "t_fsfull", "t_fmmap", "t_fdexec", "t_fsconc", "t_fsedge", "t_fsreview",
-    "t_ftrunc", "t_fdshare",
+    "t_ftrunc", "t_fdshare", "t_fsmeta",
 };
 
 /* Free frames plus the frames every live process holds (testinit's stack and

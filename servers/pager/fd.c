@@ -471,8 +471,6 @@ static long do_pipe(struct proc *p, struct msg *reply)
 bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
 {
     struct file *f = file_get(p, m->w[0]);
-    if ((m->label == MSG_PG_READ || m->label == MSG_PG_WRITE) && (uint64_t)m->w[2] > IO_MAX)
-        m->w[2] = IO_MAX; /* bounded work a request: the caller gets a short count (libsys asks for the rest) */
     switch (m->label) {
     case MSG_PG_READ:
         if (!f) break;

@@ -257,9 +257,10 @@ bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *rep
    file is clean (written through, so a file written at the shell survives
    QEMU being killed). Out of memory before anything is written, the write
    waits while write-backs are under way (they may give frames back) and
-   fails with ENOMEM only when none is; out of memory after some bytes, it
-   answers with those (libsys writes the rest, which then waits). Returns
-   true with reply set, false while parked. */
+   fails with ENOMEM only when none is; out of memory after some bytes, the
+   rest waits likewise (m->w[3]: the bytes earlier turns of this request
+   wrote, part of the answer). Returns true with reply set, false while
+   parked. */
 bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply)
 {
     uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
@@ -321,12 +322,20 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
     if (done == 0 && err == -ENOMEM)
         return park_for_memory(p, m, reply);
     if (done == 0) {
-        reply->w[0] = err;
+        reply->w[0] = m->w[3] > 0 ? m->w[3] : err; /* a continuation: what the earlier turns wrote */
         return true;
     }
     *off = pos + done;
     wb_fill();
-    return answer_when_clean(p, v, (long)done, reply);
+    if (err == -ENOMEM) { /* the rest waits for memory; w3 carries the bytes written so far */
+        struct msg rest = *m;
+        rest.w[1] += (long)done;
+        rest.w[2] -= (long)done;
+        rest.w[3] += (long)done;
+        if (!park_for_memory(p, &rest, reply))
+            return false;
+    }
+    return answer_when_clean(p, v, (long)done + (m->w[3] > 0 ? m->w[3] : 0), reply);
 }
 
 /* read from a file at *off. Returns true with reply->w[0] = bytes (short when

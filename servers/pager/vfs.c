@@ -487,7 +487,7 @@ bool answer_when_clean(struct proc *p, struct vnode *v, long value, struct msg *
 bool park_for_memory(struct proc *p, struct msg *m, struct msg *reply)
 {
     if (!wb_queued) {
-        reply->w[0] = -ENOMEM;
+        reply->w[0] = m->label == MSG_PG_WRITE && m->w[3] > 0 ? m->w[3] : -ENOMEM; /* a write's part done */
         return true;
     }
     return park(p, m, NULL, MEM_KEY, reply);
