@@ -255,7 +255,12 @@ bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *rep
 /* write to a file at *off (or its end with O_APPEND): the bytes go into the
    cache pages, which are marked dirty; the writer gets its answer once the
    file is clean (written through, so a file written at the shell survives
-   QEMU being killed). Returns true with reply set, false while parked. */
+   QEMU being killed). Out of memory before anything is written, the write
+   waits while write-backs are under way (they may give frames back) and
+   fails with ENOMEM only when none is; out of memory after some bytes, the
+   rest waits likewise (m->w[3]: the bytes earlier turns of this request
+   wrote, part of the answer). Returns true with reply set, false while
+   parked. */
 bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply)
 {
     uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
@@ -267,10 +272,8 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
     uint64_t first = pos / PAGE, last = (pos + n - 1) / PAGE;
     /* writing past the end: the old last page's bytes after the end must read as zeros */
     uint64_t gap = pos > v->size && v->size % PAGE ? v->size / PAGE : last + 1;
-    if (!vnode_grow(v, last + 1)) {
-        reply->w[0] = -ENOMEM;
-        return true;
-    }
+    if (!vnode_grow(v, last + 1))
+        return park_for_memory(p, m, reply);
     /* partial old pages must be there before anything changes: they are read
        first (pages written whole, or past the end, get a fresh frame below) */
     for (uint64_t i = gap < first ? gap : first; i <= last; i = i == gap && gap < first ? first : i + 1) {
@@ -280,6 +283,8 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         long pa = vnode_page(v, i);
         if (pa == -EAGAIN)
             return vfs_park(p, m, reply);
+        if (pa == -ENOMEM)
+            return park_for_memory(p, m, reply);
         if (pa < 0) {
             reply->w[0] = pa;
             return true;
@@ -288,10 +293,8 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
     if (gap <= last) {
         uint64_t from = v->size % PAGE, to = pos - gap * PAGE < PAGE ? pos - gap * PAGE : PAGE;
         memset((char *)frame_ptr(v->cache->pages[gap]) + from, 0, to - from);
-        if (!mark_dirty(v, gap)) {
-            reply->w[0] = -ENOMEM;
-            return true;
-        }
+        if (!mark_dirty(v, gap))
+            return park_for_memory(p, m, reply);
     }
     uint64_t done = 0;
     long err = 0;
@@ -303,26 +306,36 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
             err = -ENOMEM;
             break;
         }
-        if (copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[idx]) + at % PAGE, uva + done, chunk) < 0 ||
-            !mark_dirty(v, idx)) {
+        bool copied = copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[idx]) + at % PAGE, uva + done, chunk) == 0;
+        if (!copied || !mark_dirty(v, idx)) {
             if (fresh) { /* the cache must not show a page the file does not have */
                 frame_unref(fresh);
                 v->cache->pages[idx] = 0;
             }
-            err = -EFAULT;
+            err = copied ? -ENOMEM : -EFAULT;
             break;
         }
         done += chunk;
     }
     if (pos + done > v->size)
         v->size = pos + done;
+    if (done == 0 && err == -ENOMEM)
+        return park_for_memory(p, m, reply);
     if (done == 0) {
-        reply->w[0] = err;
+        reply->w[0] = m->w[3] > 0 ? m->w[3] : err; /* a continuation: what the earlier turns wrote */
         return true;
     }
     *off = pos + done;
     wb_fill();
-    return answer_when_clean(p, v, (long)done, reply);
+    if (err == -ENOMEM) { /* the rest waits for memory; w3 carries the bytes written so far */
+        struct msg rest = *m;
+        rest.w[1] += (long)done;
+        rest.w[2] -= (long)done;
+        rest.w[3] += (long)done;
+        if (!park_for_memory(p, &rest, reply))
+            return false;
+    }
+    return answer_when_clean(p, v, (long)done + (m->w[3] > 0 ? m->w[3] : 0), reply);
 }
 
 /* read from a file at *off. Returns true with reply->w[0] = bytes (short when

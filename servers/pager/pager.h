@@ -121,6 +121,7 @@ struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32
                         uint32_t flags);
 void vm_dropmaps(struct vmspace *vs);             /* every region out of the page table; frames stay
                                                     (the clock policy's sampling; tests use it) */
+void vm_drop_file(struct vmspace *vs, struct vnode *vn, uint64_t from); /* truncate: pages >= from of vn's mmaps go */
 int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end); /* msync: 0, or -ENOMEM (a hole in the range) */
 int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end);
 int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);

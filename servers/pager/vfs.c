@@ -35,6 +35,7 @@ static struct parked parked[NPARKED];
 static struct vnode vnodes[NVNODES];
 #define NNAMES 16
 #define LOOKUP_KEY (1UL << 63)
+#define MEM_KEY (1UL << 61)      /* parked until a write-back is done (frames may be free again) */
 /* state: 0 lookup under way, 1 found, -errno; stale: a directory changed while it was under way */
 static struct name { char path[64]; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
 static unsigned name_next;
@@ -202,11 +203,16 @@ static void wake_if_clean(struct vnode *v)
 }
 
 /* The file is now len bytes: cached pages past it go (and their dirty marks),
-   the tail of the last is zeroed. */
+   and so do the pages past it in every process's mappings of the file (the
+   next touch is a bus error, never a write into a page the file lost); the
+   tail of the last page is zeroed. */
 void vnode_truncate(struct vnode *v, uint64_t len)
 {
     struct memobj *o = v->cache;
     bool had = v->ndirty > 0;
+    for (struct proc *p = proc_first(); p; p = proc_next(p))
+        if (p->state == P_RUN)
+            vm_drop_file(&p->vm, v, PG_ROUNDUP(len) / PAGE);
     for (uint64_t i = PG_ROUNDUP(len) / PAGE; i < o->npages; i++) {
         if (v->dirty && v->dirty[i]) {
             v->dirty[i] = 0;
@@ -334,6 +340,7 @@ static void wb_done(struct job *j, struct msg *r)
     v->wb_jobs--;
     wake_if_clean(v);
     vnode_put(v);
+    unpark(NULL, MEM_KEY); /* writes that waited for frames try again */
 }
 
 /* The pump: queue WRITEPAGE jobs for dirty pages while fewer than WB_MAX are
@@ -470,6 +477,20 @@ bool answer_when_clean(struct proc *p, struct vnode *v, long value, struct msg *
         return true;
     }
     return park_entry((struct parked){ .p = p, .v = v, .idx = WB_KEY, .answer = true, .value = value }, reply);
+}
+
+/* p's request m ran out of memory before it changed anything: while
+   write-backs are under way (when one is done, a file nobody has open lets
+   go of its cache), handle it again after the next one. Returns false
+   (parked), or true with reply->w[0] = -ENOMEM when no frame can come back
+   that way. */
+bool park_for_memory(struct proc *p, struct msg *m, struct msg *reply)
+{
+    if (!wb_queued) {
+        reply->w[0] = m->label == MSG_PG_WRITE && m->w[3] > 0 ? m->w[3] : -ENOMEM; /* a write's part done */
+        return true;
+    }
+    return park(p, m, NULL, MEM_KEY, reply);
 }
 
 /* The pager's own wait: call fn once what vm_wait names is there. Returns false when there is no room. */

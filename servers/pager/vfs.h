@@ -56,3 +56,4 @@ void names_forget(void);          /* a directory changed */
 /* parking: false (parked), or true with reply set (-ENOMEM: no room; or the answer right away) */
 bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct msg *reply);
 bool answer_when_clean(struct proc *p, struct vnode *v, long value, struct msg *reply);
+bool park_for_memory(struct proc *p, struct msg *m, struct msg *reply);

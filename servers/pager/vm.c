@@ -209,6 +209,25 @@ void vm_dropmaps(struct vmspace *vs)
         sys_unmap(vs->as_slot, (long)n->start, (long)((n->end - n->start) / PAGE));
 }
 
+/* File vn is cut to `from` pages: take its pages from index `from` on out of
+   every mmap region of vs that shows vn (VMA_EOF; shared, and private ones
+   with their copy-on-write copies too), from the shadow table and the
+   kernel's page table, so the next touch faults again (a bus error while the
+   page is past the end). Program regions keep what they have. */
+void vm_drop_file(struct vmspace *vs, struct vnode *vn, uint64_t from)
+{
+    for (struct vma_node *n = vt_first(&vs->vmas); n; n = vt_next(n)) {
+        struct vma *v = VMA(n);
+        uint64_t npages = (n->end - n->start) / PAGE;
+        if (v->vn != vn || !(v->flags & VMA_EOF) || from >= v->pgoff + npages)
+            continue;
+        uint64_t start = from > v->pgoff ? n->start + (from - v->pgoff) * PAGE : n->start;
+        shadow_walk_runs(&vs->shadow, start, n->end, drop_run, NULL);
+        shadow_prune(&vs->shadow, start, n->end);
+        sys_unmap(vs->as_slot, (long)start, (long)((n->end - start) / PAGE));
+    }
+}
+
 /* msync: hand the dirty pages of shared file regions in [start, end) to their
    files. Returns 0 or -ENOMEM (part of the range is not mapped). */
 int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end)

@@ -1,0 +1,94 @@
+/* Frames come back after directories are made and removed (issue 8): free
+   frames plus every process's resident pages are exactly the same before and
+   after mkdir/rmdir by system call (one, then hundreds in one directory, a
+   chain 20 deep), by /bin/mkdir and /bin/rmdir, and by the shell. */
+#include "test.h"
+
+/* As testinit counts: free frames plus every live process's resident pages,
+   once no file waits to be written. */
+static long accounted(void)
+{
+    sync();
+    static struct region_info ri[32];
+    static struct proc_info pi[64];
+    long np = ps(pi, 64), own = 0;
+    for (long k = 0; k < np && k < 64; k++) {
+        long n = pmap(pi[k].pid, ri, 32);
+        for (long i = 0; i < n && i < 32; i++)
+            own += (long)ri[i].resident;
+    }
+    struct pager_stat st;
+    CHECK_EQ(pager_stat(&st), 0);
+    return st.free_frames + own;
+}
+
+static void flat(int n)
+{
+    char p[64];
+    for (int i = 0; i < n; i++) {
+        snprintf(p, sizeof p, "/md/a-directory-with-a-long-name-%d", i);
+        CHECK_EQ(mkdir(p, 0755), 0);
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(p, sizeof p, "/md/a-directory-with-a-long-name-%d", i);
+        CHECK_EQ(rmdir(p), 0);
+    }
+}
+
+static void deep(int depth)
+{
+    char p[128] = "/md";
+    size_t len = 3;
+    for (int i = 0; i < depth; i++) {
+        memcpy(p + len, "/q", 3);
+        len += 2;
+        CHECK_EQ(mkdir(p, 0755), 0);
+    }
+    for (int i = 0; i < depth; i++) {
+        CHECK_EQ(rmdir(p), 0);
+        len -= 2;
+        p[len] = 0;
+    }
+}
+
+static void run(char *const av[])
+{
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        execv(av[0], av);
+        exit(99);
+    }
+    int status;
+    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void)
+{
+    touch_own_image(); /* its pages from the disk are resident from now on */
+    CHECK_EQ(mkdir("/md", 0755), 0);
+    flat(1);            /* whatever the first use of these paths takes */
+    long before = accounted();
+    flat(1);
+    CHECK_EQ(accounted(), before);
+    flat(300);
+    CHECK_EQ(accounted(), before);
+    deep(20);
+    CHECK_EQ(accounted(), before);
+    char *m[] = { "/bin/mkdir", "/md/x", NULL }, *r[] = { "/bin/rmdir", "/md/x", NULL };
+    char *sh[] = { "/bin/sh", "-c", "mkdir /md/y; mkdir /md/y/z; rmdir /md/y/z; rmdir /md/y", NULL };
+    for (int k = 0; k < 3; k++) {
+        run(m);
+        run(r);
+        run(sh);
+        long now = accounted();
+        if (now != before)
+            printf("t_fsmeta: %ld frames accounted for, %ld before (round %d)\n", now, before, k);
+        CHECK_EQ(now, before);
+    }
+    CHECK_EQ(rmdir("/md"), 0);
+    CHECK_EQ(accounted(), before);
+    printf("t_fsmeta: ok\n");
+    return 0;
+}
