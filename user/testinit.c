@@ -8,7 +8,7 @@ static const char *tests[] = {
     "t_ntfn", "t_irq", "t_fork", "t_cow", "t_pipecow", "t_sbrk", "t_stack", "t_mmap", "t_exec",
     "t_shell", "t_virtio", "t_file", "t_fswrite", "t_fsfull", "t_fmmap", "t_fdexec", "t_fsconc", "t_fsedge", "t_fsreview",
     "t_authority", "t_drvreset", "t_forkbomb", "t_manymaps",
-    "t_ptquota", "t_ipclabel",
+    "t_ptquota", "t_ipclabel", "t_vnodes",
     "t_ftrunc", "t_fdshare", "t_fsmeta",
 };
 

@@ -11,7 +11,7 @@ static void open_finish(struct job *j, uint32_t inum, uint32_t type, uint64_t si
         job_reply(j, -ESRCH, 0, 0);
         return;
     }
-    struct vnode *v = vnode_get(inum, type, size);
+    struct vnode *v = vnode_get(inum, type, size, j->p->level < 2);
     long fd = v ? fd_open_file(j->p, v, j->flags) : -ENFILE;
     if (fd < 0 && v)
         vnode_put(v);
@@ -43,7 +43,7 @@ static void open_done(struct job *j, struct msg *r)
         (j->flags & O_ACCMODE) != O_RDONLY) {
         /* the same job goes round once more, as a TRUNCATE, holding the
            vnode (an unlink meanwhile then marks it instead of freeing the inode) */
-        struct vnode *v = vnode_get(inum, type, (uint64_t)r->w[2]);
+        struct vnode *v = vnode_get(inum, type, (uint64_t)r->w[2], j->p->level < 2);
         struct job *t = v ? job_add(MSG_FSJ_TRUNCATE) : NULL;
         if (!t) {
             if (v)

@@ -13,6 +13,7 @@
 #define NJOBS 64
 #define NPARKED (NPROC + 16) /* one request or fault per process, and the pager's own waits */
 #define NVNODES 64
+#define VN_RESERVE 8             /* vnodes only exec and levels 0-1 (init, the shell) may take */
 
 struct parked {
     struct proc *p;
@@ -249,18 +250,19 @@ void release_inode(uint32_t inum)
     }
 }
 
-struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size)
+struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size, bool reserve)
 {
     struct vnode *free = NULL;
+    int nfree = 0;
     for (int i = 0; i < NVNODES; i++) {
         if (vnodes[i].refs && vnodes[i].inum == inum) {
             vnodes[i].refs++;
             return &vnodes[i];
         }
-        if (!vnodes[i].refs && !free)
+        if (!vnodes[i].refs && !nfree++)
             free = &vnodes[i];
     }
-    if (!free)
+    if (!free || (nfree <= VN_RESERVE && !reserve))
         return NULL;
     uint64_t npages = PG_ROUNDUP(size) / PAGE;
     free->cache = shared_obj(npages ? npages : 1);
@@ -554,7 +556,7 @@ long vfs_lookup(const char *path, struct vnode **vp)
             return nm->state;
         if (nm->type != FT_FILE)
             return -EACCES;
-        *vp = vnode_get(nm->inum, nm->type, nm->size);
+        *vp = vnode_get(nm->inum, nm->type, nm->size, true); /* exec may take the reserve */
         return *vp ? 0 : -ENFILE;
     }
     /* a slot whose lookup is under way is not taken; when all are, wait for one */

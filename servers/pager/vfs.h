@@ -45,7 +45,10 @@ void fs_kick(void);               /* hand the file server its next job if it wai
 
 /* vnodes and the cache */
 struct vnode *vnode_find(uint32_t inum);
-struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size); /* a new reference, NULL when none is free */
+/* A new reference to inode inum's vnode; NULL when none is free, or when only
+   the reserve is left and reserve is false (a level-2 process's open: one task
+   cannot take the last vnodes that exec needs). */
+struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size, bool reserve);
 bool vnode_grow(struct vnode *v, uint64_t npages);
 bool mark_dirty(struct vnode *v, uint64_t idx);
 void vnode_truncate(struct vnode *v, uint64_t len);
