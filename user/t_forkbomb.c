@@ -5,7 +5,7 @@
 #include "test.h"
 
 #define BOMBS 6
-#define JOB_MAX 64   /* servers/pager/proc.c */
+#define JOB_MAX 100  /* servers/pager/proc.c */
 
 /* Fork until refused; the children (and their forks) block on the pipe.
    Exits with how many processes this bomb's job reached (itself included). */

@@ -5,7 +5,7 @@
 #include "test.h"
 
 #define GROUPS 3
-#define FORKS 31          /* 32 processes a group (a job may hold 64) */
+#define FORKS 31          /* 32 processes a group (a job may hold 100) */
 #define MAX_REGIONS 1024  /* servers/pager/pager.h */
 
 /* Map page 0 of fd privately, read-only, once per region until refused;

@@ -8,7 +8,7 @@
 #define MAX_ARGS 32
 #define ARGS_BYTES 2048
 
-#define JOB_MAX 64      /* processes of one job (a level-2 process and what it forks or spawns) */
+#define JOB_MAX 100     /* processes of one job (a level-2 process and what it forks or spawns) */
 #define RESERVE 8       /* slots only processes of levels 0 and 1 (init, the shell) may take */
 
 static struct proc procs[NPROC];
