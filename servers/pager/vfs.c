@@ -384,8 +384,11 @@ void wb_fill(void)
             j->m.w[2] = (long)pa;
             j->m.w[3] = (long)v->size;
         }
-        if (v->ndirty == 0)
+        if (v->ndirty == 0) {
+            if (!j)
+                wake_if_clean(v); /* the last dirty page needed no write (past the end, no frame) */
             vnode_put(v); /* the dirty set's reference; a job holds another, or it was the last */
+        }
     }
     fs_kick();
 }
