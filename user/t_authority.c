@@ -27,20 +27,6 @@ static void no_driver_rights(void)
     CHECK_EQ(shutdown(), -EPERM);
 }
 
-/* Copy file from to to (created). */
-static void copy_file(const char *from, const char *to)
-{
-    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC);
-    CHECK(in >= 0 && out >= 0);
-    static char buf[4096];
-    long n;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        CHECK(write_all(out, buf, (size_t)n));
-    CHECK_EQ(n, 0);
-    close(in);
-    close(out);
-}
-
 /* A child blocked until the pipe's write end closes. */
 static long sleeper(int fds[2])
 {

@@ -15,19 +15,6 @@ static void make(const char *path)
     CHECK_EQ(close(fd), 0);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC);
-    CHECK(in >= 0 && out >= 0);
-    static char buf[4096];
-    long n;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        CHECK(write_all(out, buf, (size_t)n));
-    CHECK_EQ(n, 0);
-    close(in);
-    close(out);
-}
-
 /* Map every file (closing its descriptor: the mapping keeps the file open)
    until refused; report how far it got, then wait for the pipe to close. */
 static void hog(int fds[2], int report)

@@ -53,3 +53,17 @@ static inline void touch_own_image(void)
         }
     }
 }
+
+/* Copy file from to to (created or truncated); a failure fails the test. */
+static inline void copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC);
+    CHECK(in >= 0 && out >= 0);
+    static char buf[4096];
+    long n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        CHECK(write_all(out, buf, (size_t)n));
+    CHECK_EQ(n, 0);
+    close(in);
+    close(out);
+}
