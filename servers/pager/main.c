@@ -416,8 +416,6 @@ static bool rq_kill(struct proc *p, struct msg *m, struct msg *reply)
     return t != p;
 }
 
-static bool rq_pathop(struct proc *p, struct msg *m, struct msg *reply) { return vfs_path_op(p, m, reply); }
-
 /* Who may send a request (checked before its handler runs). */
 enum rule {
     ANYONE,      /* any process: the request acts on the sender only, or shows what Unix lets all see */
@@ -465,9 +463,9 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_OPEN) = { ANYONE, NULL, vfs_open },
     RQ(PG_FSTAT) = { ANYONE, NULL, fd_request },
     RQ(PG_FS_NEXT) = { FS_SERVER, NULL, vfs_fs_next },
-    RQ(PG_UNLINK) = { ANYONE, NULL, rq_pathop },
-    RQ(PG_MKDIR) = { ANYONE, NULL, rq_pathop },
-    RQ(PG_RMDIR) = { ANYONE, NULL, rq_pathop },
+    RQ(PG_UNLINK) = { ANYONE, NULL, vfs_path_op },
+    RQ(PG_MKDIR) = { ANYONE, NULL, vfs_path_op },
+    RQ(PG_RMDIR) = { ANYONE, NULL, vfs_path_op },
     RQ(PG_LSEEK) = { ANYONE, NULL, fd_request },
     RQ(PG_READDIR) = { ANYONE, NULL, fd_request },
     RQ(PG_CHDIR) = { ANYONE, NULL, vfs_chdir },

@@ -698,7 +698,7 @@ bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
         fs_page = (uint64_t)m->w[1];
         start_init(); /* from the disk: its first jobs are queued now */
     } else if (p != fsproc) {
-        reply->label = -EPERM;
+        reply->w[0] = -EPERM; /* the table's rule lets only the started server here */
         return true;
     } else if (inflight) {
         job_finish(m);

@@ -38,18 +38,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
+from runtests import timeout_scale as scale  # noqa: E402  (TIMEOUT_SCALE, one reading for every runner)
+
 BOOT_LIMIT = 120        # wall seconds for a boot to reach the workload
 OP_LIMIT = 120          # wall seconds for the chosen number of @@DONE lines
 MAX_WAIT_OPS = 60
 PAGE = 4096
-
-
-def scale():
-    try:
-        v = float(os.environ.get('TIMEOUT_SCALE', '1'))
-    except ValueError:
-        v = 1.0
-    return v if v > 0 else 1.0
 
 
 def fill(seq, n):
