@@ -24,6 +24,7 @@ static void no_driver_rights(void)
     CHECK_EQ(sys_map_device(DRV_DEV_SLOT, -1, DEV_VA, device_info(DEV_VIRTIO0, 0, 0), PERM_R), -EBADCAP);
     CHECK_EQ(sys_irq_bind(DRV_IRQ_SLOT, 1, 0), -EBADCAP);
     CHECK_EQ(call_label(MSG_PG_FS_NEXT, 0), -EPERM);
+    CHECK_EQ(call_label(MSG_PG_SWAP_NEXT, 5), -EPERM);  /* only the swap driver the pager started */
     CHECK_EQ(shutdown(), -EPERM);
 }
 

@@ -215,6 +215,7 @@ static long pg_exec(struct proc *p, struct msg *m)
 #define INIT_RIGHTS (RIGHT_SHUTDOWN | RIGHT_MAKE_DRIVER | RIGHT_PROCS)
 
 long init_pid; /* proc_exit says when init ends (the test runner stops on that line) */
+static long fs_pid = -1; /* the file server the pager started: the only sender of PG_FS_NEXT */
 
 /* Start init: /bin/init of the file system (init=PROGRAM: /bin/PROGRAM), or
    the boot archive's when there is no file system or that file cannot run. Called
@@ -416,12 +417,27 @@ static bool rq_kill(struct proc *p, struct msg *m, struct msg *reply)
     return t != p;
 }
 
+/* The swap driver on the disk that swap=N names, when the boot archive has
+   it; it tells swapdev.c whether the disk is a swap disk. */
+static void start_swap(void)
+{
+    char nth[8];
+    if (!bootarg_str("swap", nth, sizeof nth) || !archive_file("swap", &(uint64_t){ 0 }))
+        return;
+    long pid = proc_spawn("swap", (char *[]){ "swap", nth, NULL }, NULL, false, RIGHT_DRIVER);
+    if (pid < 0)
+        printf("pager: cannot start the swap driver: %s\n", strerror(pid));
+    else
+        swap_set_driver(pid);
+}
+
 /* Who may send a request (checked before its handler runs). */
 enum rule {
     ANYONE,      /* any process: the request acts on the sender only, or shows what Unix lets all see */
     RELATIVE,    /* w0 names a running process: the sender itself, a descendant of it, or the sender
                     holds RIGHT_PROCS (init, or a process init gave it to) */
     FS_SERVER,   /* only the file server the pager started */
+    SWAP_DRIVER, /* only the swap driver the pager started */
     DRIVER,      /* only a process holding RIGHT_DRIVER */
     SHUTDOWN,    /* only a process holding RIGHT_SHUTDOWN (init, or a process init gave it to) */
 };
@@ -475,6 +491,7 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_DROPMAPS) = { RELATIVE, rq_dropmaps, NULL },
     RQ(PG_SYNC) = { ANYONE, NULL, vfs_sync },
     RQ(PG_RIGHTS) = { ANYONE, rq_rights, NULL },       /* only drops the sender's own */
+    RQ(PG_SWAP_NEXT) = { SWAP_DRIVER, NULL, swap_next },
 };
 
 /* 0 when p may send m under rule, else the error for the reply. */
@@ -490,7 +507,9 @@ static long check_rule(struct proc *p, struct msg *m, enum rule rule)
         return proc_may_act_on(p, t) ? 0 : -EPERM;
     }
     case FS_SERVER:
-        return p->server ? 0 : -EPERM;
+        return p->pid == fs_pid ? 0 : -EPERM;
+    case SWAP_DRIVER:
+        return swap_is_driver(p) ? 0 : -EPERM;
     case DRIVER:
         return p->rights & RIGHT_DRIVER ? 0 : -EPERM;
     case SHUTDOWN:
@@ -551,9 +570,10 @@ int main(void)
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
     /* The file server first; init starts once it has mounted its disk (or failed). */
-    long fspid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false, RIGHT_DRIVER) : -ENOENT;
-    if (fspid < 0)
+    fs_pid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false, RIGHT_DRIVER) : -ENOENT;
+    if (fs_pid < 0)
         start_init();
+    start_swap();
 
     struct msg m, reply;
     next_message(&m, false);

@@ -202,6 +202,14 @@ long device_query(struct proc *p, long which, long flags, struct msg *reply);
 long device_dma(struct proc *p, uint64_t len, struct msg *reply);
 void devices_driver_gone(struct proc *p);  /* p held RIGHT_DRIVER and is over: reset what it drove */
 
+/* ---- swapdev.c: the swap disk, through the swap driver ---- */
+void swap_set_driver(long pid);            /* the swap driver the pager started */
+bool swap_is_driver(struct proc *p);
+uint64_t swap_slots(void);                 /* slots of the swap disk; 0: no swap (yet) */
+int swap_io(bool write, uint64_t slot, uint64_t pa, void (*done)(void *arg, long result), void *arg);
+bool swap_next(struct proc *p, struct msg *m, struct msg *reply); /* PG_SWAP_NEXT */
+void swap_proc_gone(struct proc *p);
+
 /* ---- main.c: replies that come later ---- */
 extern long init_pid;                      /* the first program's pid */
 long reply_cap_take(void);                 /* the pending request's reply cap, to answer later */

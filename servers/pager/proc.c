@@ -391,6 +391,7 @@ void proc_exit(struct proc *p, long how, long code)
         printf("pager: init (pid %ld, %s) ended: %s %ld\n", p->pid, p->name, how == WAIT_EXITED ? "exit" : "killed, cause", code);
     fd_proc_gone(p);
     vfs_proc_gone(p);
+    swap_proc_gone(p);
     fd_close_all(p);
     vm_destroy(&p->vm);
     if (p->wait_slot) {

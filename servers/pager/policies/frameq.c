@@ -1,0 +1,80 @@
+/* Queues of frames for policies (frameq.h). */
+#include "frameq.h"
+
+int frameq_links_init(struct frameq_links *l, uint32_t n, void *(*alloc)(size_t))
+{
+    l->next = alloc(n * sizeof *l->next);
+    l->prev = alloc(n * sizeof *l->prev);
+    l->owner = alloc(n);
+    return l->next && l->prev && l->owner ? 0 : -1;
+}
+
+void frameq_init(struct frameq *q, struct frameq_links *l, uint8_t id)
+{
+    q->l = l;
+    q->id = id;
+    q->head = NO_FRAME;
+    q->count = 0;
+}
+
+bool frameq_has(const struct frameq *q, uint32_t f)
+{
+    return q->l->owner[f] == q->id;
+}
+
+void frameq_push(struct frameq *q, uint32_t f)
+{
+    struct frameq_links *l = q->l;
+    if (q->head == NO_FRAME) {
+        l->next[f] = l->prev[f] = f;
+        q->head = f;
+    } else {
+        uint32_t tail = l->prev[q->head];
+        l->next[tail] = f;
+        l->prev[f] = tail;
+        l->next[f] = q->head;
+        l->prev[q->head] = f;
+    }
+    l->owner[f] = q->id;
+    q->count++;
+}
+
+void frameq_del(struct frameq *q, uint32_t f)
+{
+    struct frameq_links *l = q->l;
+    if (l->next[f] == f) {
+        q->head = NO_FRAME;
+    } else {
+        l->next[l->prev[f]] = l->next[f];
+        l->prev[l->next[f]] = l->prev[f];
+        if (q->head == f)
+            q->head = l->next[f];
+    }
+    l->owner[f] = 0;
+    q->count--;
+}
+
+uint32_t frameq_pop(struct frameq *q)
+{
+    uint32_t f = q->head;
+    if (f != NO_FRAME)
+        frameq_del(q, f);
+    return f;
+}
+
+void frameq_rotate(struct frameq *q)
+{
+    if (q->head != NO_FRAME)
+        q->head = q->l->next[q->head];
+}
+
+uint32_t frameq_second_chance(struct frameq *q, bool (*accessed)(uint32_t))
+{
+    for (uint32_t looked = 0; q->head != NO_FRAME; looked++) {
+        uint32_t f = q->head;
+        frameq_rotate(q);
+        if (looked == q->count || !accessed(f))
+            return f;
+    }
+    return NO_FRAME;
+}

@@ -1,0 +1,34 @@
+/* Queues of frames for policies: doubly linked, circular, threaded through
+   two arrays indexed by frame, so insert, remove and rotate are O(1) and a
+   frame is on at most one queue of a set sharing the arrays. Pure code. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "policy.h"
+
+struct frameq_links {
+    uint32_t *next, *prev;       /* per frame; NO_FRAME when not queued */
+    uint8_t *owner;              /* per frame: which queue holds it (0: none) */
+};
+
+struct frameq {
+    struct frameq_links *l;
+    uint8_t id;                  /* this queue's owner mark, 1..255 */
+    uint32_t head;               /* the oldest frame, NO_FRAME when empty */
+    uint32_t count;
+};
+
+/* Links for n frames from alloc (zeroed memory). Returns 0, or -1 when
+   alloc fails. */
+int frameq_links_init(struct frameq_links *l, uint32_t n, void *(*alloc)(size_t));
+void frameq_init(struct frameq *q, struct frameq_links *l, uint8_t id);
+bool frameq_has(const struct frameq *q, uint32_t f);
+void frameq_push(struct frameq *q, uint32_t f);   /* f (on no queue) becomes the newest */
+void frameq_del(struct frameq *q, uint32_t f);    /* f (on q) leaves it */
+uint32_t frameq_pop(struct frameq *q);           /* takes the oldest off; NO_FRAME when empty */
+void frameq_rotate(struct frameq *q);             /* the oldest becomes the newest */
+/* Second chance: from the oldest on, a frame used since the last look
+   (accessed) goes to the back with its bit cleared, the first one not used
+   is the answer; after a whole turn, the oldest. The answer goes to the back
+   too (offered once per turn). NO_FRAME when q is empty. */
+uint32_t frameq_second_chance(struct frameq *q, bool (*accessed)(uint32_t));
