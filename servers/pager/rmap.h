@@ -21,9 +21,9 @@
    whose mean length is at most 1: there are at least as many buckets as
    entries); count is O(1); iterating a frame is O(its mappings); remove_as is
    O(the address space's mappings). The hash is fixed, so a task that picks
-   its addresses to collide makes its own chains long (at most all of its own
-   mappings in one bucket): it slows the pager by O(its mappings) per
-   operation, nothing worse.
+   its addresses to collide can put all of its mappings in one bucket: an
+   operation that lands in that bucket then costs O(that task's mappings),
+   nothing worse.
 
    Pure module: no libc, no allocation, not thread safe (the pager is single
    threaded). Errors are the negated errno numbers of abi/abi.def. */
