@@ -157,6 +157,9 @@ long pager_stat(struct pager_stat *st)
     st->total_frames = m.w[1];
     st->zero_fill = m.w[2];
     st->zero_page = m.w[3];
+    st->policy_flags = m.w[4];
+    memcpy(st->policy, &m.w[5], 16);
+    st->policy[16] = 0;
     return 0;
 }
 

@@ -57,7 +57,7 @@ int close(int fd);
 int dup(int fd);
 int dup2(int fd, int nfd);
 int pipe(int fds[2]);
-struct pager_stat { long free_frames, total_frames, zero_fill, zero_page; };
+struct pager_stat { long free_frames, total_frames, zero_fill, zero_page, policy_flags; char policy[17]; };
 long pager_stat(struct pager_stat *st);
 #include "vmstat.h"
 long vmstat(struct vmstat *st);

@@ -1,6 +1,9 @@
-/* sbrk: growth is lazy (90 MiB costs no frame until touched), a request
-   beyond the memory limit fails, shrinking gives the frames back and a later
-   touch of the old range kills the child. */
+/* sbrk: growth is lazy (90 MiB costs no frame until touched) except under an
+   eager policy (its first 16 MiB are mapped at once); 1 GiB, far more than RAM
+   plus swap, is refused under a strict policy and given (and usable a few
+   pages at a time) under overcommit; beyond HEAP_MAX fails under any;
+   shrinking gives the frames back and a later touch of the old range kills
+   the child. */
 #include "test.h"
 
 #define MiB (1L << 20)
@@ -18,6 +21,10 @@ int main(int argc, char **argv)
         q[4096] = 2;  /* killed here */
         return 0;
     }
+    struct pager_stat ps;
+    CHECK_EQ(pager_stat(&ps), 0);
+    bool eager = ps.policy_flags & POLICY_EAGER, strict = ps.policy_flags & POLICY_STRICT;
+    printf("t_sbrk: policy %s%s%s\n", ps.policy, eager ? ", eager" : "", strict ? ", strict" : ", overcommit");
     struct vmstat s0, s1, s2;
     CHECK_EQ(vmstat(&s0), 0);
     char *old = sbrk(0);
@@ -26,12 +33,29 @@ int main(int argc, char **argv)
     CHECK(p == old);
     CHECK(sbrk(0) == old + 90 * MiB);
     CHECK_EQ(vmstat(&s1), 0);
-    CHECK(s0.frames_free - s1.frames_free < 8);   /* lazy: no frames (a little bookkeeping at most) */
+    if (eager)
+        CHECK(s0.frames_free - s1.frames_free >= 4096); /* mapped when made: 16 MiB of it */
+    else
+        CHECK(s0.frames_free - s1.frames_free < 8);   /* lazy: no frames (a little bookkeeping at most) */
     for (long i = 0; i < 90 * MiB; i += 1 * MiB)
         p[i] = (char)i;
     for (long i = 0; i < 90 * MiB; i += 1 * MiB)
         CHECK_EQ(p[i], (char)i);
-    CHECK(sbrk(1024 * MiB) == (void *)-1);   /* 1 GiB: beyond the memory limit */
+    char *big = sbrk(1024 * MiB);            /* 1 GiB: more than RAM plus swap */
+    if (strict) {
+        CHECK(big == (void *)-1);
+        CHECK_EQ(errno, ENOMEM);
+    } else {                                 /* the lazy-allocation lab's case: reserve much, touch little */
+        CHECK(big == old + 90 * MiB);
+        for (long off = 0; off < 1024 * MiB; off += 256 * MiB)
+            big[off] = (char)(off >> 20);
+        big[1024 * MiB - 1] = 7;
+        for (long off = 0; off < 1024 * MiB; off += 256 * MiB)
+            CHECK_EQ(big[off], (char)(off >> 20));
+        CHECK_EQ(big[1024 * MiB - 1], 7);
+        CHECK(sbrk(-1024 * MiB) == big + 1024 * MiB);
+    }
+    CHECK(sbrk(8L << 30) == (void *)-1);     /* 8 GiB: beyond HEAP_MAX whatever the policy */
     CHECK_EQ(errno, ENOMEM);
     CHECK(sbrk(-200 * MiB) == (void *)-1);   /* below the start of the heap */
     CHECK(sbrk(-90 * MiB) == old + 90 * MiB);
@@ -45,10 +69,10 @@ int main(int argc, char **argv)
     char *m = malloc(1000);
     CHECK(m != NULL);
     memset(m, 7, 1000);
-    char *big = malloc(1 << 20);
-    CHECK(big != NULL);
-    big[(1 << 20) - 1] = 1;
-    free(big);
+    char *mb = malloc(1 << 20);
+    CHECK(mb != NULL);
+    mb[(1 << 20) - 1] = 1;
+    free(mb);
     free(m);
     CHECK(malloc(1UL << 41) == NULL);
     return 0;

@@ -89,7 +89,7 @@ long device_dma(struct proc *p, uint64_t len, struct msg *reply)
     while ((PAGE << order) < len)
         order++;
     uint64_t n = 1UL << order, size = n * PAGE;
-    uint64_t addr = vt_find_gap_top(&p->vm.vmas, size, PAGE, PG_ROUNDUP(p->vm.brk_base) + (1UL << 30),
+    uint64_t addr = vt_find_gap_top(&p->vm.vmas, size, PAGE, PG_ROUNDUP(p->vm.brk_base) + HEAP_MAX,
                                     USER_STACK_TOP - USER_STACK_SIZE - 16 * PAGE);
     struct memobj *o = addr ? shared_obj(n) : NULL;
     uint64_t pa = o ? frames_alloc_contig(order) : 0;

@@ -57,7 +57,7 @@ static long pg_mmap(struct proc *p, struct msg *m)
         if ((fflags & O_ACCMODE) == O_WRONLY || (shared && (prot & PROT_WRITE) && (fflags & O_ACCMODE) != O_RDWR))
             return -EACCES;
     }
-    uint64_t lo = PG_ROUNDUP(p->vm.brk_base) + (1UL << 30);
+    uint64_t lo = PG_ROUNDUP(p->vm.brk_base) + HEAP_MAX;
     if (flags & MAP_FIXED) {
         if (addr < PAGE || addr + len > USER_LIMIT || addr + len < addr)
             return -EINVAL;
@@ -76,14 +76,23 @@ static long pg_mmap(struct proc *p, struct msg *m)
         return (long)addr;
     }
     struct memobj *o = NULL;
-    if (shared && !(o = shared_obj(len / PAGE)))
-        return -ENOMEM;
+    if (shared) { /* its pages are promised once, whoever maps them */
+        if (commit_charge(len / PAGE) < 0)
+            return -ENOMEM;
+        if (!(o = shared_obj(len / PAGE))) {
+            commit_uncharge(len / PAGE);
+            return -ENOMEM;
+        }
+        o->charged = len / PAGE;
+    }
     struct vma *v = vm_add(&p->vm, addr, addr + len, (uint32_t)prot, shared ? &shared_ops : &anon_ops, o, 0, 0);
     if (!v) {
         if (o)
             memobj_free(o);
         return -ENOMEM;
     }
+    if (the_policy->eager)
+        vm_populate(&p->vm, addr, addr + len);
     return (long)addr;
 }
 
@@ -99,14 +108,14 @@ static long pg_range(struct proc *p, struct msg *m)
     return vm_protect(&p->vm, addr, addr + len, (uint32_t)m->w[2]);
 }
 
-/* sbrk: move the break by incr; the heap region grows lazily or gives its
-   pages back. Returns the old break or -ENOMEM (beyond the address space or
-   the memory limit: the size of RAM). */
+/* sbrk: move the break by incr; the heap region grows lazily (eagerly under
+   an eager policy) or gives its pages back. Returns the old break or -ENOMEM
+   (beyond HEAP_MAX, or a promise a strict policy refuses). */
 static long pg_sbrk(struct proc *p, long incr)
 {
     struct vmspace *vs = &p->vm;
     uint64_t old = vs->brk, new = old + (uint64_t)incr;
-    uint64_t limit = vs->brk_base + bootinfo->pool_pages * PAGE;
+    uint64_t limit = vs->brk_base + HEAP_MAX;
     if ((incr > 0 && (new < old || new > limit)) || (incr < 0 && (new > old || new < vs->brk_base)))
         return -ENOMEM;
     uint64_t oend = PG_ROUNDUP(old), nend = PG_ROUNDUP(new);
@@ -114,10 +123,15 @@ static long pg_sbrk(struct proc *p, long incr)
         if (!vt_range_free(&vs->vmas, oend, nend))
             return -ENOMEM;
         struct vma_node *h = oend > vs->brk_base ? vt_find(&vs->vmas, oend - 1) : NULL;
-        if (h && ((struct vma *)h)->flags & VMA_HEAP)
+        if (h && ((struct vma *)h)->flags & VMA_HEAP) {
+            if (commit_charge((nend - oend) / PAGE) < 0)
+                return -ENOMEM;
             vt_resize(&vs->vmas, h, h->start, nend);
-        else if (!vm_add(vs, oend, nend, PERM_R | PERM_W, &anon_ops, NULL, 0, VMA_HEAP))
+        } else if (!vm_add(vs, oend, nend, PERM_R | PERM_W, &anon_ops, NULL, 0, VMA_HEAP)) {
             return -ENOMEM;
+        }
+        if (the_policy->eager)
+            vm_populate(vs, oend, nend);
     } else if (nend < oend && vm_unmap(vs, nend, oend) < 0) {
         return -ENOMEM;
     }
@@ -367,6 +381,8 @@ static long rq_stat(struct proc *p, struct msg *m, struct msg *reply)
     reply->w[1] = (long)fs.total;
     reply->w[2] = (long)cnt.zero_fill;
     reply->w[3] = (long)cnt.zero_page;
+    reply->w[4] = (the_policy->eager ? POLICY_EAGER : 0) | (the_policy->strict ? POLICY_STRICT : 0);
+    strncpy((char *)&reply->w[5], the_policy->name, 2 * sizeof(long));
     return (long)fs.free;
 }
 

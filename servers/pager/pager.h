@@ -5,6 +5,7 @@
 #include "bootinfo.h"
 #include "shadow.h"
 #include "vmatree.h"
+#include "policy.h"
 
 #define PAGE 4096UL
 #define PG_ROUNDUP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
@@ -13,6 +14,9 @@
    in all): a 1 GiB range touched every 2 MiB takes 513, so such a range and the
    program's own text, heap and stack fit with room to spare. */
 #define PT_QUOTA 1024
+/* The heap may grow this far above its start (the mmap area begins above
+   it); how much of it may be promised is the policy's commitment rule. */
+#define HEAP_MAX (4UL << 30)
 
 extern const struct bootinfo *bootinfo;
 void pager_panic(const char *why) __attribute__((noreturn)); /* the system cannot go on */
@@ -57,6 +61,7 @@ struct memobj {
     const uint8_t *data;         /* image objects: the file bytes behind page 0 */
     uint64_t datalen;            /* bytes of data; pages past it read as zeros */
     uint64_t key;                /* image objects: which program segment (for sharing) */
+    uint64_t charged;            /* pages of the commitment it holds (shared anonymous memory) */
     struct memobj *next;         /* list of image objects */
 };
 
@@ -110,6 +115,17 @@ extern const struct region_ops anon_ops, shared_ops, image_ops, file_ops, fshare
    kind returns -EAGAIN and says what it waits for here. */
 struct vm_wait { struct vnode *v; uint64_t idx; };
 extern struct vm_wait vm_wait;
+
+/* Commitments: pages promised to writable private regions and shared
+   anonymous objects. A strict policy refuses a promise beyond RAM plus swap. */
+int commit_charge(uint64_t pages);                 /* 0, or -ENOMEM (strict, over the limit) */
+void commit_uncharge(uint64_t pages);
+uint64_t commit_total(void);
+uint64_t commit_limit(void);
+/* Eager policies: map the pages of [start, end) now (at most EAGER_PAGES;
+   pages that need I/O or a frame that is not there stay for their fault). */
+#define EAGER_PAGES 4096
+void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end);
 
 int vm_create(struct vmspace *vs);                 /* 0 or -ENOMEM */
 void vm_destroy(struct vmspace *vs);                /* frees everything, destroys the address space */

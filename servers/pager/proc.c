@@ -90,13 +90,16 @@ static uint32_t seg_prot(uint32_t f)
     return ((f & PF_R) ? PERM_R : 0) | ((f & PF_W) ? PERM_W | PERM_R : 0) | ((f & PF_X) ? PERM_X : 0);
 }
 
-/* The stack and the heap's start, after the segments. Returns 0 or -ENOMEM. */
+/* The stack and the heap's start, after the segments; an eager policy maps
+   the program now. Returns 0 or -ENOMEM. */
 static long finish_image(struct vmspace *vs)
 {
     vs->brk = vs->brk_base;
     if (!vm_add(vs, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, PERM_R | PERM_W, &anon_ops, NULL, 0,
                 VMA_STACK))
         return -ENOMEM;
+    if (the_policy->eager)
+        vm_populate(vs, 0, USER_LIMIT);
     return 0;
 }
 

@@ -53,6 +53,7 @@ void memobj_free(struct memobj *o)
         if (o->pages[i])
             frame_unref(o->pages[i]);
     meta_free(o->pages, o->npages * sizeof(uint64_t));
+    commit_uncharge(o->charged);
     pfree(o);
 }
 

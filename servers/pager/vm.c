@@ -20,6 +20,42 @@ static void node_free(void *ctx, void *node)
 
 static const struct shadow_ops shadow_ops = { node_alloc, node_free, NULL };
 
+/* ---- commitments ---- */
+
+static uint64_t committed; /* the sum of every region's charge, plus shared anonymous objects' */
+
+uint64_t commit_limit(void)
+{
+    return bootinfo->pool_pages + swap_slots();
+}
+
+uint64_t commit_total(void)
+{
+    return committed;
+}
+
+int commit_charge(uint64_t pages)
+{
+    if (the_policy->strict && committed + pages > commit_limit())
+        return -ENOMEM;
+    committed += pages;
+    return 0;
+}
+
+void commit_uncharge(uint64_t pages)
+{
+    if (pages > committed)
+        pager_panic("commit_uncharge: more than was charged");
+    committed -= pages;
+}
+
+/* What region v promises: its pages when it is private and writable (each
+   may need a frame of its own), else nothing. */
+static uint64_t vma_charge(const struct vma *v)
+{
+    return v->ops->private && (v->prot & PERM_W) ? (v->node.end - v->node.start) / PAGE : 0;
+}
+
 int vm_create(struct vmspace *vs)
 {
     memset(vs, 0, sizeof *vs);
@@ -43,6 +79,7 @@ static void drop_run(void *arg, uint64_t va, spte_t *e, spte_t *unused, unsigned
 
 static void vma_free(struct vma *v)
 {
+    commit_uncharge(vma_charge(v));
     if (v->ops->release)
         v->ops->release(v);
     pfree(v);
@@ -79,7 +116,8 @@ void vm_destroy(struct vmspace *vs)
 }
 
 /* A copy of region t (any kind) in vs: fork, and file regions. NULL when out
-   of memory or vs has MAX_REGIONS regions already. */
+   of memory, or vs has MAX_REGIONS regions already, or a strict policy cannot
+   promise its pages. */
 static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
 {
     struct vma *v = vs->vmas.count < MAX_REGIONS ? pmalloc(sizeof *v) : NULL;
@@ -87,7 +125,12 @@ static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
         return NULL;
     *v = *t;
     v->node = (struct vma_node){ .start = t->node.start, .end = t->node.end };
+    if (commit_charge(vma_charge(v)) < 0) {
+        pfree(v);
+        return NULL;
+    }
     if (vt_insert(&vs->vmas, &v->node) < 0) {
+        commit_uncharge(vma_charge(v));
         pfree(v);
         return NULL;
     }
@@ -146,10 +189,11 @@ static void vma_merge_next(struct vmspace *vs, struct vma *v)
         n->obj != v->obj || n->vn != v->vn || n->file_end != v->file_end ||
         ((v->obj || v->vn) && n->pgoff != v->pgoff + (v->node.end - v->node.start) / PAGE))
         return;
-    uint64_t end = n->node.end;
+    uint64_t end = n->node.end, charge = vma_charge(n);
     vt_remove(&vs->vmas, nn);
     vma_free(n);
     vt_resize(&vs->vmas, &v->node, v->node.start, end);
+    committed += charge; /* v took n's pages, and their promise */
 }
 
 /* Make region boundaries fall on start and end. Returns 0 or -ENOMEM. */
@@ -247,11 +291,21 @@ int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot)
     int c = covered(vs, start, end, prot & PERM_W);
     if (c < 0)
         return c;
+    uint64_t more = 0; /* pages that become writable and private: promised now */
+    for (struct vma_node *n = vt_find(&vs->vmas, start); n && n->start < end; n = vt_next(n))
+        if (VMA(n)->ops->private && (prot & PERM_W) && !(VMA(n)->prot & PERM_W))
+            more += ((n->end < end ? n->end : end) - (n->start > start ? n->start : start)) / PAGE;
+    if (commit_charge(more) < 0)
+        return -ENOMEM;
+    commit_uncharge(more);
     if (split_at(vs, start, end) < 0)
         return -ENOMEM;
     sync_range(vs, start, end); /* an unmap below would lose the dirty bits */
-    for (struct vma_node *n = vt_find(&vs->vmas, start); n && n->start < end; n = vt_next(n))
+    for (struct vma_node *n = vt_find(&vs->vmas, start); n && n->start < end; n = vt_next(n)) {
+        commit_uncharge(vma_charge(VMA(n)));
         VMA(n)->prot = prot;
+        committed += vma_charge(VMA(n)); /* checked above */
+    }
     long npages = (long)((end - start) / PAGE);
     if ((prot & (PERM_R | PERM_X)) == 0)
         sys_unmap(vs->as_slot, (long)start, npages);
@@ -356,6 +410,37 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
     if (slot)
         *slot = e;
     return 0;
+}
+
+/* How an eager policy touches a page of region v: a write for anonymous
+   memory (so it gets its frame now), a read for the rest (a write would
+   copy or dirty file pages for nothing); -1 for PROT_NONE. */
+static int eager_access(const struct vma *v)
+{
+    if ((v->ops == &anon_ops || v->ops == &shared_ops) && (v->prot & PERM_W))
+        return (int)FAULT_WRITE;
+    return v->prot & (PERM_R | PERM_W) ? (int)FAULT_READ : v->prot & PERM_X ? (int)FAULT_EXEC : -1;
+}
+
+void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end)
+{
+    uint64_t done = 0;
+    for (struct vma_node *n = vt_first_at_or_after(&vs->vmas, start); n && n->start < end; n = vt_next(n)) {
+        int access = eager_access(VMA(n));
+        for (uint64_t va = n->start > start ? n->start : start; access >= 0 && va < n->end && va < end; va += PAGE) {
+            if (done++ == EAGER_PAGES)
+                return;
+            uint64_t pa;
+            uint32_t perms;
+            int r = vm_resolve(vs, va, access, &pa, &perms);
+            if (r == -ENOMEM)
+                return;
+            if (r < 0) /* -EAGAIN: this region's pages need I/O; they come with their faults */
+                break;
+            if (sys_map(BOOT_MEM_SLOT, vs->as_slot, (long)va, (long)pa, perms) < 0)
+                return;
+        }
+    }
 }
 
 /* ---- fork ---- */
