@@ -9,7 +9,7 @@ static const char *tests[] = {
     "t_shell", "t_virtio", "t_file", "t_fswrite", "t_fsfull", "t_fmmap", "t_fdexec", "t_fsconc", "t_fsedge", "t_fsreview",
     "t_authority", "t_drvreset", "t_forkbomb", "t_manymaps",
     "t_ptquota", "t_ipclabel", "t_vnodes",
-    "t_ftrunc", "t_fdshare", "t_fsmeta",
+    "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap",
     "t_memstress",
 };
 

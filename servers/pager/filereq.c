@@ -317,8 +317,9 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         }
         done += chunk;
     }
-    if (pos + done > v->size)
+    if (done && pos + done > v->size) /* a write that wrote nothing does not grow the file */
         v->size = pos + done;
+    wb_fill(); /* with nothing written too: the zeroed old last page may be dirty, and a sync waits for it */
     if (done == 0 && err == -ENOMEM)
         return park_for_memory(p, m, reply);
     if (done == 0) {
@@ -326,7 +327,6 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         return true;
     }
     *off = pos + done;
-    wb_fill();
     if (err == -ENOMEM) { /* the rest waits for memory; w3 carries the bytes written so far */
         struct msg rest = *m;
         rest.w[1] += (long)done;
