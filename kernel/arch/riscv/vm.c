@@ -267,28 +267,20 @@ void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t clear, uint64
     *dirty = ad.dirty;
 }
 
-/* Svade: a fault on a present user leaf that allows the access but lacks A (or D
+/* Svade: a fault on a present user page that allows the access but lacks A (or D
    for a store) only asks for the bits: set them and say so. False when the fault
-   is the pager's business. */
+   is the pager's business. (The only user megapages, the pager's window, are made
+   with A and D set.) */
 bool pt_set_ad(pte_t *root, uint64_t va, uint64_t access)
 {
-    uint64_t need = access == FAULT_WRITE ? PTE_W : access == FAULT_EXEC ? PTE_X : PTE_R;
+    uint64_t need = PTE_V | PTE_U | (access == FAULT_WRITE ? PTE_W : access == FAULT_EXEC ? PTE_X : PTE_R);
     uint64_t bits = PTE_A | (access == FAULT_WRITE ? PTE_D : 0);
-    pte_t *table = root;
-    for (int l = 2; l >= 0 && va < USER_LIMIT; l--) {
-        pte_t *e = &table[PX(l, va)];
-        if (!(*e & PTE_V))
-            return false;
-        if (*e & (PTE_R | PTE_W | PTE_X)) {
-            if (!(*e & PTE_U) || !(*e & need) || (*e & bits) == bits)
-                return false;
-            *e |= bits;
-            sfence_vma_va(va);
-            return true;
-        }
-        table = P2V(PTE_PA(*e));
-    }
-    return false;
+    pte_t *e = va < USER_LIMIT ? walk(root, NULL, va, 0, false) : NULL;
+    if (!e || (*e & need) != need || (*e & bits) == bits)
+        return false;
+    *e |= bits;
+    sfence_vma_va(va);
+    return true;
 }
 
 /* A store to va: true if it trapped. stvec points past the store meanwhile. */
