@@ -43,6 +43,9 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
         panic("kmain: not enough RAM");
     kmem_setup(kstart, kstart + ksize);
     vm_init(ram_end);
+    sw_ad = !vm_hw_ad();
+    if (sw_ad)
+        kprintf("kernel: the hardware faults for A/D bits (Svade): the kernel sets them\n");
     plic_init(fdt.plic_base);
     device_add(fdt.rtc_base, fdt.rtc_size);
     device_add(fdt.uart_base, PGSIZE); /* the console driver reads input there */

@@ -162,6 +162,9 @@ long ntfn_bind(struct thread *t, struct ntfn *n); /* n NULL: unbind */
 /* syscall.c */
 void syscall(struct thread *t);
 
+/* trap.c: the hardware faults for A and D (Svade), so the kernel sets them (vm_hw_ad at boot) */
+extern bool sw_ad;
+
 /* memory calls, syscall.c */
 extern uint64_t pool_base, pool_end;
 void device_add(uint64_t base, uint64_t size); /* registers a driver may map */

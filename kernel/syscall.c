@@ -67,31 +67,53 @@ static struct aspace *as_arg(struct thread *t, long slot)
     return c ? c->obj : NULL;
 }
 
-/* Console output from a user buffer. If a page of it is not mapped readable the
-   pager gets a fault on the thread's behalf and the call runs again afterwards. */
-static long sys_debug_write(struct thread *t, uint64_t buf, uint64_t len)
+/* Is [buf, buf + len) of t's memory mapped readable? Returns 0; -EFAULT outside the
+   user half (or when t has no pager to ask); KEEP when a page is missing: the pager
+   gets a FAULT_SYSCALL fault on t's behalf and the call runs again once it answers
+   (with FAULT_EFAULT for a bad address, the call returns -EFAULT). */
+static long user_readable(struct thread *t, uint64_t buf, uint64_t len)
 {
-    if (len > MAX_DEBUG_WRITE)
-        len = MAX_DEBUG_WRITE;
     if (buf >= USER_LIMIT || len > USER_LIMIT - buf)
         return -EFAULT;
     for (uint64_t va = ROUNDDOWN(buf, PGSIZE); va < buf + len; va += PGSIZE) {
         pte_t e = pt_lookup(t->as->root, va);
         if (!(e & PTE_R) || !(e & PTE_U)) {
+            if (!t->fault_ep)
+                return -EFAULT;
             t->regs.x[RI_PC] -= 4; /* run the ecall again once the pager answers */
             ipc_fault(t, va < buf ? buf : va, FAULT_READ, EXC_LOAD_PAGE, FAULT_SYSCALL);
             return KEEP;
         }
     }
+    return 0;
+}
+
+/* Copy [buf, buf + len) of t's memory out, or give it to fn piece by piece
+   (dst NULL); user_readable must have said yes. */
+static void user_read(struct thread *t, uint64_t buf, uint64_t len, char *dst, void (*fn)(const char *, size_t))
+{
     for (uint64_t va = buf; va < buf + len;) {
         uint64_t n = ROUNDDOWN(va, PGSIZE) + PGSIZE - va;
         if (n > buf + len - va)
             n = buf + len - va;
-        pte_t e = pt_lookup(t->as->root, va);
-        console_write((const char *)P2V(PTE_PA(e) + (va & (PGSIZE - 1))), n);
+        const char *src = P2V(PTE_PA(pt_lookup(t->as->root, va)) + (va & (PGSIZE - 1)));
+        if (dst)
+            memcpy(dst + (va - buf), src, n);
+        else
+            fn(src, n);
         va += n;
     }
-    return (long)len;
+}
+
+/* Console output from a user buffer (faulted in through the pager if need be). */
+static long sys_debug_write(struct thread *t, uint64_t buf, uint64_t len)
+{
+    if (len > MAX_DEBUG_WRITE)
+        len = MAX_DEBUG_WRITE;
+    long r = user_readable(t, buf, len);
+    if (r == 0)
+        user_read(t, buf, len, NULL, console_write);
+    return r ? r : (long)len;
 }
 
 /* Copy a cap from (src_as, src) into (dst_as, dst_slot); -1 names the caller's own
@@ -155,7 +177,7 @@ static long sys_thread_create(struct thread *t, uint64_t *x)
 
 static long sys_range(struct thread *t, uint64_t *x, int which)
 {
-    struct aspace *as = as_arg(t, (long)x[RI_A0]);
+    struct aspace *as = which == SYS_AD_BITS && (long)x[RI_A0] == -1 ? t->as : as_arg(t, (long)x[RI_A0]);
     uint64_t va = x[RI_A1], n = x[RI_A2], perms = x[RI_A3];
     if (!as)
         return -EBADCAP;
@@ -168,9 +190,10 @@ static long sys_range(struct thread *t, uint64_t *x, int which)
             return -EINVAL;
         pt_protect(as->root, va, n, perm_bits(perms));
     } else {
-        if (n > 64)
+        if (n > 64 || (perms & ~(uint64_t)(AD_CLEAR_A | AD_CLEAR_D)))
             return -EINVAL;
-        pt_adbits(as->root, va, n, &x[RI_A1], &x[RI_A2]);
+        pt_adbits(as->root, va, n, ((perms & AD_CLEAR_A) ? PTE_A : 0) | ((perms & AD_CLEAR_D) ? PTE_D : 0),
+                  &x[RI_A1], &x[RI_A2]);
     }
     return 0;
 }
@@ -413,6 +436,35 @@ static long h_map_device(struct thread *t, uint64_t *x)
     return pt_map(as->root, &as->ptq, va, pa, perm_bits(perms), 0);
 }
 
+/* Map n pages at va, va + 4K, ... from the array pas[n] in the caller's memory:
+   frames of the user pool (cap MEMORY) or device pages (cap DEVICE, never
+   executable). Every page is checked before any is mapped. Returns how many were
+   mapped (fewer than n when a table could not be had for the next one), or
+   -EBADCAP, -EINVAL (bad n, va or rights), -EFAULT (bad pas), -EPERM (a page
+   outside the cap's range; nothing mapped), -ENOMEM (nothing mapped). */
+static long h_map_batch(struct thread *t, uint64_t *x)
+{
+    struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_MEMORY);
+    bool dev = !c && (c = cap_get(t->as, (long)x[RI_A0], CAP_DEVICE));
+    struct aspace *as = (long)x[RI_A1] == -1 ? t->as : as_arg(t, (long)x[RI_A1]);
+    uint64_t va = x[RI_A2], n = x[RI_A4], perms = x[RI_A5], pas[MAP_BATCH_MAX];
+    if (!c || !as)
+        return -EBADCAP;
+    if (n == 0 || n > MAP_BATCH_MAX || !range_ok(va, n) || !perms_ok(perms) || (dev && (perms & PERM_X)))
+        return -EINVAL;
+    long r = user_readable(t, x[RI_A3], n * sizeof pas[0]);
+    if (r)
+        return r;
+    user_read(t, x[RI_A3], n * sizeof pas[0], (char *)pas, NULL);
+    for (uint64_t i = 0; i < n; i++)
+        if ((pas[i] & (PGSIZE - 1)) || (dev ? !is_device_page(pas[i]) : pas[i] < pool_base || pas[i] >= pool_end))
+            return -EPERM;
+    for (uint64_t i = 0; i < n; i++)
+        if (pt_map(as->root, &as->ptq, va + i * PGSIZE, pas[i], perm_bits(perms), 0) < 0)
+            return i ? (long)i : -ENOMEM;
+    return (long)n;
+}
+
 /* fork's page-table half: copy a range's mappings into another address space. */
 static long h_pt_copy(struct thread *t, uint64_t *x)
 {
@@ -507,6 +559,7 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_NTFN_BIND] = h_ntfn_bind,
     [SYS_AS_LIMIT] = h_as_limit,
     [SYS_PT_INFO] = h_pt_info,
+    [SYS_MAP_BATCH] = h_map_batch,
 };
 
 /* Handle the ecall of t (the current thread). */

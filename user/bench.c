@@ -196,6 +196,9 @@ int main(int argc, char **argv)
     }
     report("cow_reuse_fault", median(samples, RUNS));
 
+    /* 16 pages mapped one by one and in one map_batch (b_mapbatch: device pages, so RIGHT_DRIVER) */
+    waitpid(spawn_rights("b_mapbatch", 0, RIGHT_DRIVER), NULL, NULL);
+
     if (open("/bin", O_RDONLY) >= 0)
         file_benches(ovh);
     printf("@@BENCH DONE\n");

@@ -11,7 +11,7 @@ int main(int argc, char **argv)
         CHECK_EQ(sys_as_create(slot), -EBADCAP);
         CHECK_EQ(sys_unmap(slot, 0x10000, 1), -EBADCAP);
         CHECK_EQ(sys_protect(slot, 0x10000, 1, PERM_R), -EBADCAP);
-        CHECK_EQ(sys_ad_bits(slot, 0x10000, 1, 0, 0), -EBADCAP);
+        CHECK_EQ(sys_ad_bits(slot, 0x10000, 1, AD_CLEAR_A | AD_CLEAR_D, 0, 0), -EBADCAP);
         CHECK_EQ(sys_shutdown(slot), -EBADCAP);
         CHECK_EQ(sys_as_destroy(slot), -EBADCAP);
         CHECK_EQ(sys_thread_create(slot, 0x10000, 0, 0, 0, 0), -EBADCAP);

@@ -10,7 +10,7 @@ static const char *tests[] = {
     "t_authority", "t_drvreset", "t_forkbomb", "t_manymaps",
     "t_ptquota", "t_ipclabel", "t_vnodes",
     "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap",
-    "t_memstress",
+    "t_memstress", "t_adbits",
 };
 
 /* Tests that need a right of init's (docs/design.md): given at spawn. */
@@ -18,6 +18,7 @@ static const struct { const char *name; long rights; } granted[] = {
     { "t_irq", RIGHT_DRIVER }, { "t_virtio", RIGHT_DRIVER }, { "t_drvreset", RIGHT_DRIVER },
     { "t_file", RIGHT_PROCS },    /* looks at init's regions */
     { "t_fsconc", RIGHT_PROCS },  /* takes the file server's pages out of its page table */
+    { "t_adbits", RIGHT_DRIVER }, /* map_batch needs a cap: DEVICE (no task may hold MEMORY) */
 };
 
 static long rights_of(const char *name)

@@ -32,7 +32,7 @@ static void fshared_sync(struct vmspace *vs, struct vma *v, uint64_t start, uint
     for (uint64_t va = start; va < end; va += 64 * PAGE) {
         uint64_t n = (end - va) / PAGE < 64 ? (end - va) / PAGE : 64;
         long acc = 0, dirty = 0;
-        if (sys_ad_bits(vs->as_slot, (long)va, (long)n, &acc, &dirty) < 0)
+        if (sys_ad_bits(vs->as_slot, (long)va, (long)n, AD_CLEAR_A | AD_CLEAR_D, &acc, &dirty) < 0)
             dirty = 0;
         for (uint64_t k = 0; k < n; k++) {
             spte_t *e = shadow_lookup(&vs->shadow, va + k * PAGE);

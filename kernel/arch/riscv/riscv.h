@@ -60,5 +60,6 @@ typedef uint64_t pte_t;
 #define csr_clear(csr, val) asm volatile("csrc " #csr ", %0" ::"rK"((uint64_t)(val)))
 
 static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero" ::: "memory"); }
+static inline void sfence_vma_va(uint64_t va) { asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
 static inline void wfi(void) { asm volatile("wfi"); }
 static inline uint64_t rdtime(void) { uint64_t t; asm volatile("rdtime %0" : "=r"(t)); return t; }

@@ -1,7 +1,11 @@
 /* Trap handling in C. trap_vector (entry.S) saved the user registers into the
    current thread and calls trap_user; a fault is packed into a message for the
-   thread's pager, never resolved here. */
+   thread's pager, never resolved here, except on hardware that faults for the
+   A and D bits (Svade): such a fault only asks for the bits, which the kernel sets. */
 #include "obj.h"
+#include "vm.h"
+
+bool sw_ad; /* set at boot: the hardware does not set A and D itself */
 
 void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t scause);
 
@@ -25,7 +29,10 @@ void trap_user(struct regs *r)
         else if (scause == EXC_STORE_PAGE || scause == EXC_STORE_ACCESS || scause == EXC_STORE_MISALIGNED)
             access = FAULT_WRITE;
         uint64_t addr = csr_read(stval);
-        if (scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE || scause == EXC_INSN_PAGE)
+        bool pf = scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE || scause == EXC_INSN_PAGE;
+        if (pf && sw_ad && pt_set_ad(t->as->root, addr, access))
+            schedule(); /* the bits are set: run the instruction again */
+        if (pf)
             fastpath_fault(t, addr, access, scause); /* returns only if it cannot take the fault */
         ipc_fault(t, addr, access, scause, 0);
     }

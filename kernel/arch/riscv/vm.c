@@ -244,7 +244,7 @@ void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags)
     sfence_vma();
 }
 
-struct adbits { uint64_t acc, dirty; };
+struct adbits { uint64_t va, clear, acc, dirty; };
 
 static void leaf_ad(pte_t *e, uint64_t i, void *arg)
 {
@@ -253,16 +253,62 @@ static void leaf_ad(pte_t *e, uint64_t i, void *arg)
         ad->acc |= 1UL << i;
     if (*e & PTE_D)
         ad->dirty |= 1UL << i;
-    *e &= ~(uint64_t)(PTE_A | PTE_D);
+    if (*e & ad->clear) {
+        *e &= ~ad->clear;
+        sfence_vma_va(ad->va + i * PGSIZE); /* else the TLB goes on without setting the bit again */
+    }
 }
 
-void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_t *dirty)
+void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t clear, uint64_t *acc, uint64_t *dirty)
 {
-    struct adbits ad = { 0, 0 };
+    struct adbits ad = { va, clear & (PTE_A | PTE_D), 0, 0 };
     for_each_leaf(root, va, npages, leaf_ad, &ad);
-    sfence_vma();
     *acc = ad.acc;
     *dirty = ad.dirty;
+}
+
+/* Svade: a fault on a present user page that allows the access but lacks A (or D
+   for a store) only asks for the bits: set them and say so. False when the fault
+   is the pager's business. (The only user megapages, the pager's window, are made
+   with A and D set.) */
+bool pt_set_ad(pte_t *root, uint64_t va, uint64_t access)
+{
+    uint64_t need = PTE_V | PTE_U | (access == FAULT_WRITE ? PTE_W : access == FAULT_EXEC ? PTE_X : PTE_R);
+    uint64_t bits = PTE_A | (access == FAULT_WRITE ? PTE_D : 0);
+    pte_t *e = va < USER_LIMIT ? walk(root, NULL, va, 0, false) : NULL;
+    if (!e || (*e & need) != need || (*e & bits) == bits)
+        return false;
+    *e |= bits;
+    sfence_vma_va(va);
+    return true;
+}
+
+/* A store to va: true if it trapped. stvec points past the store meanwhile. */
+static bool store_traps(uint64_t va)
+{
+    uint64_t vec = csr_read(stvec), trapped;
+    asm volatile("la t0, 1f\n csrw stvec, t0\n li %0, 0\n sb zero, 0(%1)\n j 2f\n"
+                 ".balign 4\n1: li %0, 1\n2:" : "=&r"(trapped) : "r"(va) : "t0", "memory");
+    csr_write(stvec, vec);
+    csr_clear(sstatus, SSTATUS_SPP); /* a trap set it; user_return needs it clear */
+    return trapped;
+}
+
+static uint8_t probe_byte;
+
+/* Does the hardware set A and D itself (Svadu; QEMU 7.2 always does), or does it
+   fault (Svade)? Stores through a scratch gigapage with A = D = 0 in the kernel
+   root's user half, at boot before any task exists. */
+bool vm_hw_ad(void)
+{
+    uint64_t pa = V2P(&probe_byte);
+    kernel_root[0] = PA_PTE(ROUNDDOWN(pa, GIGA)) | PTE_V | PTE_R | PTE_W;
+    sfence_vma();
+    bool trapped = store_traps(pa % GIGA);
+    pte_t e = kernel_root[0];
+    kernel_root[0] = 0;
+    sfence_vma();
+    return !trapped && (e & (PTE_A | PTE_D)) == (PTE_A | PTE_D);
 }
 
 /* fork's copy: one level-0 table at a time, entries copied with plain stores. */

@@ -22,7 +22,11 @@ int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pt
 /* Clear the leaves of the range; table pages left empty are freed and uncharged. */
 void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages);
 void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags);
-void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t *acc, uint64_t *dirty);
+/* Bitmaps of the pages of [va, va + npages pages) (npages <= 64) whose A and D are
+   set; then clears the PTE bits named in `clear` (PTE_A, PTE_D) and flushes those pages. */
+void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t clear, uint64_t *acc, uint64_t *dirty);
+bool pt_set_ad(pte_t *root, uint64_t va, uint64_t access); /* Svade fault answered here? */
+bool vm_hw_ad(void);            /* true if the hardware sets A and D itself (Svadu) */
 pte_t pt_lookup(pte_t *root, uint64_t va); /* the leaf PTE mapping va, or 0 */
 /* Copy the leaf mappings of [va, va + npages pages) from src to dst (write-protecting
    both when wp). Returns the number copied, or -ENOMEM if a table could not be had
