@@ -9,7 +9,7 @@ static const char *tests[] = {
     "t_shell", "t_virtio", "t_file", "t_fswrite", "t_fsfull", "t_fmmap", "t_fdexec", "t_fsconc", "t_fsedge", "t_fsreview",
     "t_authority", "t_drvreset", "t_forkbomb", "t_manymaps",
     "t_ptquota", "t_ipclabel", "t_vnodes",
-    "t_ftrunc", "t_fdshare", "t_fsmeta",
+    "t_ftrunc", "t_fdshare", "t_fsmeta", "t_frameacct",
 };
 
 /* Tests that need a right of init's (docs/design.md): given at spawn. */
@@ -17,6 +17,7 @@ static const struct { const char *name; long rights; } granted[] = {
     { "t_irq", RIGHT_DRIVER }, { "t_virtio", RIGHT_DRIVER }, { "t_drvreset", RIGHT_DRIVER },
     { "t_file", RIGHT_PROCS },    /* looks at init's regions */
     { "t_fsconc", RIGHT_PROCS },  /* takes the file server's pages out of its page table */
+    { "t_frameacct", RIGHT_PROCS }, /* counts every process's pages */
 };
 
 static long rights_of(const char *name)
