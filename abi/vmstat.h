@@ -23,7 +23,7 @@ struct vmstat {
     uint64_t meta_shadow;   /* shadow page-table nodes of the processes (pmap shows each one's) */
     uint64_t meta_heap;     /* the pager's small objects: regions, open files, objects */
     uint64_t meta_tables;   /* page lists of objects and caches, dirty marks */
-    uint64_t meta_other;    /* pipe buffers, and anything not named above (0 with no pipe open) */
+    uint64_t meta_other;    /* pipe buffers, page lists of open directories, anything not named above */
     uint64_t frames_lost;   /* neither free, used nor bookkeeping: a leak (always 0) */
 };
 

@@ -28,7 +28,7 @@ static void census(struct vmstat *st)
     CHECK_EQ(st->meta_total, st->meta_fixed + st->meta_shadow + st->meta_heap + st->meta_tables + st->meta_other);
     CHECK_EQ(st->frames_lost, 0);
     CHECK_EQ(st->used_io, 0);      /* nothing dirty or under I/O after sync */
-    CHECK_EQ(st->meta_other, 0);   /* no pipe is open */
+    CHECK_EQ(st->meta_other, 0);   /* no pipe or directory is open */
     CHECK_EQ(st->used_zero, 1);
     CHECK(st->used_fs > 0 && st->meta_fixed > 0 && st->meta_shadow > 0);
     CHECK_EQ(shadow, st->meta_shadow);
