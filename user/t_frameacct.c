@@ -8,7 +8,8 @@
    nothing unnamed at rest (no frame in flight, no bookkeeping outside the
    named kinds, none lost); the shadow tables ps charges to each process add
    up to vmstat's; and after directories and files are made and removed and
-   programs run, every category is back where it was after the first round. */
+   programs run, every category is back where it was after the first round
+   (programs may only grow, by the frames that are no longer free). */
 #include "test.h"
 
 /* The counters once nothing waits to be written; every sum checked. */
@@ -43,13 +44,15 @@ static void show(const char *what, const struct vmstat *s)
            s->meta_other, s->frames_lost);
 }
 
-/* a and b count the same frames in every category. */
+/* a and b count the same frames in every category, but for programs: the
+   file server's code may page in more of itself on a path it had not taken
+   (kept while it runs), and then the free frames are that many fewer. */
 static bool same(const struct vmstat *a, const struct vmstat *b)
 {
-    return a->frames_free == b->frames_free && a->used_private == b->used_private && a->used_fs == b->used_fs &&
-           a->used_cache == b->used_cache && a->used_image == b->used_image && a->used_object == b->used_object && a->meta_shadow == b->meta_shadow &&
-           a->meta_heap == b->meta_heap && a->meta_tables == b->meta_tables && a->frames_used == b->frames_used &&
-           a->meta_total == b->meta_total;
+    return a->used_private == b->used_private && a->used_fs == b->used_fs && a->used_cache == b->used_cache &&
+           a->used_object == b->used_object && a->meta_shadow == b->meta_shadow && a->meta_heap == b->meta_heap &&
+           a->meta_tables == b->meta_tables && a->meta_total == b->meta_total && a->used_image <= b->used_image &&
+           a->frames_free + a->used_image == b->frames_free + b->used_image;
 }
 
 static void run(char *const av[])
