@@ -8,6 +8,23 @@ struct vmstat {
     uint64_t forks, execs, fork_pages;  /* fork_pages: pages shared (not copied) by forks */
     uint64_t writeback;   /* file pages written to the disk from the page cache (write(2), msync, munmap, exit) */
     uint64_t bus_error;   /* tasks killed for touching a mapped page wholly past the end of its file */
+    /* Where the used frames are (each counted once; docs/design.md, "Counting frames"):
+       frames_used = the seven below. */
+    uint64_t used_private;  /* named only by processes' page tables (the file server's excluded) */
+    uint64_t used_fs;       /* the file server's own: its directory and metadata block cache, code, stack */
+    uint64_t used_cache;    /* file data in the pager's page cache (open or mapped files) */
+    uint64_t used_image;    /* programs of the boot archive (the file server's code): kept while one runs */
+    uint64_t used_object;   /* shared memory: MAP_SHARED|MAP_ANONYMOUS, DMA buffers */
+    uint64_t used_zero;     /* the shared zero page */
+    uint64_t used_io;       /* held only by the file layer: dirty or being read/written (0 at rest) */
+    /* The pager's bookkeeping (frames neither free nor used) = the five below. */
+    uint64_t meta_total;
+    uint64_t meta_fixed;    /* buddy metadata and reference counts, taken at boot */
+    uint64_t meta_shadow;   /* shadow page-table nodes of the processes (pmap shows each one's) */
+    uint64_t meta_heap;     /* the pager's small objects: regions, open files, objects */
+    uint64_t meta_tables;   /* page lists of objects and caches, dirty marks */
+    uint64_t meta_other;    /* pipe buffers, page lists of open directories, anything not named above */
+    uint64_t frames_lost;   /* neither free, used nor bookkeeping: a leak (always 0) */
 };
 
 struct region_info {
@@ -25,4 +42,5 @@ struct proc_info {
     char name[32];
     uint64_t state;       /* 1 running, 2 zombie */
     uint64_t faults;      /* page faults the pager served for it */
+    uint64_t shadow;      /* pages of the pager's shadow page table for it (bookkeeping charged to it) */
 };

@@ -1,6 +1,7 @@
 /* pmap [PID]: print the regions of a process's address space, like
    /proc/PID/maps: range, rights (rwx, then p private or s shared), kind,
-   size, resident pages, and [heap]/[stack] for those; then the totals. */
+   size, resident pages, and [heap]/[stack] for those; then the totals and the
+   pages of the pager's shadow page table for it (bookkeeping, in no region). */
 #include "sys.h"
 
 #define PAGE 4096
@@ -28,6 +29,18 @@ static struct region_info *get_regions(long pid, long *n)
         free(ri); /* more regions than room: ask again with enough */
         max = r + 8;
     }
+}
+
+/* The pages of the pager's shadow page table for pid (its bookkeeping for that
+   address space, not in any region), from ps; -1 when ps fails. */
+static long shadow_pages(long pid)
+{
+    static struct proc_info pi[128];
+    long np = ps(pi, 128);
+    for (long i = 0; i < np && i < 128; i++)
+        if (pi[i].pid == pid)
+            return (long)pi[i].shadow;
+    return -1;
 }
 
 /* Print one region's line. */
@@ -63,8 +76,8 @@ int main(int argc, char **argv)
         size += ri[i].end - ri[i].start;
         resident += ri[i].resident;
     }
-    printf("total %luK in %ld regions, %lu pages (%luK) resident\n", size / 1024, n, resident,
-           resident * PAGE / 1024);
+    printf("total %luK in %ld regions, %lu pages (%luK) resident; shadow table %ld pages\n", size / 1024, n,
+           resident, resident * PAGE / 1024, shadow_pages(pid));
     free(ri);
     return 0;
 }

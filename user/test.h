@@ -67,3 +67,19 @@ static inline void copy_file(const char *from, const char *to)
     close(in);
     close(out);
 }
+
+/* Whether the pager's policy maps a new region at once (POLICY_EAGER): tests
+   of laziness say so and check what that policy promises instead. */
+static inline bool policy_eager(void)
+{
+    struct pager_stat st;
+    CHECK_EQ(pager_stat(&st), 0);
+    return st.policy_flags & POLICY_EAGER;
+}
+
+/* Pages an eager policy maps when a region of `pages` is made (EAGER_PAGES
+   in servers/pager/pager.h); 0 under the lazy ones. */
+static inline uint64_t eager_pages(uint64_t pages)
+{
+    return !policy_eager() ? 0 : pages < 4096 ? pages : 4096;
+}

@@ -9,7 +9,7 @@ static const char *tests[] = {
     "t_shell", "t_virtio", "t_file", "t_fswrite", "t_fsfull", "t_fmmap", "t_fdexec", "t_fsconc", "t_fsedge", "t_fsreview",
     "t_authority", "t_drvreset", "t_forkbomb", "t_manymaps",
     "t_ptquota", "t_ipclabel", "t_vnodes",
-    "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap",
+    "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap", "t_frameacct",
     "t_memstress", "t_adbits",
 };
 
@@ -19,6 +19,7 @@ static const struct { const char *name; long rights; } granted[] = {
     { "t_file", RIGHT_PROCS },    /* looks at init's regions */
     { "t_fsconc", RIGHT_PROCS },  /* takes the file server's pages out of its page table */
     { "t_adbits", RIGHT_DRIVER }, /* map_batch needs a cap: DEVICE (no task may hold MEMORY) */
+    { "t_frameacct", RIGHT_PROCS }, /* counts every process's pages */
 };
 
 static long rights_of(const char *name)

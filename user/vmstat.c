@@ -1,4 +1,5 @@
-/* vmstat: print the pager's memory counters, one per line. */
+/* vmstat: print the pager's memory counters, one per line; used frames and the
+   pager's bookkeeping broken down by what holds them (abi/vmstat.h). */
 #include "sys.h"
 
 int main(void)
@@ -11,7 +12,13 @@ int main(void)
     }
     printf("frames free: %lu\n", st.frames_free);
     printf("frames total: %lu\n", st.frames_total);
-    printf("frames used: %lu\n", st.frames_used);
+    printf("frames used: %lu = private %lu + file server %lu + file cache %lu + programs %lu + shared %lu"
+           " + zero page %lu + in flight %lu\n", st.frames_used, st.used_private, st.used_fs, st.used_cache,
+           st.used_image, st.used_object, st.used_zero, st.used_io);
+    printf("frames bookkeeping: %lu = fixed %lu + shadow tables %lu + heap %lu + page lists %lu + other %lu\n",
+           st.meta_total, st.meta_fixed, st.meta_shadow, st.meta_heap, st.meta_tables, st.meta_other);
+    if (st.frames_lost)
+        printf("frames lost: %lu\n", st.frames_lost);
     printf("frames shared: %lu\n", st.frames_shared);
     printf("faults zero page: %lu\n", st.zero_page);
     printf("faults zero fill: %lu\n", st.zero_fill);

@@ -11,6 +11,8 @@ static struct buddy pool;
 static struct frametab refs;
 static struct kmem heap;
 static uint64_t base, npages, zero_pa;
+static uint64_t fixed_pages;   /* buddy metadata and counts, at the front of the pool */
+static uint64_t meta_held;     /* pages meta_alloc handed out and not yet freed */
 struct counters cnt;
 
 void *frame_ptr(uint64_t pa)
@@ -40,6 +42,7 @@ void frames_init(const struct bootinfo *bi)
     buddy_init_empty(&pool, (uint32_t)npages, (struct buddy_page *)PAGER_WINDOW);
     ft_init(&refs, (uint32_t *)(PAGER_WINDOW + meta), base, npages);
     uint64_t reserved = (meta + counts) / PAGE;
+    fixed_pages = reserved;
     buddy_free_range(&pool, (uint32_t)reserved, (uint32_t)(npages - reserved));
     kmem_init(&heap, heap_page_alloc, heap_page_free, NULL);
     zero_pa = frame_alloc();
@@ -153,6 +156,7 @@ void *meta_alloc(size_t bytes)
     void *p = frame_ptr(base + (uint64_t)i * PAGE);
     for (uint64_t k = 0; k < (1UL << o); k++)
         page_zero((uint64_t *)((char *)p + k * PAGE));
+    meta_held += 1UL << o;
     return p;
 }
 
@@ -161,6 +165,13 @@ void meta_free(void *p, size_t bytes)
     uint64_t idx = ((uint64_t)p - PAGER_WINDOW) / PAGE;
     if (buddy_free(&pool, (uint32_t)idx, order_for(bytes)) < 0)
         pager_panic("meta_free: bad block");
+    meta_held -= 1UL << order_for(bytes);
+}
+
+/* Never fails. */
+size_t meta_pages(size_t bytes)
+{
+    return 1UL << order_for(bytes);
 }
 
 void *pmalloc(size_t bytes)
@@ -183,6 +194,9 @@ void frames_stats(struct frame_stats *st)
     st->total = npages;
     st->used = refs.used;
     st->shared = refs.shared;
+    st->fixed = fixed_pages;
+    st->meta = meta_held;
+    st->heap = kmem_pages_in_use(&heap);
 }
 
 /* One more reference on the frame of every present entry of e[0..n) (fork);

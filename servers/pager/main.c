@@ -141,16 +141,14 @@ static long pg_sbrk(struct proc *p, long incr)
 
 static long pg_vmstat(struct proc *p, uint64_t uva)
 {
-    struct frame_stats fs;
-    frames_stats(&fs);
     struct vmstat st = {
-        .frames_free = fs.free, .frames_total = fs.total, .frames_used = fs.used, .frames_shared = fs.shared,
         .zero_page = cnt.zero_page, .zero_fill = cnt.zero_fill, .cow_copy = cnt.cow_copy,
         .cow_reuse = cnt.cow_reuse, .file = cnt.file, .invalid = cnt.invalid,
         .forks = cnt.forks, .execs = cnt.execs, .fork_pages = cnt.fork_pages,
         .writeback = cnt.writeback, .bus_error = cnt.bus_error,
     };
-    return copy_out(&p->vm, uva, &st, sizeof st);
+    long r = frames_census(&st);
+    return r < 0 ? r : copy_out(&p->vm, uva, &st, sizeof st);
 }
 
 static void count_resident(void *arg, uint64_t va, spte_t *e)
@@ -187,7 +185,7 @@ static long pg_ps(struct proc *p, uint64_t uva, long max)
         if (i >= max)
             continue;
         struct proc_info pi = { .pid = t->pid, .parent = t->parent, .state = t->state == P_RUN ? 1 : 2,
-                                .faults = t->faults };
+                                .faults = t->faults, .shadow = t->vm.shadow.nodes };
         memcpy(pi.name, t->name, sizeof pi.name);
         if (copy_out(&p->vm, uva + (uint64_t)i * sizeof pi, &pi, sizeof pi) < 0)
             return -EFAULT;

@@ -37,8 +37,12 @@ void *meta_alloc(size_t bytes);             /* zeroed bookkeeping memory from th
 void meta_free(void *p, size_t bytes);
 void *pmalloc(size_t bytes);                /* small zeroed objects (<= 2048 bytes); NULL when full */
 void pfree(void *p);
-struct frame_stats { uint64_t free, total, used, shared; };
+/* fixed: buddy metadata and counts; meta: pages of meta_alloc (heap pages and shadow nodes included) */
+struct frame_stats { uint64_t free, total, used, shared, fixed, meta, heap; };
 void frames_stats(struct frame_stats *st);
+size_t meta_pages(size_t bytes);            /* pages meta_alloc(bytes) takes */
+struct vmstat;
+long frames_census(struct vmstat *st);      /* memstat.c: every frame by what holds it; 0 or -ENOMEM */
 
 /* Counters shown by vmstat (PG_VMSTAT). */
 struct counters {
