@@ -267,9 +267,9 @@ static void wake_pipe(struct pipe *pp)
             if (b->op == B_NONE || !p->blocked_slot || b->f->kind != F_PIPE || b->f->pipe != pp)
                 continue;
             long result;
+            uint64_t before = b->done;
             bool finished = b->op == B_READ ? pipe_try_read(p, pp, b->uva, b->n, &result)
                                             : pipe_try_write(p, pp, b->uva, b->n, &b->done, &result);
-            uint64_t before = b->done;
             if (finished)
                 reply_to(p, result);
             if (finished || b->done != before) /* a write that moved bytes gave readers data */
