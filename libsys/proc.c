@@ -130,8 +130,39 @@ void *anon_map(size_t len)
     return r < 0 ? NULL : (void *)r;
 }
 
-long read(int fd, void *buf, size_t n) { return posix(call3(MSG_PG_READ, fd, (long)buf, (long)n)); }
-long write(int fd, const void *buf, size_t n) { return posix(call3(MSG_PG_WRITE, fd, (long)buf, (long)n)); }
+/* The pager moves at most IO_MAX bytes a request (so that one long read or
+   write does not hold up everyone's faults); these ask again for the rest.
+   write: until all n bytes are written, or a request fails (after some bytes:
+   their count, the error is left for the next call). read: while the pager says
+   a file has more right after (w1), so a file reads to its end or to n in one
+   call; a pipe or the console gives what it has. */
+long read(int fd, void *buf, size_t n)
+{
+    size_t done = 0;
+    for (;;) {
+        struct msg m = { .label = MSG_PG_READ, .w = { fd, (long)((char *)buf + done), (long)(n - done) } };
+        long r = pager_call(&m);
+        if (r < 0)
+            return done ? (long)done : posix(r);
+        done += (size_t)r;
+        if (r == 0 || m.w[1] != 1 || done >= n)
+            return (long)done;
+    }
+}
+
+long write(int fd, const void *buf, size_t n)
+{
+    size_t done = 0;
+    do {
+        long r = call3(MSG_PG_WRITE, fd, (long)((const char *)buf + done), (long)(n - done));
+        if (r < 0)
+            return done ? (long)done : posix(r);
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    } while (done < n);
+    return (long)done;
+}
 int close(int fd) { return (int)posix(call1(MSG_PG_CLOSE, fd)); }
 int dup(int fd) { return (int)posix(call1(MSG_PG_DUP, fd)); }
 int dup2(int fd, int nfd) { return (int)posix(call3(MSG_PG_DUP2, fd, nfd, 0)); }

@@ -87,6 +87,135 @@ static void file_benches(uint64_t ovh)
     unlink("/bench.dat");
 }
 
+/* Fault latency while another task moves 256 MiB through the pager: it
+   writes 1 MiB at a time (write(2) of a mapped 1 MiB buffer) over the first
+   MiB of a file, 256 times (or reads that MiB back from the page cache, 256
+   times); meanwhile a faulter touches fresh pages, yielding before each touch
+   so that whatever else is ready runs (the other task's requests, the file
+   server). A sample is the instructions between the ends of two consecutive
+   faults: one fault plus one turn of everyone else. Median and max. */
+#define LAT_IO (1UL << 20)
+#define LAT_ROUNDS 256
+#define LAT_HIST 262144            /* samples below this are counted here, */
+#define LAT_BIG 4096               /* the (few) others kept in a list */
+
+struct lat_shared {
+    volatile long started, done, bad;
+    volatile uint64_t t_start, t_end;  /* rdinstret when the transfers began and ended */
+    volatile uint64_t samples, median, max;
+};
+
+static uint32_t lat_hist[LAT_HIST];
+static uint64_t lat_big[LAT_BIG];
+static uint64_t lat_nbig;
+
+static void lat_mover(struct lat_shared *sh, int fd, bool rd)
+{
+    char *buf = anon_map(LAT_IO);
+    for (uint64_t i = 0; i < LAT_IO; i += 64)
+        buf[i] = (char)(i >> 12);
+    sh->t_start = rdinstret();
+    sh->started = 1;
+    for (int r = 0; r < LAT_ROUNDS; r++)
+        if (lseek(fd, 0, SEEK_SET) != 0 || (rd ? read(fd, buf, LAT_IO) : write(fd, buf, LAT_IO)) != (long)LAT_IO)
+            sh->bad = 1;
+    sh->t_end = rdinstret();
+    sh->done = 1;
+    exit(0);
+}
+
+static void lat_sample(uint64_t d, uint64_t *n, uint64_t *max)
+{
+    if (d < LAT_HIST)
+        lat_hist[d]++;
+    else if (lat_nbig < LAT_BIG)
+        lat_big[lat_nbig++] = d;
+    if (d > *max)
+        *max = d;
+    (*n)++;
+}
+
+/* The last sample ends with the transfers (what follows, the other task's
+   exit, is not counted); a faulter that never ran while they went on waited
+   for all of them. */
+static void lat_faulter(struct lat_shared *sh, uint64_t ovh)
+{
+    const uint64_t pages = 256;
+    uint64_t n = 0, max = 0;
+    memset(lat_hist, 0, sizeof lat_hist);
+    volatile char *p = anon_map(pages * 4096);
+    while (!sh->started)
+        sys_yield();
+    uint64_t prev = rdinstret();
+    if (sh->done)
+        lat_sample(sh->t_end - sh->t_start, &n, &max);
+    while (!sh->done) {
+        for (uint64_t i = 0; i < pages; i++) {
+            sys_yield();
+            p[i * 4096] = 1;
+            uint64_t now = rdinstret();
+            if (sh->done) {
+                if (sh->t_end > prev)
+                    lat_sample(sh->t_end - prev, &n, &max);
+                break;
+            }
+            lat_sample(now - prev - ovh, &n, &max);
+            prev = now;
+        }
+        munmap((void *)p, pages * 4096); /* fresh pages again (not counted) */
+        p = anon_map(pages * 4096);
+        prev = rdinstret();
+    }
+    uint64_t seen = 0, med = 0;
+    while (med < LAT_HIST && (seen += lat_hist[med]) <= n / 2)
+        med++;
+    if (med == LAT_HIST) { /* among the big ones (sorted; past LAT_BIG of them, the last kept) */
+        for (uint64_t i = 1; i < lat_nbig; i++)
+            for (uint64_t j = i; j > 0 && lat_big[j - 1] > lat_big[j]; j--) {
+                uint64_t t = lat_big[j]; lat_big[j] = lat_big[j - 1]; lat_big[j - 1] = t;
+            }
+        uint64_t k = n / 2 - seen; /* seen: every sample below LAT_HIST */
+        med = lat_nbig ? lat_big[k < lat_nbig ? k : lat_nbig - 1] : 0;
+    }
+    sh->samples = n;
+    sh->median = med;
+    sh->max = max;
+    exit(0);
+}
+
+static void io_latency_bench(const char *name, bool rd, uint64_t ovh)
+{
+    struct lat_shared *sh = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int fd = open("/lat.dat", O_RDWR | O_CREAT | O_TRUNC);
+    char *init = anon_map(LAT_IO);
+    if (sh == MAP_FAILED || fd < 0 || !init || write(fd, init, LAT_IO) != (long)LAT_IO) {
+        printf("bench: %s: no file\n", name);
+        return;
+    }
+    munmap(init, LAT_IO);
+    int w = fork();
+    if (w == 0)
+        lat_mover(sh, fd, rd);
+    int f = fork();
+    if (f == 0)
+        lat_faulter(sh, ovh);
+    waitstatus(w, NULL);
+    waitstatus(f, NULL);
+    close(fd);
+    unlink("/lat.dat");
+    if (sh->bad || !sh->samples) {
+        printf("bench: %s: the transfers failed\n", name);
+        return;
+    }
+    char key[64];
+    printf("bench: %s: %lu faults during the 256 MiB\n", name, (unsigned long)sh->samples);
+    snprintf(key, sizeof key, "%s_median", name);
+    report(key, sh->median);
+    snprintf(key, sizeof key, "%s_max", name);
+    report(key, sh->max);
+    munmap((void *)sh, 4096);
+}
+
 int main(int argc, char **argv)
 {
     long arg = argc > 1 ? atol(argv[1]) : 0;
@@ -199,8 +328,11 @@ int main(int argc, char **argv)
     /* 16 pages mapped one by one and in one map_batch (b_mapbatch: device pages, so RIGHT_DRIVER) */
     waitpid(spawn_rights("b_mapbatch", 0, RIGHT_DRIVER), NULL, NULL);
 
-    if (open("/bin", O_RDONLY) >= 0)
+    if (open("/bin", O_RDONLY) >= 0) {
         file_benches(ovh);
+        io_latency_bench("write_fault_latency", false, ovh);
+        io_latency_bench("read_fault_latency", true, ovh);
+    }
     printf("@@BENCH DONE\n");
     shutdown();
     return 0;

@@ -10,7 +10,7 @@ static const char *tests[] = {
     "t_authority", "t_drvreset", "t_forkbomb", "t_manymaps",
     "t_ptquota", "t_ipclabel", "t_vnodes",
     "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap", "t_frameacct",
-    "t_memstress", "t_adbits",
+    "t_memstress", "t_adbits", "t_bigwrite",
 };
 
 /* Tests that need a right of init's (docs/design.md): given at spawn. */

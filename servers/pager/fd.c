@@ -2,7 +2,9 @@
    its buffers and process memory, through the fault path (copy_in/copy_out):
    a read into a copy-on-write page copies the page first, a read into an
    untouched page allocates it. A request that cannot finish now keeps its reply
-   cap in the process and is finished when data or room appears. */
+   cap in the process and is finished when data or room appears. A read or write
+   request moves at most IO_MAX bytes (bounded work a turn; libsys asks again
+   for the rest, docs/design.md). */
 #include "pager.h"
 
 #define PIPE_SIZE 4096
@@ -265,12 +267,13 @@ static void wake_pipe(struct pipe *pp)
             if (b->op == B_NONE || !p->blocked_slot || b->f->kind != F_PIPE || b->f->pipe != pp)
                 continue;
             long result;
+            uint64_t before = b->done;
             bool finished = b->op == B_READ ? pipe_try_read(p, pp, b->uva, b->n, &result)
                                             : pipe_try_write(p, pp, b->uva, b->n, &b->done, &result);
-            if (finished) {
+            if (finished)
                 reply_to(p, result);
+            if (finished || b->done != before) /* a write that moved bytes gave readers data */
                 progress = true;
-            }
         }
     }
 }
@@ -384,18 +387,25 @@ static bool block(struct proc *p, int op, struct file *f, uint64_t uva, uint64_t
     return false;
 }
 
+/* A read: reply->w[1] is 1 when a file has more bytes right after those read
+   (libsys asks again: a file reads to its end in one read() call). */
 static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *m, struct msg *reply)
 {
     long r;
+    reply->w[1] = 0;
     if (f->kind != F_FILE && user_probe(&p->vm, uva, n) < 0) {
         reply->w[0] = -EAGAIN; /* handled again when the page is in */
         return true;
     }
     if (f->kind == F_FILE) {
-        if ((f->flags & O_ACCMODE) == O_WRONLY)
+        if ((f->flags & O_ACCMODE) == O_WRONLY) {
             r = -EBADF;
-        else
-            return vfs_read(p, f->vnode, &f->offset, m, reply);
+        } else {
+            bool now = vfs_read(p, f->vnode, &f->offset, m, reply);
+            if (now && reply->w[0] > 0)
+                reply->w[1] = f->offset < vnode_size(f->vnode);
+            return now;
+        }
     } else if (f->kind == F_CONSOLE) {
         bool done;
         r = console_read_now(p, uva, n, &done);
@@ -429,9 +439,16 @@ static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, s
     } else if (!f->writer) {
         r = -EBADF;
     } else {
+        /* readers blocked on the empty pipe take what this write put in and
+           so make room: write on until it is done or the pipe stays full (a
+           writer blocked while there is room would wait for ever) */
         uint64_t done = 0;
         bool finished = pipe_try_write(p, f->pipe, uva, n, &done, &r);
-        wake_pipe(f->pipe); /* data for readers */
+        wake_pipe(f->pipe);
+        while (!finished && f->pipe->count < PIPE_SIZE) {
+            finished = pipe_try_write(p, f->pipe, uva, n, &done, &r);
+            wake_pipe(f->pipe);
+        }
         if (!finished)
             return block(p, B_WRITE, f, uva, n, done, reply);
     }
@@ -467,17 +484,42 @@ static long do_pipe(struct proc *p, struct msg *reply)
     return rfd;
 }
 
+/* Answer the request being handled through its saved reply cap: the kernel
+   then puts the caller behind the ready tasks of its priority, instead of
+   switching straight to it (as the reply of the loop does). Returns false
+   (answered), or true when the cap cannot be saved (reply it the usual way). */
+static bool answer_behind(struct msg *reply)
+{
+    long slot = reply_cap_take();
+    if (slot < 0)
+        return true;
+    sys_send(slot, reply);
+    return false;
+}
+
+/* PG_READ and PG_WRITE: at most IO_MAX bytes a request, so that one long
+   transfer does not hold up everyone's faults. A caller cut short comes back
+   for the rest at once (libsys), so it goes behind the tasks that are ready:
+   they run, and fault, between its pieces. */
+static bool do_io(struct proc *p, struct file *f, struct msg *m, struct msg *reply)
+{
+    bool cut = (uint64_t)m->w[2] > IO_MAX;
+    if (cut)
+        m->w[2] = IO_MAX; /* (a parked request is handled again with the bound) */
+    uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
+    bool now = m->label == MSG_PG_READ ? do_read(p, f, uva, n, m, reply) : do_write(p, f, uva, n, m, reply);
+    return now && cut && reply->w[0] > 0 ? answer_behind(reply) : now;
+}
+
 /* Descriptor requests. Returns true when `reply` is to be sent now. */
 bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
 {
     struct file *f = file_get(p, m->w[0]);
     switch (m->label) {
     case MSG_PG_READ:
-        if (!f) break;
-        return do_read(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], m, reply);
     case MSG_PG_WRITE:
         if (!f) break;
-        return do_write(p, f, (uint64_t)m->w[1], (uint64_t)m->w[2], m, reply);
+        return do_io(p, f, m, reply);
     case MSG_PG_CLOSE:
         if (!f) break;
         p->fd[m->w[0]] = NULL;
