@@ -308,7 +308,7 @@ static bool handle(struct proc *p, struct msg *m, struct msg *reply)
 
 void redispatch(struct proc *p, struct msg *m, long slot)
 {
-    struct msg reply;
+    struct msg reply = { .label = 0 };
     redispatch_slot = slot;
     if (handle(p, m, &reply)) {
         if (redispatch_slot) {
@@ -615,6 +615,8 @@ int main(void)
                 reply.w[0] = -EPERM; /* a task sent a label only the kernel sends */
                 answer = true;
             } else {
+                if (m.label == MSG_PG_WRITE)
+                    m.w[3] = 0; /* the part-done count of a continued write is the pager's own (filereq.c) */
                 answer = handle(p, &m, &reply);
             }
         }
