@@ -1208,18 +1208,6 @@ static long sys_pids[MAXPROC], nsys;
 static long self_pid, seed_cfg;
 static struct proc_info pis[MAXPROC];
 
-static void nap(uint64_t ticks)
-{
-    static long n = -2;
-    if (n == -2)
-        n = sys_ntfn_create();
-    if (n < 0 || sys_timer_notify(n, (long)(rdtime() + ticks)) < 0) {
-        sys_yield();
-        return;
-    }
-    sys_wait(n);
-}
-
 static uint64_t hash(const void *p, size_t n)
 {
     const uint8_t *b = p;

@@ -163,18 +163,6 @@ static void test_read_from_disk(uint8_t *buf)
     check_pattern(buf, BIG);
 }
 
-static void nap(uint64_t ticks)
-{
-    static long n = -2;
-    if (n == -2)
-        n = sys_ntfn_create();
-    if (n < 0 || sys_timer_notify(n, (long)(rdtime() + ticks)) < 0) {
-        sys_yield();
-        return;
-    }
-    sys_wait(n);
-}
-
 #define PIPE_BYTES (3 * 4096 + 100) /* more than the pipe holds: one request (below IO_MAX) */
 
 /* A reader waits on the empty pipe; then one write of more than the pipe

@@ -55,19 +55,6 @@ static bool same(const struct vmstat *a, const struct vmstat *b)
            a->frames_free + a->used_image == b->frames_free + b->used_image;
 }
 
-static void run(char *const av[])
-{
-    int pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        execv(av[0], av);
-        exit(99);
-    }
-    int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
 static char data[3 * 4096 + 100];
 
 /* Make and remove directories (flat and nested) and files, run programs. */
@@ -109,10 +96,10 @@ static void workload(void)
     char *sh[] = { "/bin/sh", "-c", "mkdir /fa/y; mkdir /fa/y/z; echo hi > /fa/y/f; cat /fa/y/f | wc > /fa/y/g;"
                    " rm /fa/y/f; rm /fa/y/g; rmdir /fa/y/z; rmdir /fa/y", NULL };
     char *hello[] = { "/bin/hello", NULL };
-    run(mk);
-    run(rm);
-    run(sh);
-    run(hello);
+    run_argv(mk);
+    run_argv(rm);
+    run_argv(sh);
+    run_argv(hello);
     CHECK_EQ(rmdir("/fa"), 0);
 }
 

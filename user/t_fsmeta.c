@@ -51,19 +51,6 @@ static void deep(int depth)
     }
 }
 
-static void run(char *const av[])
-{
-    int pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        execv(av[0], av);
-        exit(99);
-    }
-    int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
 int main(void)
 {
     touch_own_image(); /* its pages from the disk are resident from now on */
@@ -79,9 +66,9 @@ int main(void)
     char *m[] = { "/bin/mkdir", "/md/x", NULL }, *r[] = { "/bin/rmdir", "/md/x", NULL };
     char *sh[] = { "/bin/sh", "-c", "mkdir /md/y; mkdir /md/y/z; rmdir /md/y/z; rmdir /md/y", NULL };
     for (int k = 0; k < 3; k++) {
-        run(m);
-        run(r);
-        run(sh);
+        run_argv(m);
+        run_argv(r);
+        run_argv(sh);
         long now = accounted();
         if (now != before)
             printf("t_fsmeta: %ld frames accounted for, %ld before (round %d)\n", now, before, k);

@@ -13,18 +13,6 @@
 #define TICKS 10000000UL    /* rdtime ticks per second (QEMU virt) */
 #define WAIT_SEC 60         /* generous: sync of one page takes milliseconds */
 
-static void nap(uint64_t ticks)
-{
-    static long n = -2;
-    if (n == -2)
-        n = sys_ntfn_create();
-    if (n < 0 || sys_timer_notify(n, (long)(rdtime() + ticks)) < 0) {
-        sys_yield();
-        return;
-    }
-    sys_wait(n);
-}
-
 /* Whether process pid has ended (a zombie or gone). */
 static bool ended(long pid)
 {

@@ -83,3 +83,31 @@ static inline uint64_t eager_pages(uint64_t pages)
 {
     return !policy_eager() ? 0 : pages < 4096 ? pages : 4096;
 }
+
+/* Sleep about `ticks` of rdtime (a timer notification; a yield when there
+   is none to be had). */
+static inline void nap(uint64_t ticks)
+{
+    static long n = -2;
+    if (n == -2)
+        n = sys_ntfn_create();
+    if (n < 0 || sys_timer_notify(n, (long)(rdtime() + ticks)) < 0) {
+        sys_yield();
+        return;
+    }
+    sys_wait(n);
+}
+
+/* Run the program av[0] with av (fork and exec) and check it exits 0. */
+static inline void run_argv(char *const av[])
+{
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        execv(av[0], av);
+        exit(99);
+    }
+    int status;
+    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}

@@ -14,19 +14,6 @@ extern const struct policy clock_policy, fifo_policy, twoq_policy, eager_policy;
 
 /* ---- the environment the policies get -------------------------------------- */
 
-static char arena[1 << 20];
-static size_t arena_used;
-static void *t_alloc(size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    if (arena_used + n > sizeof arena)
-        return NULL;
-    void *p = arena + arena_used;
-    arena_used += n;
-    memset(p, 0, n);
-    return p;
-}
-
 static bool abit[N];
 static bool t_accessed(uint32_t f)
 {
@@ -35,11 +22,11 @@ static bool t_accessed(uint32_t f)
     return a;
 }
 
-static struct policy_env env = { N, t_accessed, t_alloc };
+static struct policy_env env = { N, t_accessed, sim_alloc };
 
 static void start(const struct policy *p)
 {
-    arena_used = 0;
+    sim_alloc_reset();
     memset(abit, 0, sizeof abit);
     REQUIRE(p->init(&env) == 0);
 }

@@ -18,10 +18,15 @@ static bool sim_accessed(uint32_t f)
     return a;
 }
 
-/* Bump allocator over a fixed arena, reset for each run. */
 static char arena[1 << 22];
 static size_t arena_used;
-static void *sim_alloc(size_t n)
+
+void sim_alloc_reset(void)
+{
+    arena_used = 0;
+}
+
+void *sim_alloc(size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (arena_used + n > sizeof arena)
@@ -35,7 +40,7 @@ static void *sim_alloc(size_t n)
 /* Run trace t on `frames` frames under policy pol. */
 struct result run_policy(const struct policy *pol, const struct trace *t, uint32_t frames)
 {
-    arena_used = 0;
+    sim_alloc_reset();
     struct policy_env env = { frames, sim_accessed, sim_alloc };
     frame_page = sim_alloc(frames * sizeof *frame_page);
     page_frame = sim_alloc(t->pages * sizeof *page_frame);

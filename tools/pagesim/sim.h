@@ -11,6 +11,11 @@ struct ref { uint32_t page; bool write; };
 struct trace { const char *name, *what; struct ref *r; size_t n, cap; uint32_t pages; };
 struct result { uint64_t faults, writes; };
 
+/* Zeroed memory from a fixed arena (a policy's alloc); NULL when it is
+   used up. sim_alloc_reset empties the arena (run_policy does, first). */
+void *sim_alloc(size_t n);
+void sim_alloc_reset(void);
+
 /* trace t on `frames` frames under policy pol (exits on a policy that offers
    no resident frame). */
 struct result run_policy(const struct policy *pol, const struct trace *t, uint32_t frames);

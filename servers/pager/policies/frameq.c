@@ -78,3 +78,40 @@ uint32_t frameq_second_chance(struct frameq *q, bool (*accessed)(uint32_t))
     }
     return NO_FRAME;
 }
+
+/* ---- one queue of every inserted frame ---- */
+
+static const struct policy_env *one_env;
+static struct frameq_links one_links;
+static struct frameq one;
+
+int oneq_init(const struct policy_env *e)
+{
+    one_env = e;
+    frameq_init(&one, &one_links, 1);
+    return frameq_links_init(&one_links, e->nframes, e->alloc);
+}
+
+void oneq_insert(uint32_t f, uint64_t key)
+{
+    (void)key;
+    frameq_push(&one, f);
+}
+
+void oneq_remove(uint32_t f, bool evicted)
+{
+    (void)evicted;
+    frameq_del(&one, f);
+}
+
+uint32_t oneq_second_chance(void)
+{
+    return frameq_second_chance(&one, one_env->accessed);
+}
+
+uint32_t oneq_oldest(void)
+{
+    uint32_t f = one.head;
+    frameq_rotate(&one);
+    return f;
+}

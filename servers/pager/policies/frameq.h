@@ -32,3 +32,11 @@ void frameq_rotate(struct frameq *q);             /* the oldest becomes the newe
    is the answer; after a whole turn, the oldest. The answer goes to the back
    too (offered once per turn). NO_FRAME when q is empty. */
 uint32_t frameq_second_chance(struct frameq *q, bool (*accessed)(uint32_t));
+
+/* The policies that keep every inserted frame on one queue in the order it
+   came in (clock, fifo, eager) share this one: hooks for struct policy. */
+int oneq_init(const struct policy_env *e);       /* 0, or -1 when e->alloc fails */
+void oneq_insert(uint32_t f, uint64_t key);
+void oneq_remove(uint32_t f, bool evicted);
+uint32_t oneq_second_chance(void);               /* frameq_second_chance over the queue */
+uint32_t oneq_oldest(void);                      /* the oldest, which goes to the back */
