@@ -14,6 +14,49 @@ static uint64_t tick_interval;
 static pte_t *active_root;
 static struct ntfn *timers; /* notifications with an armed timer */
 
+/* Instruction accounting. Every instruction retired (rdinstret) is charged to one
+   bucket: the thread that entered the kernel or runs in user mode, acct_idle
+   (boot, the idle loop and the interrupts it takes) or acct_ended (threads that
+   ended: thread_kill moves a thread's acct there). A bucket's acct is its count
+   while it is not charged, and its count minus the rdinstret of the switch to it
+   while it is; so every switch adds rdinstret to one acct and subtracts it from
+   another, and the accts of all buckets add up to 0 (acct_check). */
+static uint64_t acct_idle;
+uint64_t acct_ended;
+
+static uint64_t *acct_of(struct thread *t)
+{
+    return !t ? &acct_idle : t->state == TS_DEAD ? &acct_ended : &t->acct;
+}
+
+/* The general switch: from or to may be NULL (idle), and from may have died in
+   this kernel entry (it is still dead_thread then). */
+static void acct_charge(struct thread *from, struct thread *to)
+{
+    uint64_t now = rdinstret();
+    *acct_of(from) += now;
+    *acct_of(to) -= now;
+}
+
+/* t's instructions so far; charged is the thread being charged (the caller of a system call). */
+uint64_t acct_count(struct thread *t, struct thread *charged)
+{
+    return t == charged ? t->acct + rdinstret() : t->acct;
+}
+
+/* At shutdown, in a system call (the caller is charged): print the totals; a count
+   lost on the way (a freed thread's, or a switch that charged one side only) is a
+   kernel bug. */
+void acct_check(void)
+{
+    uint64_t now = rdinstret(), n;
+    uint64_t live = threads_acct(&n);
+    kprintf("kernel: instructions retired %lu: %lu threads %lu, ended threads %lu, idle %lu\n",
+            now, n, live + now, acct_ended, acct_idle);
+    if (live + acct_ended + acct_idle != 0)
+        panic("acct_check: the instruction counts do not add up");
+}
+
 void user_return(struct regs *r) __attribute__((noreturn));
 
 void sched_ready(struct thread *t)
@@ -153,23 +196,33 @@ void sched_run(struct thread *t)
     user_return(&t->regs);
 }
 
+/* Leave the kernel into t; from (NULL: idle) is charged until here, t from here on. */
+static __attribute__((noreturn)) void switch_to(struct thread *from, struct thread *t)
+{
+    if (from != t)
+        acct_charge(from, t);
+    sched_run(t);
+}
+
 /* Leave the kernel: resume current if it can run, otherwise the best ready thread. */
-void schedule(void)
+void schedule(struct thread *from)
 {
     struct thread *t = current;
     if (t && t->state == TS_RUNNING) {
         if (!ready_above(t->prio))
-            sched_run(t);
+            switch_to(from, t);
         current = NULL; /* a higher priority woke up: t waits its turn */
         sched_ready(t);
     }
     current = NULL; /* blocked or dead: a wake-up must queue it */
     t = pick();
     if (!t) {
+        acct_charge(from, NULL);
         idle();
         t = pick();
+        from = NULL;
     }
-    sched_run(t);
+    switch_to(from, t);
 }
 
 /* The address space whose tables are live may be freed: forget it. */
