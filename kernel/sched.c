@@ -183,15 +183,15 @@ static __attribute__((noinline)) void idle(void)
     }
 }
 
-/* Leave the kernel into thread t (runnable, not queued). */
+/* Leave the kernel into thread t (runnable, not queued). No thread may have died
+   in this kernel entry (dead_thread is NULL: switch_to frees it first). */
 void sched_run(struct thread *t)
 {
     current = t;
-    if (dead_thread)
-        thread_reap();
-    if (t->as->root != active_root) {
-        active_root = t->as->root;
-        pt_activate(active_root);
+    pte_t *root = t->as->root;
+    if (root != active_root) {
+        active_root = root;
+        pt_activate(root);
     }
     user_return(&t->regs);
 }
@@ -200,7 +200,10 @@ void sched_run(struct thread *t)
 static __attribute__((noreturn)) void switch_to(struct thread *from, struct thread *t)
 {
     if (from != t)
-        acct_charge(from, t);
+        acct_charge(from, t); /* before the reap: from may be dead_thread */
+    current = t;
+    if (dead_thread)
+        thread_reap();
     sched_run(t);
 }
 
