@@ -120,7 +120,7 @@ void sched_forget_root(pte_t *root);
 void timer_set(struct ntfn *n, uint64_t bits, uint64_t when); /* when 0: cancel */
 extern uint64_t acct_ended;                /* the instructions of threads that ended */
 uint64_t acct_count(struct thread *t, struct thread *charged); /* t's instructions so far */
-void acct_check(void);                     /* print the totals; panic if they do not add up */
+void acct_check(struct thread *charged);   /* print the totals; panic if they do not add up */
 
 /* Charge the instructions since the last switch to `from` and start charging `to`
    (both live threads; the fast paths). Every switch adds the same rdinstret to one
@@ -139,7 +139,7 @@ void thread_reap(void);
 extern struct thread *dead_thread;
 struct aspace *as_create(uint32_t ncaps);
 void as_destroy(struct aspace *as);
-uint64_t threads_acct(uint64_t *n);  /* the sum of every live thread's acct; *n: how many */
+uint64_t threads_acct(struct thread *charged, uint64_t *n, uint64_t *max); /* the sum of every live thread's acct */
 
 /* Thread queues (ready queues, endpoint queues). */
 static inline void tq_push(struct tqueue *q, struct thread *t)

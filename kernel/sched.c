@@ -44,16 +44,17 @@ uint64_t acct_count(struct thread *t, struct thread *charged)
     return t == charged ? t->acct + rdinstret() : t->acct;
 }
 
-/* At shutdown, in a system call (the caller is charged): print the totals; a count
-   lost on the way (a freed thread's, or a switch that charged one side only) is a
-   kernel bug. */
-void acct_check(void)
+/* At shutdown, in a system call of `charged`: print the totals. A count lost on the
+   way (a freed thread's, a switch that charged one side only) breaks the sum, and
+   a switch that charged the wrong thread leaves a count above rdinstret (or below
+   0): both are kernel bugs. */
+void acct_check(struct thread *charged)
 {
-    uint64_t now = rdinstret(), n;
-    uint64_t live = threads_acct(&n);
+    uint64_t now = rdinstret(), n, max;
+    uint64_t live = threads_acct(charged, &n, &max);
     kprintf("kernel: instructions retired %lu: %lu threads %lu, ended threads %lu, idle %lu\n",
             now, n, live + now, acct_ended, acct_idle);
-    if (live + acct_ended + acct_idle != 0)
+    if (live + acct_ended + acct_idle != 0 || max > now || acct_ended > now || acct_idle > now)
         panic("acct_check: the instruction counts do not add up");
 }
 

@@ -386,7 +386,7 @@ static long h_shutdown(struct thread *t, uint64_t *x)
     if (!cap_get(t->as, (long)x[RI_A0], CAP_SYSCTL))
         return -EBADCAP;
     kprintf("kernel: shutdown\n");
-    acct_check();
+    acct_check(t);
     sbi_shutdown();
 }
 

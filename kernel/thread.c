@@ -126,13 +126,19 @@ void as_destroy(struct aspace *as)
     kfree(as);
 }
 
-/* The sum of the acct of every live thread (see sched.c); *n: how many there are. */
-uint64_t threads_acct(uint64_t *n)
+/* The sum of the acct of every live thread (see sched.c); *n: how many there are,
+   *max: the largest count among them (charged: the thread being charged). */
+uint64_t threads_acct(struct thread *charged, uint64_t *n, uint64_t *max)
 {
     uint64_t sum = 0;
-    *n = 0;
-    for (struct aspace *as = all_as; as; as = as->all_next)
-        for (struct thread *t = as->threads; t; t = t->as_next, (*n)++)
+    *n = *max = 0;
+    for (struct aspace *as = all_as; as; as = as->all_next) {
+        for (struct thread *t = as->threads; t; t = t->as_next, (*n)++) {
+            uint64_t c = acct_count(t, charged);
+            if (c > *max)
+                *max = c;
             sum += t->acct;
+        }
+    }
     return sum;
 }
