@@ -1,7 +1,8 @@
 /* The IPC fast paths: call to a waiting receiver, and reply-and-receive when no
    sender is queued. They move the message register to register and switch
    straight to the partner; every other case branches away to the general path
-   (trap_user), which handles it completely. */
+   (trap_user), which handles it completely. The thread that entered the kernel
+   (t) is charged for the instructions until the switch (acct_switch). */
 #include "obj.h"
 
 void trap_user(struct regs *r) __attribute__((noreturn));
@@ -39,6 +40,7 @@ void fastpath_call(struct thread *t)
     r->reply_to = t;
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
+    acct_switch(t, r);
     sched_run(r);
 }
 
@@ -67,6 +69,7 @@ void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t s
     r->reply_to = t;
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
+    acct_switch(t, r);
     sched_run(r);
 }
 
@@ -94,5 +97,6 @@ void fastpath_replyrecv(struct thread *t)
     t->state = TS_RECV;
     t->blocked_ep = ep;
     tq_push(&ep->receivers, t);
+    acct_switch(t, c);
     sched_run(c);
 }

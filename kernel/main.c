@@ -53,5 +53,5 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
         device_add(fdt.virtio[i].base, fdt.virtio[i].size);
     boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);
     sched_init(fdt.timebase_hz);
-    schedule();
+    schedule(NULL); /* the instructions so far (the firmware's, boot) are idle's */
 }

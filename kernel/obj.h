@@ -56,6 +56,7 @@ struct aspace {
     uint32_t ncaps;
     struct thread *threads;      /* list through thread->as_next */
     struct cap *owner_cap;       /* the one cap naming it, or NULL */
+    struct aspace *all_next, **all_pprev; /* the list of every address space */
 };
 
 enum thread_state {
@@ -83,6 +84,7 @@ struct thread {
     struct endpoint *blocked_ep;     /* TS_SEND/TS_RECV */
     uint64_t send_badge;             /* TS_SEND: badge of the cap used */
     struct ntfn *blocked_ntfn;
+    uint64_t acct;                   /* instructions it ran; minus rdinstret at the switch to it while charged (sched.c) */
     struct thread *reply_to;         /* caller waiting for this thread's reply */
     struct thread **reply_holder;    /* TS_REPLY: the one pointer that names us as reply target */
     struct endpoint *fault_ep;       /* where faults go, with this badge */
@@ -108,12 +110,27 @@ static inline bool ready_above(uint8_t prio) { return (ready_mask >> (prio + 1))
 void sched_ready(struct thread *t);        /* make runnable (queued at the tail) */
 void sched_unready(struct thread *t);      /* take off its ready queue */
 void sched_switch(struct thread *t);       /* run t next (t runnable, not queued) */
-void schedule(void) __attribute__((noreturn)); /* return to user: current if runnable, else the next */
+/* Return to user: current if runnable, else the next. from: the thread that entered
+   the kernel (charged for the instructions until the switch; NULL: idle). */
+void schedule(struct thread *from) __attribute__((noreturn));
 void sched_run(struct thread *t) __attribute__((noreturn)); /* return to user in t */
 void sched_tick(void);
 void sched_init(uint64_t timebase_hz);
 void sched_forget_root(pte_t *root);
 void timer_set(struct ntfn *n, uint64_t bits, uint64_t when); /* when 0: cancel */
+extern uint64_t acct_ended;                /* the instructions of threads that ended */
+uint64_t acct_count(struct thread *t, struct thread *charged); /* t's instructions so far */
+void acct_check(struct thread *charged);   /* print the totals; panic if they do not add up */
+
+/* Charge the instructions since the last switch to `from` and start charging `to`
+   (both live threads; the fast paths). Every switch adds the same rdinstret to one
+   thread's acct and takes it from another's, so all the accts add up to 0. */
+static inline void acct_switch(struct thread *from, struct thread *to)
+{
+    uint64_t now = rdinstret();
+    from->acct += now;
+    to->acct -= now;
+}
 
 /* thread.c */
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio);
@@ -122,6 +139,7 @@ void thread_reap(void);
 extern struct thread *dead_thread;
 struct aspace *as_create(uint32_t ncaps);
 void as_destroy(struct aspace *as);
+uint64_t threads_acct(struct thread *charged, uint64_t *n, uint64_t *max); /* the sum of every live thread's acct */
 
 /* Thread queues (ready queues, endpoint queues). */
 static inline void tq_push(struct tqueue *q, struct thread *t)

@@ -14,6 +14,50 @@ static uint64_t tick_interval;
 static pte_t *active_root;
 static struct ntfn *timers; /* notifications with an armed timer */
 
+/* Instruction accounting. Every instruction retired (rdinstret) is charged to one
+   bucket: the thread that entered the kernel or runs in user mode, acct_idle
+   (boot, the idle loop and the interrupts it takes) or acct_ended (threads that
+   ended: thread_kill moves a thread's acct there). A bucket's acct is its count
+   while it is not charged, and its count minus the rdinstret of the switch to it
+   while it is; so every switch adds rdinstret to one acct and subtracts it from
+   another, and the accts of all buckets add up to 0 (acct_check). */
+static uint64_t acct_idle;
+uint64_t acct_ended;
+
+static uint64_t *acct_of(struct thread *t)
+{
+    return !t ? &acct_idle : t->state == TS_DEAD ? &acct_ended : &t->acct;
+}
+
+/* The general switch: from or to may be NULL (idle), and from may have died in
+   this kernel entry (it is still dead_thread then). */
+static void acct_charge(struct thread *from, struct thread *to)
+{
+    uint64_t now = rdinstret();
+    *acct_of(from) += now;
+    *acct_of(to) -= now;
+}
+
+/* t's instructions so far; charged is the thread being charged (the caller of a system call). */
+uint64_t acct_count(struct thread *t, struct thread *charged)
+{
+    return t == charged ? t->acct + rdinstret() : t->acct;
+}
+
+/* At shutdown, in a system call of `charged`: print the totals. A count lost on the
+   way (a freed thread's, a switch that charged one side only) breaks the sum, and
+   a switch that charged the wrong thread leaves a count above rdinstret (or below
+   0): both are kernel bugs. */
+void acct_check(struct thread *charged)
+{
+    uint64_t now = rdinstret(), n, max;
+    uint64_t live = threads_acct(charged, &n, &max);
+    kprintf("kernel: instructions retired %lu: %lu threads %lu, ended threads %lu, idle %lu\n",
+            now, n, live + now, acct_ended, acct_idle);
+    if (live + acct_ended + acct_idle != 0 || max > now || acct_ended > now || acct_idle > now)
+        panic("acct_check: the instruction counts do not add up");
+}
+
 void user_return(struct regs *r) __attribute__((noreturn));
 
 void sched_ready(struct thread *t)
@@ -140,36 +184,49 @@ static __attribute__((noinline)) void idle(void)
     }
 }
 
-/* Leave the kernel into thread t (runnable, not queued). */
+/* Leave the kernel into thread t (runnable, not queued). No thread may have died
+   in this kernel entry (dead_thread is NULL: switch_to frees it first). */
 void sched_run(struct thread *t)
 {
     current = t;
-    if (dead_thread)
-        thread_reap();
-    if (t->as->root != active_root) {
-        active_root = t->as->root;
-        pt_activate(active_root);
+    pte_t *root = t->as->root;
+    if (root != active_root) {
+        active_root = root;
+        pt_activate(root);
     }
     user_return(&t->regs);
 }
 
+/* Leave the kernel into t; from (NULL: idle) is charged until here, t from here on. */
+static __attribute__((noreturn)) void switch_to(struct thread *from, struct thread *t)
+{
+    if (from != t)
+        acct_charge(from, t); /* before the reap: from may be dead_thread */
+    current = t;
+    if (dead_thread)
+        thread_reap();
+    sched_run(t);
+}
+
 /* Leave the kernel: resume current if it can run, otherwise the best ready thread. */
-void schedule(void)
+void schedule(struct thread *from)
 {
     struct thread *t = current;
     if (t && t->state == TS_RUNNING) {
         if (!ready_above(t->prio))
-            sched_run(t);
+            switch_to(from, t);
         current = NULL; /* a higher priority woke up: t waits its turn */
         sched_ready(t);
     }
     current = NULL; /* blocked or dead: a wake-up must queue it */
     t = pick();
     if (!t) {
+        acct_charge(from, NULL);
         idle();
         t = pick();
+        from = NULL;
     }
-    sched_run(t);
+    switch_to(from, t);
 }
 
 /* The address space whose tables are live may be freed: forget it. */

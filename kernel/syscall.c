@@ -386,6 +386,7 @@ static long h_shutdown(struct thread *t, uint64_t *x)
     if (!cap_get(t->as, (long)x[RI_A0], CAP_SYSCTL))
         return -EBADCAP;
     kprintf("kernel: shutdown\n");
+    acct_check(t);
     sbi_shutdown();
 }
 
@@ -517,6 +518,20 @@ static long h_ntfn_bind(struct thread *t, uint64_t *x)
     return c ? ntfn_bind(t, c->obj) : -EBADCAP;
 }
 
+/* The instructions retired while a thread ran, user and kernel: slot -1 names the
+   caller, any other a THREAD cap. Returns the count or -EBADCAP. */
+static long h_thread_instret(struct thread *t, uint64_t *x)
+{
+    struct thread *o = t;
+    if ((long)x[RI_A0] != -1) {
+        struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
+        if (!c)
+            return -EBADCAP;
+        o = c->obj;
+    }
+    return (long)acct_count(o, t);
+}
+
 static long h_nop(struct thread *t, uint64_t *x)
 {
     (void)t; (void)x;
@@ -560,6 +575,7 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_AS_LIMIT] = h_as_limit,
     [SYS_PT_INFO] = h_pt_info,
     [SYS_MAP_BATCH] = h_map_batch,
+    [SYS_THREAD_INSTRET] = h_thread_instret,
 };
 
 /* Handle the ecall of t (the current thread). */

@@ -4,6 +4,7 @@
 
 static uint64_t next_tid = 1;
 struct thread *dead_thread; /* died while current: freed once the kernel is done with it */
+static struct aspace *all_as; /* every address space (for acct_check) */
 
 /* A new, not yet runnable thread in as. NULL when out of kernel memory. */
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio)
@@ -31,10 +32,15 @@ void thread_reap(void)
     }
 }
 
-/* Stop t for good: undo its IPC, forget it in its address space, free it. */
+/* Stop t for good: undo its IPC, forget it in its address space, free it. Its
+   instruction count goes to acct_ended; if it is the thread being charged (only the
+   thread that entered the kernel, current then, can be), schedule() charges the
+   rest of this kernel entry there too. */
 void thread_kill(struct thread *t)
 {
     ipc_cancel(t);
+    acct_ended += t->acct;
+    t->acct = 0;
     for (struct thread **p = &t->as->threads; *p; p = &(*p)->as_next) {
         if (*p == t) {
             *p = t->as_next;
@@ -91,6 +97,11 @@ struct aspace *as_create(uint32_t ncaps)
         kfree(as);
         return NULL;
     }
+    as->all_next = all_as;
+    as->all_pprev = &all_as;
+    if (all_as)
+        all_as->all_pprev = &as->all_next;
+    all_as = as;
     return as;
 }
 
@@ -106,8 +117,28 @@ void as_destroy(struct aspace *as)
         as->owner_cap->type = CAP_NULL;
         as->owner_cap->obj = NULL;
     }
+    *as->all_pprev = as->all_next;
+    if (as->all_next)
+        as->all_next->all_pprev = as->all_pprev;
     sched_forget_root(as->root);
     pt_destroy(as->root);
     caps_free(as->caps, as->ncaps);
     kfree(as);
+}
+
+/* The sum of the acct of every live thread (see sched.c); *n: how many there are,
+   *max: the largest count among them (charged: the thread being charged). */
+uint64_t threads_acct(struct thread *charged, uint64_t *n, uint64_t *max)
+{
+    uint64_t sum = 0;
+    *n = *max = 0;
+    for (struct aspace *as = all_as; as; as = as->all_next) {
+        for (struct thread *t = as->threads; t; t = t->as_next, (*n)++) {
+            uint64_t c = acct_count(t, charged);
+            if (c > *max)
+                *max = c;
+            sum += t->acct;
+        }
+    }
+    return sum;
 }

@@ -89,3 +89,6 @@ void *realloc(void *p, size_t n);
 
 static inline uint64_t rdinstret(void) { uint64_t v; asm volatile("rdinstret %0" : "=r"(v)); return v; }
 static inline uint64_t rdtime(void) { uint64_t v; asm volatile("rdtime %0" : "=r"(v)); return v; }
+/* The instructions this thread has retired, user and kernel, counted by the kernel
+   (rdinstret counts everyone's); sys_thread_instret(slot) reads a THREAD cap's. */
+static inline uint64_t my_instret(void) { return (uint64_t)sys_thread_instret(-1); }

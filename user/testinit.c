@@ -11,6 +11,7 @@ static const char *tests[] = {
     "t_ptquota", "t_ipclabel", "t_vnodes",
     "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap", "t_frameacct",
     "t_memstress", "t_adbits", "t_bigwrite",
+    "t_instret",
 };
 
 /* Tests that need a right of init's (docs/design.md): given at spawn. */

@@ -63,3 +63,4 @@ static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero" ::: "
 static inline void sfence_vma_va(uint64_t va) { asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
 static inline void wfi(void) { asm volatile("wfi"); }
 static inline uint64_t rdtime(void) { uint64_t t; asm volatile("rdtime %0" : "=r"(t)); return t; }
+static inline uint64_t rdinstret(void) { uint64_t n; asm volatile("rdinstret %0" : "=r"(n)); return n; }

@@ -31,12 +31,12 @@ void trap_user(struct regs *r)
         uint64_t addr = csr_read(stval);
         bool pf = scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE || scause == EXC_INSN_PAGE;
         if (pf && sw_ad && pt_set_ad(t->as->root, addr, access))
-            schedule(); /* the bits are set: run the instruction again */
+            schedule(t); /* the bits are set: run the instruction again */
         if (pf)
             fastpath_fault(t, addr, access, scause); /* returns only if it cannot take the fault */
         ipc_fault(t, addr, access, scause, 0);
     }
-    schedule();
+    schedule(t);
 }
 
 /* ecall from user mode (entry.S sends it here directly). */
@@ -49,7 +49,7 @@ void trap_syscall(struct regs *r)
     /* the common case: the same thread goes on, in the same address space */
     if (current == t && t->state == TS_RUNNING && !ready_above(t->prio) && !dead_thread)
         user_return(r);
-    schedule();
+    schedule(t);
 }
 
 /* The kernel itself never traps: anything arriving here is a kernel bug. */

@@ -70,12 +70,6 @@ void pt_destroy(pte_t *root)
     page_free(root);
 }
 
-void pt_activate(pte_t *root)
-{
-    csr_write(satp, MAKE_SATP(V2P(root)));
-    sfence_vma();
-}
-
 void pt_activate_kernel(void)
 {
     pt_activate(kernel_root);

@@ -14,7 +14,12 @@ struct ptquota {
 
 pte_t *pt_create(void);         /* new root sharing the kernel half; NULL if out of memory */
 void pt_destroy(pte_t *root);   /* free the user-half table pages (not the frames they map) */
-void pt_activate(pte_t *root);
+/* Switch to root's address space (inline: every switch between address spaces does it). */
+static inline void pt_activate(pte_t *root)
+{
+    csr_write(satp, MAKE_SATP(V2P(root)));
+    sfence_vma();
+}
 void pt_activate_kernel(void);
 /* Map one page (level 0) or megapage (level 1) at va; replaces what was there.
    Returns 0, or -ENOMEM when a table page cannot be had (pool empty, or q's limit). */
