@@ -10,8 +10,8 @@ struct vmstat {
     uint64_t bus_error;   /* tasks killed for touching a mapped page wholly past the end of its file */
     /* Where the used frames are (each counted once; docs/design.md, "Counting frames"):
        frames_used = the seven below. */
-    uint64_t used_private;  /* named only by processes' page tables (the file server's excluded) */
-    uint64_t used_fs;       /* the file server's own: its directory and metadata block cache, code, stack */
+    uint64_t used_private;  /* named only by processes' page tables (the servers' excluded) */
+    uint64_t used_fs;       /* the servers' own (file server: its block cache, stack, data; swap driver), and the swap path's two frames */
     uint64_t used_cache;    /* file data in the pager's page cache (open or mapped files) */
     uint64_t used_image;    /* programs of the boot archive (the file server's code): kept while one runs */
     uint64_t used_object;   /* shared memory: MAP_SHARED|MAP_ANONYMOUS, DMA buffers */

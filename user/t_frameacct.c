@@ -2,7 +2,7 @@
    directories leaves 1-2 frames counted as used"; they are the file server's
    code, paged in from the boot archive the first time it makes a directory
    or writes a file, and stay with its program while it runs). vmstat's
-   categories must add up (used = private + file server + file cache +
+   categories must add up (used = private + servers + file cache +
    programs + shared + zero page + in flight; bookkeeping = fixed + shadow
    tables + heap + page lists + other; free + used + bookkeeping = total) with
    nothing unnamed at rest (no frame in flight, no bookkeeping outside the

@@ -12,7 +12,7 @@ int main(void)
     }
     printf("frames free: %lu\n", st.frames_free);
     printf("frames total: %lu\n", st.frames_total);
-    printf("frames used: %lu = private %lu + file server %lu + file cache %lu + programs %lu + shared %lu"
+    printf("frames used: %lu = private %lu + servers %lu + file cache %lu + programs %lu + shared %lu"
            " + zero page %lu + in flight %lu\n", st.frames_used, st.used_private, st.used_fs, st.used_cache,
            st.used_image, st.used_object, st.used_zero, st.used_io);
     printf("frames bookkeeping: %lu = fixed %lu + shadow tables %lu + heap %lu + page lists %lu + other %lu\n",

@@ -99,13 +99,18 @@ long frames_census(struct vmstat *st)
     st->meta_heap = fs.heap;
     st->frames_lost = fs.total - fs.free - fs.used - fs.fixed - fs.meta;
     st->used_zero = mark_pa(&c, zero_page());
+    uint64_t sw[2];
+    swap_frames(sw);
+    for (int i = 0; i < 2; i++)
+        if (sw[i] && mark_pa(&c, sw[i]))
+            st->used_fs++;
     for (struct proc *p = proc_first(); p; p = proc_next(p))
         if (p->state == P_RUN)
             count_holders(&c, p);
     for (struct proc *p = proc_first(); p; p = proc_next(p)) {
         if (p->state != P_RUN)
             continue;
-        struct walk w = { &c, p == fsproc ? &st->used_fs : &st->used_private };
+        struct walk w = { &c, p->server ? &st->used_fs : &st->used_private };
         shadow_walk(&p->vm.shadow, 0, SHADOW_VA_LIMIT, count_entry, &w);
         st->meta_shadow += p->vm.shadow.nodes;
     }

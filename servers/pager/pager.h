@@ -226,6 +226,7 @@ void devices_driver_gone(struct proc *p);  /* p held RIGHT_DRIVER and is over: r
 void swap_set_driver(long pid);            /* the swap driver the pager started */
 bool swap_is_driver(struct proc *p);
 uint64_t swap_slots(void);                 /* slots of the swap disk; 0: no swap (yet) */
+void swap_frames(uint64_t pa[2]);          /* the two frames the swap path holds (0: none) */
 int swap_io(bool write, uint64_t slot, uint64_t pa, void (*done)(void *arg, long result), void *arg);
 bool swap_next(struct proc *p, struct msg *m, struct msg *reply); /* PG_SWAP_NEXT */
 void swap_proc_gone(struct proc *p);

@@ -46,9 +46,24 @@ static void finish(long result)
     j.done(j.arg, result);
 }
 
+static struct { uint64_t out, in; } check; /* two frames the swap path holds from boot on */
+
+/* The swap driver the pager started. The two frames of the start-up check
+   are taken now, before any task runs, and kept: frames that came and went
+   while the first tasks ran would upset their counts. */
 void swap_set_driver(long pid)
 {
     driver_pid = pid;
+    if (!check.out)
+        check.out = frame_alloc();
+    if (!check.in)
+        check.in = frame_alloc();
+}
+
+void swap_frames(uint64_t pa[2])
+{
+    pa[0] = check.out;
+    pa[1] = check.in;
 }
 
 uint64_t swap_slots(void)
@@ -136,18 +151,12 @@ bool swap_is_driver(struct proc *p)
 
 /* ---- the start-up check: one page out to the last slot and back ---------- */
 
-static struct { uint64_t out, in; } check;
-
 static void check_read(void *arg, long result)
 {
     (void)arg;
     bool same = result == 0 && check.out && check.in && memcmp(frame_ptr(check.out), frame_ptr(check.in), PAGE) == 0;
     printf("pager: swap: %lu slots (%lu MiB), %s\n", nslots, nslots / 256,
            same ? "checked" : result < 0 ? "CHECK FAILED (read)" : "CHECK FAILED (data)");
-    if (check.out)
-        frame_unref(check.out);
-    if (check.in)
-        frame_unref(check.in);
     if (!same)
         nslots = 0;
 }
@@ -159,19 +168,17 @@ static void check_written(void *arg, long result)
         check_read(NULL, result < 0 ? result : -EIO);
 }
 
-/* Write a page of a pattern to the last slot and read it back into another
-   frame: the swap path works end to end before anyone relies on it. Without
-   two frames to spare there is no check (and no swap, as nothing would be
-   there to swap). */
+/* Write a page of a pattern to the last slot and read it back into the
+   other frame: the swap path works end to end before anyone relies on it.
+   Without the two frames there is no check (and no swap). */
 static void self_check(void)
 {
-    check.out = frame_alloc();
-    check.in = frame_alloc();
     if (!check.out || !check.in) {
         check_read(NULL, -ENOMEM);
         return;
     }
     uint64_t *w = frame_ptr(check.out);
+    memset(frame_ptr(check.in), 0, PAGE);
     for (unsigned i = 0; i < PAGE / 8; i++)
         w[i] = (nslots << 32) ^ (i * 0x9e3779b97f4a7c15UL);
     if (swap_io(true, nslots - 1, check.out, check_written, NULL) < 0)
