@@ -20,23 +20,28 @@ static const char *exception_name(long scause)
     }
 }
 
-/* Stop p's thread (the reply) and free everything it had. */
-static void kill_proc(struct proc *p, struct msg *reply, long cause)
+/* Stop the faulting thread (the reply) and free everything its process had. */
+static void kill_proc(struct req *rq, long cause)
 {
-    reply->label = MSG_FAULT_KILL;
-    reply_now(reply);
-    proc_exit(p, WAIT_KILLED, cause);
+    rq->reply->label = MSG_FAULT_KILL;
+    req_reply(rq, rq->reply);
+    proc_exit(rq->p, WAIT_KILLED, cause);
 }
 
-bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
+/* The fault rq->m of rq->p. Returns true with rq->reply the answer now (a
+   mapping, or EFAULT for a system call's bad buffer), or false: answered
+   already (killed) or parked until a file page is in. rq->reply may be rq->m. */
+bool handle_fault(struct req *rq)
 {
+    struct proc *p = rq->p;
+    struct msg *m = rq->m, *reply = rq->reply;
     uint64_t addr = (uint64_t)m->w[0], pc = (uint64_t)m->w[2];
     long access = m->w[1], scause = m->w[3], flags = m->w[4];
 
     if (scause != 12 && scause != 13 && scause != 15) {
         cnt.invalid++;
         printf("pid %ld (%s): %s at pc %p\n", p->pid, p->name, exception_name(scause), (void *)pc);
-        kill_proc(p, reply, scause);
+        kill_proc(rq, scause);
         return false;
     }
     if (flags & FAULT_MAPFAIL) {
@@ -44,13 +49,13 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
             printf("pid %ld (%s): killed: page-table quota (%d tables)\n", p->pid, p->name, (int)PT_QUOTA);
         else
             printf("pid %ld (%s): the kernel has no memory for its page tables; killed\n", p->pid, p->name);
-        kill_proc(p, reply, scause);
+        kill_proc(rq, scause);
         return false;
     }
     p->faults++;
     uint64_t pa;
     uint32_t perms;
-    int r = addr < USER_LIMIT ? vm_resolve(&p->vm, addr, (int)access, &pa, &perms) : -EFAULT;
+    int r = addr < USER_LIMIT ? vm_resolve(&p->vm, addr, (int)access, &pa, &perms, &rq->wait) : -EFAULT;
     if (r == 0) {
         reply->label = MSG_FAULT_MAP;
         reply->w[0] = (long)PG_ROUNDDOWN(addr);
@@ -61,7 +66,7 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
     }
     if (r == -EAGAIN) { /* a file page is on its way: answer when it is there */
         struct msg keep = *m;
-        if (!vfs_park(p, &keep, reply))
+        if (!vfs_park(rq, &keep))
             return false;
         r = -ENOMEM;
     }
@@ -76,6 +81,6 @@ bool handle_fault(struct proc *p, struct msg *m, struct msg *reply)
         cnt.bus_error++;
     printf("pid %ld (%s): %s at %p pc %p (%s)%s\n", p->pid, p->name, what, (void *)addr, (void *)pc,
            access_name(access), why);
-    kill_proc(p, reply, scause);
+    kill_proc(rq, scause);
     return false;
 }

@@ -6,6 +6,7 @@
 #include "shadow.h"
 #include "vmatree.h"
 #include "policy.h"
+#include "req.h"
 
 #define PAGE 4096UL
 #define PG_ROUNDUP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
@@ -76,8 +77,9 @@ struct region_ops {
     /* Resolve an access to va (rights already checked): update *e and say what to
        map. Returns 0, -ENOMEM, -EFAULT (nothing can back va), -ENXIO (past the end
        of a mapped file: a bus error), -EIO (the file page cannot be read) or
-       -EAGAIN (the page is being read: vm_wait says which). */
-    int (*fault)(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms);
+       -EAGAIN (the page is being read: *w says which). */
+    int (*fault)(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                 struct vm_wait *w);
     void (*retain)(struct vma *v);   /* another region now names v's object */
     void (*release)(struct vma *v);  /* v is gone */
     /* Optional: [start, end) of v is about to be unmapped, or msync'd: hand
@@ -115,11 +117,6 @@ struct vmspace {
 
 extern const struct region_ops anon_ops, shared_ops, image_ops, file_ops, fshared_ops;
 
-/* A fault or request that needs a file page (or a lookup) not there yet: the
-   kind returns -EAGAIN and says what it waits for here. */
-struct vm_wait { struct vnode *v; uint64_t idx; };
-extern struct vm_wait vm_wait;
-
 /* Commitments: pages promised to writable private regions and shared
    anonymous objects. A strict policy refuses a promise beyond RAM plus swap. */
 int commit_charge(uint64_t pages);                 /* 0, or -ENOMEM (strict, over the limit) */
@@ -146,17 +143,17 @@ int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end); /* msync: 0, or -
 int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end);
 int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);
 /* Resolve va for access like a fault does. Returns 0 with the frame in *pa and the
-   rights to map in *perms; -EFAULT (no region / no right), -ENOMEM. */
-int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms);
-/* copy_in/out fail with -EAGAIN (and set copy_waited and vm_wait) on a file
-   page that is not read yet; a request that then fails is handled again once
-   the page is in (main.c). */
-extern bool copy_waited;
-int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n);       /* 0 or -EFAULT/-ENOMEM/-EAGAIN */
-int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n);
-int copy_in_str(struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
-int user_probe(struct vmspace *vs, uint64_t uva, size_t n); /* 0, or -EAGAIN: a page waits for the file server */
-void reply_now(struct msg *r);             /* main.c: answer the request being handled (also when handled again) */
+   rights to map in *perms; -EFAULT (no region / no right), -ENOMEM, or -EAGAIN
+   (a file page is being read: *w says which). */
+int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w);
+/* Copies for request rq (NULL: the pager's own, with no request to park) fail
+   with -EAGAIN on a file page that is not read yet, setting rq->waited and
+   rq->wait; a request that then fails is parked and handled again once the
+   page is in (the loop does that). */
+int copy_in(struct req *rq, struct vmspace *vs, void *dst, uint64_t uva, size_t n); /* 0 or -EFAULT/-ENOMEM/-EAGAIN */
+int copy_out(struct req *rq, struct vmspace *vs, uint64_t uva, const void *src, size_t n);
+int copy_in_str(struct req *rq, struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
+int user_probe(struct req *rq, struct vmspace *vs, uint64_t uva, size_t n); /* 0, or -EAGAIN: a page waits for the file server */
 int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
 int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
 
@@ -196,21 +193,24 @@ struct proc {
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
 struct proc *proc_next(struct proc *p);
-long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk, uint32_t rights);
+/* -EAGAIN from_disk: the file server is asked for the program (*w says what to wait for) */
+long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk, uint32_t rights,
+                struct vm_wait *w);
 bool proc_may_act_on(struct proc *p, struct proc *t); /* t is p, a descendant of p, or p holds RIGHT_PROCS */
 long proc_fork(struct proc *parent);
-long proc_exec(struct proc *p, const char *path, uint64_t uargv); /* only returns on failure */
+long proc_exec(struct req *rq, const char *path, uint64_t uargv); /* rq->p's exec; only returns on failure */
 void proc_exit(struct proc *p, long how, long code);
-long proc_wait(struct proc *p, long pid, struct msg *reply);      /* 1: reply now; 0: deferred; <0 error */
+long proc_wait(struct req *rq, long pid);      /* 1: reply now; 0: deferred; <0 error */
+extern long init_pid;                      /* the first program's pid (set by the loop) */
 
 /* ---- fault.c ---- */
-bool handle_fault(struct proc *p, struct msg *m, struct msg *reply);
+bool handle_fault(struct req *rq);          /* true: rq->reply is the answer now */
 
 /* ---- fd.c: descriptors, pipes, the console ---- */
 void fd_init(void);
 void fd_fork(struct proc *child, struct proc *parent);
 void fd_close_all(struct proc *p);
-bool fd_request(struct proc *p, struct msg *m, struct msg *reply); /* PG_READ etc; false: reply deferred */
+bool fd_request(struct req *rq);            /* PG_READ etc; false: reply deferred */
 void console_input(void);                  /* the UART interrupt arrived */
 void fd_proc_gone(struct proc *p);         /* p exits: forget its blocked requests */
 struct vnode;
@@ -227,36 +227,36 @@ void swap_set_driver(long pid);            /* the swap driver the pager started 
 bool swap_is_driver(struct proc *p);
 uint64_t swap_slots(void);                 /* slots of the swap disk; 0: no swap (yet) */
 int swap_io(bool write, uint64_t slot, uint64_t pa, void (*done)(void *arg, long result), void *arg);
-bool swap_next(struct proc *p, struct msg *m, struct msg *reply); /* PG_SWAP_NEXT */
+bool swap_next(struct req *rq);             /* PG_SWAP_NEXT */
 void swap_proc_gone(struct proc *p);
 
-/* ---- main.c: replies that come later ---- */
-extern long init_pid;                      /* the first program's pid */
-long reply_cap_take(void);                 /* the pending request's reply cap, to answer later */
-void redispatch(struct proc *p, struct msg *m, long slot);   /* handle a parked request again */
-
 /* ---- vfs.c: files, through the file server ---- */
+/* What the file layer needs of the loop, set once at start-up (so it never calls up into main.c). */
+struct vfs_hooks {
+    void (*redispatch)(struct proc *p, struct msg *m, long slot); /* handle a parked request again */
+    void (*settled)(void);                 /* the file server is ready, or gone before it was */
+};
+void vfs_init(const struct vfs_hooks *h);
 bool vfs_ready(void);
-long vnode_page(struct vnode *v, uint64_t idx);   /* frame of a file page, -EAGAIN (vm_wait set) while it is read, -errno */
+long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w); /* frame of a file page, -EAGAIN (*w set) while it is read, -errno */
 void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa); /* page idx (frame pa) needs writing back */
 bool vnode_clean(struct vnode *v);                /* no page of v waits to be written */
-bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply);
-bool vfs_sync(struct proc *p, struct msg *m, struct msg *reply);
+bool vfs_msync(struct req *rq);
+bool vfs_sync(struct req *rq);
 void vnode_ref(struct vnode *v);
-bool vfs_park(struct proc *p, struct msg *m, struct msg *reply); /* park on vm_wait */
-bool vfs_park_call(void (*fn)(void));             /* call fn once vm_wait's page is in; false: no room */
-long vfs_lookup(const char *path, struct vnode **vp);  /* 0, -EAGAIN (vm_wait set) or -errno; *vp referenced */
-void start_init(void);                     /* main.c: once the file server is ready or gone */
-bool vfs_open(struct proc *p, struct msg *m, struct msg *reply);
-bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, struct msg *reply);
-bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply);
-bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *reply);
-bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply);
-bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply);
-bool vfs_link(struct proc *p, struct msg *m, struct msg *reply);
+bool vfs_park(struct req *rq, struct msg *m);     /* park request m of rq on rq->wait (false: parked) */
+bool vfs_park_call(void (*fn)(void), const struct vm_wait *w); /* call fn once *w's page is in; false: no room */
+long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w); /* 0, -EAGAIN (*w set) or -errno; *vp referenced */
+bool vfs_open(struct req *rq);
+bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off);
+bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags);
+bool vfs_readdir(struct req *rq, struct vnode *v);
+bool vfs_path_op(struct req *rq);
+bool vfs_chdir(struct req *rq);
+bool vfs_link(struct req *rq);
 uint64_t vnode_size(struct vnode *v);
 uint32_t vnode_type(struct vnode *v);             /* FT_FILE or FT_DIR */
-long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva);
-bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply);
+long vfs_stat(struct req *rq, struct vnode *v, uint64_t uva);
+bool vfs_fs_next(struct req *rq);
 void vfs_proc_gone(struct proc *p);
 void vnode_put(struct vnode *v);

@@ -18,8 +18,10 @@ struct memobj *shared_obj(uint64_t npages)
     return o;
 }
 
-static int shared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+static int shared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                        struct vm_wait *w)
 {
+    (void)w; /* never waits for a file page */
     (void)access;
     struct memobj *o = v->obj;
     if (!(*e & SPTE_PRESENT)) {
