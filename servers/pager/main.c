@@ -568,14 +568,17 @@ int main(void)
     start_swap();
 
     struct msg m, reply;
+    /* the fast path's context: answered in place (the reply is m itself),
+       never with a saved cap; only its process changes from fault to fault */
+    struct req fault_rq = { .m = &m, .reply = &m };
     next_message(&m, false);
     for (;;) {
         /* the common case first: a page fault, answered in place */
         if (m.label == MSG_FAULT && ((uint64_t)m.badge & BADGE_FAULT)) {
             struct proc *p = proc_find((long)((uint64_t)m.badge & ~BADGE_FAULT));
             if (p && p->state == P_RUN) {
-                struct req rq = { .p = p, .m = &m, .reply = &m };
-                next_message(&m, handle_fault(&rq));
+                fault_rq.p = p;
+                next_message(&m, handle_fault(&fault_rq));
                 continue;
             }
         }
