@@ -1,7 +1,7 @@
 /* Anonymous private memory (heap, stack, MAP_ANONYMOUS|MAP_PRIVATE): zero page
    for reads of untouched pages, a fresh frame on the first write, copy-on-write
    after fork. */
-#include "pager.h"
+#include "vm.h"
 
 static int anon_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
                       struct vm_wait *w)

@@ -6,7 +6,7 @@
    file_end (what follows the segment's data) read as zeros, and so does the
    bss after it. For mmap (VMA_EOF), a page wholly past the file's end now is
    a bus error; the cache keeps the part of the last page past the end zero. */
-#include "pager.h"
+#include "vm.h"
 
 static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
                        struct vm_wait *w)

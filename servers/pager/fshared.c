@@ -5,7 +5,7 @@
    munmap and exit the dirty bits are read and cleared (ad_bits) and the dirty
    pages are handed to the file (vnode_dirty), which writes them back. A page
    wholly past the file's end is a bus error. */
-#include "pager.h"
+#include "vm.h"
 
 static int fshared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
                           struct vm_wait *w)

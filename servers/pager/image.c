@@ -2,7 +2,7 @@
    first touch into a frame the object keeps, so every process running the
    program shares it (text read-only, data copy-on-write). Pages past the file
    bytes of a segment (bss) are anonymous. */
-#include "pager.h"
+#include "vm.h"
 #include "bootimg.h"
 
 static struct memobj *images; /* live image objects, for sharing */

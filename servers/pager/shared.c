@@ -1,7 +1,7 @@
 /* Anonymous shared memory (MAP_ANONYMOUS|MAP_SHARED): the pages belong to an
    object that every region mapping it (after fork too) names, so a write is seen
    by all. */
-#include "pager.h"
+#include "vm.h"
 
 /* A new object of npages zero-filled-on-demand pages, with no region yet. */
 struct memobj *shared_obj(uint64_t npages)

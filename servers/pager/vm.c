@@ -2,7 +2,7 @@
    shadow page table recording which frame backs each page. The kernel's page
    tables only ever hold what this says; every change goes through map, unmap,
    protect and pt_copy. */
-#include "pager.h"
+#include "vm.h"
 
 #define VMA(n) ((struct vma *)(n)) /* node is the first member */
 
