@@ -1,10 +1,12 @@
 /* Anonymous private memory (heap, stack, MAP_ANONYMOUS|MAP_PRIVATE): zero page
    for reads of untouched pages, a fresh frame on the first write, copy-on-write
    after fork. */
-#include "pager.h"
+#include "vm.h"
 
-static int anon_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+static int anon_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                      struct vm_wait *w)
 {
+    (void)w; /* never waits for a file page */
     (void)va;
     if (!*e || (*e & SPTE_ZERO))
         return zero_resolve(e, access, v->prot, pa, perms);

@@ -194,14 +194,15 @@ void fd_proc_gone(struct proc *p)
 
 /* ---- pipes ---- */
 
-/* Move bytes from the pipe to p's memory. Returns bytes moved or -EFAULT. */
-static long pipe_out(struct pipe *pp, struct proc *p, uint64_t uva, uint64_t n)
+/* Move bytes from the pipe to p's memory (for request rq, or NULL when a
+   blocked request is finished later). Returns bytes moved or -EFAULT. */
+static long pipe_out(struct req *rq, struct pipe *pp, struct proc *p, uint64_t uva, uint64_t n)
 {
     if (n > pp->count)
         n = pp->count;
     uint64_t first = PIPE_SIZE - pp->head < n ? PIPE_SIZE - pp->head : n;
-    if (copy_out(&p->vm, uva, pp->buf + pp->head, first) < 0 ||
-        copy_out(&p->vm, uva + first, pp->buf, n - first) < 0)
+    if (copy_out(rq, &p->vm, uva, pp->buf + pp->head, first) < 0 ||
+        copy_out(rq, &p->vm, uva + first, pp->buf, n - first) < 0)
         return -EFAULT;
     pp->head = (uint32_t)((pp->head + n) % PIPE_SIZE);
     pp->count -= (uint32_t)n;
@@ -209,24 +210,24 @@ static long pipe_out(struct pipe *pp, struct proc *p, uint64_t uva, uint64_t n)
 }
 
 /* Move bytes from p's memory into the pipe, as many as fit. */
-static long pipe_in(struct pipe *pp, struct proc *p, uint64_t uva, uint64_t n)
+static long pipe_in(struct req *rq, struct pipe *pp, struct proc *p, uint64_t uva, uint64_t n)
 {
     uint64_t room = PIPE_SIZE - pp->count;
     if (n > room)
         n = room;
     uint64_t tail = (pp->head + pp->count) % PIPE_SIZE;
     uint64_t first = PIPE_SIZE - tail < n ? PIPE_SIZE - tail : n;
-    if (copy_in(&p->vm, pp->buf + tail, uva, first) < 0 || copy_in(&p->vm, pp->buf, uva + first, n - first) < 0)
+    if (copy_in(rq, &p->vm, pp->buf + tail, uva, first) < 0 || copy_in(rq, &p->vm, pp->buf, uva + first, n - first) < 0)
         return -EFAULT;
     pp->count += (uint32_t)n;
     return (long)n;
 }
 
 /* Try to finish p's read from pp. Returns true when p was answered. */
-static bool pipe_try_read(struct proc *p, struct pipe *pp, uint64_t uva, uint64_t n, long *result)
+static bool pipe_try_read(struct req *rq, struct proc *p, struct pipe *pp, uint64_t uva, uint64_t n, long *result)
 {
     if (pp->count) {
-        *result = pipe_out(pp, p, uva, n);
+        *result = pipe_out(rq, pp, p, uva, n);
         return true;
     }
     if (pp->writers == 0 || n == 0) {
@@ -237,13 +238,14 @@ static bool pipe_try_read(struct proc *p, struct pipe *pp, uint64_t uva, uint64_
 }
 
 /* Try to finish p's write of n bytes (done already). Returns true when answered. */
-static bool pipe_try_write(struct proc *p, struct pipe *pp, uint64_t uva, uint64_t n, uint64_t *done, long *result)
+static bool pipe_try_write(struct req *rq, struct proc *p, struct pipe *pp, uint64_t uva, uint64_t n, uint64_t *done,
+                           long *result)
 {
     if (pp->readers == 0) {
         *result = *done ? (long)*done : -EPIPE;
         return true;
     }
-    long r = pipe_in(pp, p, uva + *done, n - *done);
+    long r = pipe_in(rq, pp, p, uva + *done, n - *done);
     if (r < 0) {
         *result = *done ? (long)*done : r; /* what went through, then the error */
         return true;
@@ -268,8 +270,8 @@ static void wake_pipe(struct pipe *pp)
                 continue;
             long result;
             uint64_t before = b->done;
-            bool finished = b->op == B_READ ? pipe_try_read(p, pp, b->uva, b->n, &result)
-                                            : pipe_try_write(p, pp, b->uva, b->n, &b->done, &result);
+            bool finished = b->op == B_READ ? pipe_try_read(NULL, p, pp, b->uva, b->n, &result)
+                                            : pipe_try_write(NULL, p, pp, b->uva, b->n, &b->done, &result);
             if (finished)
                 reply_to(p, result);
             if (finished || b->done != before) /* a write that moved bytes gave readers data */
@@ -280,7 +282,7 @@ static void wake_pipe(struct pipe *pp)
 
 /* ---- the console ---- */
 
-static long console_read_now(struct proc *p, uint64_t uva, uint64_t n, bool *done)
+static long console_read_now(struct req *rq, struct proc *p, uint64_t uva, uint64_t n, bool *done)
 {
     *done = true;
     if (cons_ready_len == 0) {
@@ -293,7 +295,7 @@ static long console_read_now(struct proc *p, uint64_t uva, uint64_t n, bool *don
     }
     if (n > cons_ready_len)
         n = cons_ready_len;
-    if (copy_out(&p->vm, uva, cons_ready, n) < 0)
+    if (copy_out(rq, &p->vm, uva, cons_ready, n) < 0)
         return -EFAULT;
     memmove(cons_ready, cons_ready + n, cons_ready_len - n);
     cons_ready_len -= (uint32_t)n;
@@ -346,19 +348,19 @@ void console_input(void)
         struct blocked *b = &blocked[p->pid % NPROC];
         if (b->op == B_READ && p->blocked_slot && b->f->kind == F_CONSOLE) {
             bool done;
-            long r = console_read_now(p, b->uva, b->n, &done);
+            long r = console_read_now(NULL, p, b->uva, b->n, &done);
             if (done)
                 reply_to(p, r);
         }
     }
 }
 
-static long console_write(struct proc *p, uint64_t uva, uint64_t n)
+static long console_write(struct req *rq, uint64_t uva, uint64_t n)
 {
     char buf[512];
     for (uint64_t off = 0; off < n;) {
         uint64_t chunk = n - off < sizeof buf ? n - off : sizeof buf;
-        if (copy_in(&p->vm, buf, uva + off, chunk) < 0)
+        if (copy_in(rq, &rq->p->vm, buf, uva + off, chunk) < 0)
             return off ? (long)off : -EFAULT;
         sys_debug_write((long)buf, (long)chunk);
         off += chunk;
@@ -368,13 +370,15 @@ static long console_write(struct proc *p, uint64_t uva, uint64_t n)
 
 /* ---- requests ---- */
 
-/* Block p's current request (its reply is saved). Returns false (no reply now), or
-   true with reply->w[0] set to an error if the reply cannot be saved. */
-static bool block(struct proc *p, int op, struct file *f, uint64_t uva, uint64_t n, uint64_t done, struct msg *reply)
+/* Block request rq (its reply cap is saved in its process). Returns false (no
+   reply now), or true with rq->reply->w[0] set to an error if the reply cannot
+   be saved. */
+static bool block(struct req *rq, int op, struct file *f, uint64_t uva, uint64_t n, uint64_t done)
 {
-    long slot = reply_cap_take();
+    struct proc *p = rq->p;
+    long slot = req_take_reply(rq);
     if (slot < 0) {
-        reply->w[0] = slot;
+        rq->reply->w[0] = slot;
         return true;
     }
     p->blocked_slot = slot;
@@ -389,11 +393,13 @@ static bool block(struct proc *p, int op, struct file *f, uint64_t uva, uint64_t
 
 /* A read: reply->w[1] is 1 when a file has more bytes right after those read
    (libsys asks again: a file reads to its end in one read() call). */
-static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *m, struct msg *reply)
+static bool do_read(struct req *rq, struct file *f, uint64_t uva, uint64_t n)
 {
+    struct proc *p = rq->p;
+    struct msg *reply = rq->reply;
     long r;
     reply->w[1] = 0;
-    if (f->kind != F_FILE && user_probe(&p->vm, uva, n) < 0) {
+    if (f->kind != F_FILE && user_probe(rq, &p->vm, uva, n) < 0) {
         reply->w[0] = -EAGAIN; /* handled again when the page is in */
         return true;
     }
@@ -401,20 +407,20 @@ static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, st
         if ((f->flags & O_ACCMODE) == O_WRONLY) {
             r = -EBADF;
         } else {
-            bool now = vfs_read(p, f->vnode, &f->offset, m, reply);
+            bool now = vfs_read(rq, f->vnode, &f->offset);
             if (now && reply->w[0] > 0)
                 reply->w[1] = f->offset < vnode_size(f->vnode);
             return now;
         }
     } else if (f->kind == F_CONSOLE) {
         bool done;
-        r = console_read_now(p, uva, n, &done);
+        r = console_read_now(rq, p, uva, n, &done);
         if (!done)
-            return block(p, B_READ, f, uva, n, 0, reply);
+            return block(rq, B_READ, f, uva, n, 0);
     } else if (f->writer) {
         r = -EBADF;
-    } else if (!pipe_try_read(p, f->pipe, uva, n, &r)) {
-        return block(p, B_READ, f, uva, n, 0, reply);
+    } else if (!pipe_try_read(rq, p, f->pipe, uva, n, &r)) {
+        return block(rq, B_READ, f, uva, n, 0);
     } else {
         wake_pipe(f->pipe); /* room for writers */
     }
@@ -422,10 +428,12 @@ static bool do_read(struct proc *p, struct file *f, uint64_t uva, uint64_t n, st
     return true;
 }
 
-static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, struct msg *m, struct msg *reply)
+static bool do_write(struct req *rq, struct file *f, uint64_t uva, uint64_t n)
 {
+    struct proc *p = rq->p;
+    struct msg *reply = rq->reply;
     long r;
-    if (f->kind != F_FILE && user_probe(&p->vm, uva, n) < 0) {
+    if (f->kind != F_FILE && user_probe(rq, &p->vm, uva, n) < 0) {
         reply->w[0] = -EAGAIN; /* handled again when the page is in */
         return true;
     }
@@ -433,9 +441,9 @@ static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, s
         if ((f->flags & O_ACCMODE) == O_RDONLY)
             r = -EBADF;
         else
-            return vfs_write(p, f->vnode, &f->offset, f->flags, m, reply);
+            return vfs_write(rq, f->vnode, &f->offset, f->flags);
     } else if (f->kind == F_CONSOLE) {
-        r = console_write(p, uva, n);
+        r = console_write(rq, uva, n);
     } else if (!f->writer) {
         r = -EBADF;
     } else {
@@ -443,14 +451,14 @@ static bool do_write(struct proc *p, struct file *f, uint64_t uva, uint64_t n, s
            so make room: write on until it is done or the pipe stays full (a
            writer blocked while there is room would wait for ever) */
         uint64_t done = 0;
-        bool finished = pipe_try_write(p, f->pipe, uva, n, &done, &r);
+        bool finished = pipe_try_write(rq, p, f->pipe, uva, n, &done, &r);
         wake_pipe(f->pipe);
         while (!finished && f->pipe->count < PIPE_SIZE) {
-            finished = pipe_try_write(p, f->pipe, uva, n, &done, &r);
+            finished = pipe_try_write(rq, p, f->pipe, uva, n, &done, &r);
             wake_pipe(f->pipe);
         }
         if (!finished)
-            return block(p, B_WRITE, f, uva, n, done, reply);
+            return block(rq, B_WRITE, f, uva, n, done);
     }
     reply->w[0] = r;
     return true;
@@ -484,16 +492,16 @@ static long do_pipe(struct proc *p, struct msg *reply)
     return rfd;
 }
 
-/* Answer the request being handled through its saved reply cap: the kernel
-   then puts the caller behind the ready tasks of its priority, instead of
-   switching straight to it (as the reply of the loop does). Returns false
-   (answered), or true when the cap cannot be saved (reply it the usual way). */
-static bool answer_behind(struct msg *reply)
+/* Answer request rq through its saved reply cap: the kernel then puts the
+   caller behind the ready tasks of its priority, instead of switching
+   straight to it (as the reply of the loop does). Returns false (answered),
+   or true when the cap cannot be saved (reply it the usual way). */
+static bool answer_behind(struct req *rq)
 {
-    long slot = reply_cap_take();
+    long slot = req_take_reply(rq);
     if (slot < 0)
         return true;
-    sys_send(slot, reply);
+    sys_send(slot, rq->reply);
     return false;
 }
 
@@ -501,25 +509,28 @@ static bool answer_behind(struct msg *reply)
    transfer does not hold up everyone's faults. A caller cut short comes back
    for the rest at once (libsys), so it goes behind the tasks that are ready:
    they run, and fault, between its pieces. */
-static bool do_io(struct proc *p, struct file *f, struct msg *m, struct msg *reply)
+static bool do_io(struct req *rq, struct file *f)
 {
+    struct msg *m = rq->m;
     bool cut = (uint64_t)m->w[2] > IO_MAX;
     if (cut)
         m->w[2] = IO_MAX; /* (a parked request is handled again with the bound) */
     uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
-    bool now = m->label == MSG_PG_READ ? do_read(p, f, uva, n, m, reply) : do_write(p, f, uva, n, m, reply);
-    return now && cut && reply->w[0] > 0 ? answer_behind(reply) : now;
+    bool now = m->label == MSG_PG_READ ? do_read(rq, f, uva, n) : do_write(rq, f, uva, n);
+    return now && cut && rq->reply->w[0] > 0 ? answer_behind(rq) : now;
 }
 
 /* Descriptor requests. Returns true when `reply` is to be sent now. */
-bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
+bool fd_request(struct req *rq)
 {
+    struct proc *p = rq->p;
+    struct msg *m = rq->m, *reply = rq->reply;
     struct file *f = file_get(p, m->w[0]);
     switch (m->label) {
     case MSG_PG_READ:
     case MSG_PG_WRITE:
         if (!f) break;
-        return do_io(p, f, m, reply);
+        return do_io(rq, f);
     case MSG_PG_CLOSE:
         if (!f) break;
         p->fd[m->w[0]] = NULL;
@@ -577,10 +588,10 @@ bool fd_request(struct proc *p, struct msg *m, struct msg *reply)
             reply->w[0] = -ENOTDIR;
             return true;
         }
-        return vfs_readdir(p, f->vnode, m, reply);
+        return vfs_readdir(rq, f->vnode);
     case MSG_PG_FSTAT:
         if (!f) break;
-        reply->w[0] = f->kind == F_FILE ? vfs_stat(p, f->vnode, (uint64_t)m->w[1]) : -EINVAL;
+        reply->w[0] = f->kind == F_FILE ? vfs_stat(rq, f->vnode, (uint64_t)m->w[1]) : -EINVAL;
         return true;
     }
     reply->w[0] = -EBADF;

@@ -6,9 +6,10 @@
    file_end (what follows the segment's data) read as zeros, and so does the
    bss after it. For mmap (VMA_EOF), a page wholly past the file's end now is
    a bus error; the cache keeps the part of the last page past the end zero. */
-#include "pager.h"
+#include "vm.h"
 
-static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                       struct vm_wait *w)
 {
     if (*e && !(*e & SPTE_ZERO))
         return cow_resolve(e, access, v->prot, pa, perms);
@@ -17,9 +18,9 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
         return -ENXIO;
     if (pos >= v->file_end)
         return zero_resolve(e, access, v->prot, pa, perms);
-    long f = vnode_page(v->vn, idx);
+    long f = vnode_page(v->vn, idx, w);
     if (f < 0)
-        return (int)f; /* -EAGAIN: being read (vm_wait says which) */
+        return (int)f; /* -EAGAIN: being read (*w says which) */
     if (pos + PAGE > v->file_end) { /* the segment's data ends in this page: a private copy */
         uint64_t n = frame_copy((uint64_t)f);
         if (!n)

@@ -64,18 +64,18 @@ static void open_done(struct job *j, struct msg *r)
     open_finish(j, inum, type, (uint64_t)r->w[2]);
 }
 
-/* Copy in a path; queue a job of `label` with it for p's request. Returns the
-   job, or NULL with reply->w[0] set. */
-static struct job *path_job(struct proc *p, uint64_t upath, long label, void (*done)(struct job *, struct msg *),
-                            struct msg *reply)
+/* Copy in a path; queue a job of `label` with it for request rq. Returns the
+   job, or NULL with rq->reply->w[0] set. */
+static struct job *path_job(struct req *rq, uint64_t upath, long label, void (*done)(struct job *, struct msg *))
 {
     char path[256];
-    int n = copy_in_str(&p->vm, path, upath, sizeof path);
+    struct proc *p = rq->p;
+    int n = copy_in_str(rq, &p->vm, path, upath, sizeof path);
     if (n < 0 || !fsproc) {
-        reply->w[0] = n < 0 ? n : -ENOSYS;
+        rq->reply->w[0] = n < 0 ? n : -ENOSYS;
         return NULL;
     }
-    struct job *j = job_for(p, label, done, reply);
+    struct job *j = job_for(rq, label, done);
     if (!j)
         return NULL;
     memcpy(j->path, path, (size_t)n + 1);
@@ -86,8 +86,9 @@ static struct job *path_job(struct proc *p, uint64_t upath, long label, void (*d
 
 /* open(path, flags). Returns true with reply set, or false when the file
    server is at work (the answer comes later). */
-bool vfs_open(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_open(struct req *rq)
 {
+    struct msg *m = rq->m, *reply = rq->reply;
     long flags = m->w[1];
     if (flags & O_CREAT)
         names_forget();
@@ -95,7 +96,7 @@ bool vfs_open(struct proc *p, struct msg *m, struct msg *reply)
         reply->w[0] = -EINVAL;
         return true;
     }
-    struct job *j = path_job(p, (uint64_t)m->w[0], flags & O_CREAT ? MSG_FSJ_CREATE : MSG_FSJ_LOOKUP, open_done, reply);
+    struct job *j = path_job(rq, (uint64_t)m->w[0], flags & O_CREAT ? MSG_FSJ_CREATE : MSG_FSJ_LOOKUP, open_done);
     if (!j)
         return true;
     j->flags = flags;
@@ -176,16 +177,17 @@ static void chdir_done(struct job *j, struct msg *r)
 }
 
 /* link(old, new): files only (the file server refuses directories). */
-bool vfs_link(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_link(struct req *rq)
 {
+    struct msg *m = rq->m, *reply = rq->reply;
     char path2[256];
-    int n = copy_in_str(&p->vm, path2, (uint64_t)m->w[1], sizeof path2);
+    int n = copy_in_str(rq, &rq->p->vm, path2, (uint64_t)m->w[1], sizeof path2);
     if (n < 0) {
         reply->w[0] = n;
         return true;
     }
     names_forget();
-    struct job *j = path_job(p, (uint64_t)m->w[0], MSG_FSJ_LINK, simple_done, reply);
+    struct job *j = path_job(rq, (uint64_t)m->w[0], MSG_FSJ_LINK, simple_done);
     if (!j)
         return true;
     memcpy(j->path2, path2, (size_t)n + 1);
@@ -195,9 +197,9 @@ bool vfs_link(struct proc *p, struct msg *m, struct msg *reply)
     return false;
 }
 
-bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_chdir(struct req *rq)
 {
-    struct job *j = path_job(p, (uint64_t)m->w[0], MSG_FSJ_LOOKUP, chdir_done, reply);
+    struct job *j = path_job(rq, (uint64_t)rq->m->w[0], MSG_FSJ_LOOKUP, chdir_done);
     if (!j)
         return true;
     fs_kick();
@@ -205,12 +207,13 @@ bool vfs_chdir(struct proc *p, struct msg *m, struct msg *reply)
 }
 
 /* unlink, mkdir, rmdir. Returns true with reply set, false when under way. */
-bool vfs_path_op(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_path_op(struct req *rq)
 {
+    struct msg *m = rq->m;
     names_forget();
     long label = m->label == MSG_PG_UNLINK ? MSG_FSJ_UNLINK :
                  m->label == MSG_PG_RMDIR ? MSG_FSJ_RMDIR : MSG_FSJ_CREATE;
-    struct job *j = path_job(p, (uint64_t)m->w[0], label, label == MSG_FSJ_CREATE ? simple_done : remove_done, reply);
+    struct job *j = path_job(rq, (uint64_t)m->w[0], label, label == MSG_FSJ_CREATE ? simple_done : remove_done);
     if (!j)
         return true;
     if (label == MSG_FSJ_CREATE) {
@@ -226,23 +229,25 @@ static void readdir_done(struct job *j, struct msg *r)
     char name[64];
     long res = r->w[0];
     if (res == 1 && j->p && j->p->state == P_RUN &&
-        (copy_in_str(&fsproc->vm, name, fs_page, sizeof name) < 0 || copy_out(&j->p->vm, (uint64_t)j->n, name, strlen(name) + 1) < 0))
+        (copy_in_str(NULL, &fsproc->vm, name, fs_page, sizeof name) < 0 ||
+         copy_out(NULL, &j->p->vm, (uint64_t)j->n, name, strlen(name) + 1) < 0))
         res = -EFAULT;
     job_reply(j, res, r->w[1], r->w[2]);
 }
 
 /* readdir(fd, name buffer, cookie): one entry per call. */
-bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *reply)
+bool vfs_readdir(struct req *rq, struct vnode *v)
 {
+    struct msg *m = rq->m, *reply = rq->reply;
     if (v->type != FT_DIR) {
         reply->w[0] = -ENOTDIR;
         return true;
     }
-    if (user_probe(&p->vm, (uint64_t)m->w[1], 64) < 0) { /* the name is copied when the job is done */
+    if (user_probe(rq, &rq->p->vm, (uint64_t)m->w[1], 64) < 0) { /* the name is copied when the job is done */
         reply->w[0] = -EAGAIN;
         return true;
     }
-    struct job *j = job_for(p, MSG_FSJ_READDIR, readdir_done, reply);
+    struct job *j = job_for(rq, MSG_FSJ_READDIR, readdir_done);
     if (!j)
         return true;
     j->n = (uint64_t)m->w[1];
@@ -261,8 +266,10 @@ bool vfs_readdir(struct proc *p, struct vnode *v, struct msg *m, struct msg *rep
    rest waits likewise (m->w[3]: the bytes earlier turns of this request
    wrote, part of the answer). Returns true with reply set, false while
    parked. */
-bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struct msg *m, struct msg *reply)
+bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags)
 {
+    struct proc *p = rq->p;
+    struct msg *m = rq->m, *reply = rq->reply;
     uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2];
     uint64_t pos = (flags & O_APPEND) ? v->size : *off;
     if (v->type == FT_DIR || n == 0 || pos + n < pos) {
@@ -273,18 +280,18 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
     /* writing past the end: the old last page's bytes after the end must read as zeros */
     uint64_t gap = pos > v->size && v->size % PAGE ? v->size / PAGE : last + 1;
     if (!vnode_grow(v, last + 1))
-        return park_for_memory(p, m, reply);
+        return park_for_memory(rq, m);
     /* partial old pages must be there before anything changes: they are read
        first (pages written whole, or past the end, get a fresh frame below) */
     for (uint64_t i = gap < first ? gap : first; i <= last; i = i == gap && gap < first ? first : i + 1) {
         bool covered = pos <= i * PAGE && pos + n >= (i + 1) * PAGE;
         if (v->cache->pages[i] || i * PAGE >= v->size || covered)
             continue;
-        long pa = vnode_page(v, i);
+        long pa = vnode_page(v, i, &rq->wait);
         if (pa == -EAGAIN)
-            return vfs_park(p, m, reply);
+            return vfs_park(rq, m);
         if (pa == -ENOMEM)
-            return park_for_memory(p, m, reply);
+            return park_for_memory(rq, m);
         if (pa < 0) {
             reply->w[0] = pa;
             return true;
@@ -294,7 +301,7 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         uint64_t from = v->size % PAGE, to = pos - gap * PAGE < PAGE ? pos - gap * PAGE : PAGE;
         memset((char *)frame_ptr(v->cache->pages[gap]) + from, 0, to - from);
         if (!mark_dirty(v, gap))
-            return park_for_memory(p, m, reply);
+            return park_for_memory(rq, m);
     }
     uint64_t done = 0;
     long err = 0;
@@ -306,7 +313,7 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
             err = -ENOMEM;
             break;
         }
-        bool copied = copy_in(&p->vm, (char *)frame_ptr(v->cache->pages[idx]) + at % PAGE, uva + done, chunk) == 0;
+        bool copied = copy_in(rq, &p->vm, (char *)frame_ptr(v->cache->pages[idx]) + at % PAGE, uva + done, chunk) == 0;
         if (!copied || !mark_dirty(v, idx)) {
             if (fresh) { /* the cache must not show a page the file does not have */
                 frame_unref(fresh);
@@ -321,7 +328,7 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         v->size = pos + done;
     wb_fill(); /* with nothing written too: the zeroed old last page may be dirty, and a sync waits for it */
     if (done == 0 && err == -ENOMEM)
-        return park_for_memory(p, m, reply);
+        return park_for_memory(rq, m);
     if (done == 0) {
         reply->w[0] = m->w[3] > 0 ? m->w[3] : err; /* a continuation: what the earlier turns wrote */
         return true;
@@ -332,17 +339,18 @@ bool vfs_write(struct proc *p, struct vnode *v, uint64_t *off, long flags, struc
         rest.w[1] += (long)done;
         rest.w[2] -= (long)done;
         rest.w[3] += (long)done;
-        if (!park_for_memory(p, &rest, reply))
+        if (!park_for_memory(rq, &rest))
             return false;
     }
-    return answer_when_clean(p, v, (long)done + (m->w[3] > 0 ? m->w[3] : 0), reply);
+    return answer_when_clean(rq, v, (long)done + (m->w[3] > 0 ? m->w[3] : 0));
 }
 
 /* read from a file at *off. Returns true with reply->w[0] = bytes (short when
    a page must be read first but some bytes were copied) or -errno; false when
    parked. */
-bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, struct msg *reply)
+bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off)
 {
+    struct msg *m = rq->m, *reply = rq->reply;
     uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2], done = 0;
     if (v->type == FT_DIR) {
         reply->w[0] = -EISDIR;
@@ -350,9 +358,9 @@ bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, str
     }
     while (done < n && *off < v->size) {
         uint64_t idx = *off / PAGE, in = *off % PAGE;
-        long pa = vnode_page(v, idx);
+        long pa = vnode_page(v, idx, &rq->wait);
         if (pa == -EAGAIN && !done)
-            return vfs_park(p, m, reply);
+            return vfs_park(rq, m);
         if (pa < 0) {
             reply->w[0] = done ? (long)done : pa;
             return true;
@@ -362,7 +370,7 @@ bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, str
             chunk = n - done;
         if (chunk > v->size - *off)
             chunk = v->size - *off;
-        if (copy_out(&p->vm, uva + done, (char *)frame_ptr((uint64_t)pa) + in, chunk) < 0) {
+        if (copy_out(rq, &rq->p->vm, uva + done, (char *)frame_ptr((uint64_t)pa) + in, chunk) < 0) {
             reply->w[0] = done ? (long)done : -EFAULT;
             return true;
         }
@@ -377,8 +385,10 @@ bool vfs_read(struct proc *p, struct vnode *v, uint64_t *off, struct msg *m, str
    range go to their files; with MS_SYNC the answer waits until those files
    are clean (the request is parked and handled again; a write error then is
    its answer). Returns true with reply set, false while parked. */
-bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_msync(struct req *rq)
 {
+    struct proc *p = rq->p;
+    struct msg *m = rq->m, *reply = rq->reply;
     uint64_t addr = (uint64_t)m->w[0], len = PG_ROUNDUP((uint64_t)m->w[1]);
     long flags = m->w[2];
     if ((addr & (PAGE - 1)) || (flags & ~(long)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
@@ -394,7 +404,7 @@ bool vfs_msync(struct proc *p, struct msg *m, struct msg *reply)
         if (v->ops != &fshared_ops)
             continue;
         if (!vnode_clean(v->vn))
-            return park(p, m, v->vn, WB_KEY, reply);
+            return park(rq, m, v->vn, WB_KEY);
         if (v->vn->werr) { /* reported once */
             reply->w[0] = v->vn->werr;
             v->vn->werr = 0;

@@ -2,7 +2,7 @@
    count per frame. The pager sees frame pa at PAGER_WINDOW + (pa - pool_base).
    Its own bookkeeping (buddy metadata, counts, shadow tables, objects) comes from
    the pool too. */
-#include "pager.h"
+#include "frames.h"
 #include "buddy.h"
 #include "frametab.h"
 #include "slab.h"

@@ -5,17 +5,18 @@
    munmap and exit the dirty bits are read and cleared (ad_bits) and the dirty
    pages are handed to the file (vnode_dirty), which writes them back. A page
    wholly past the file's end is a bus error. */
-#include "pager.h"
+#include "vm.h"
 
-static int fshared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+static int fshared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                          struct vm_wait *w)
 {
     if (!(*e & SPTE_PRESENT)) {
         uint64_t idx = v->pgoff + (va - v->node.start) / PAGE;
         if (idx * PAGE >= vnode_size(v->vn))
             return -ENXIO;
-        long f = vnode_page(v->vn, idx);
+        long f = vnode_page(v->vn, idx, w);
         if (f < 0)
-            return f == -EFAULT ? -ENXIO : (int)f; /* -EAGAIN: being read (vm_wait says which) */
+            return f == -EFAULT ? -ENXIO : (int)f; /* -EAGAIN: being read (*w says which) */
         frame_ref((uint64_t)f); /* this mapping's reference */
         *e = (uint64_t)f | SPTE_PRESENT;
     }

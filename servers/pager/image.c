@@ -2,7 +2,7 @@
    first touch into a frame the object keeps, so every process running the
    program shares it (text read-only, data copy-on-write). Pages past the file
    bytes of a segment (bss) are anonymous. */
-#include "pager.h"
+#include "vm.h"
 #include "bootimg.h"
 
 static struct memobj *images; /* live image objects, for sharing */
@@ -53,8 +53,10 @@ static uint64_t image_page(struct memobj *o, uint64_t idx)
     return f;
 }
 
-static int image_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+static int image_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                       struct vm_wait *w)
 {
+    (void)w; /* never waits for a file page */
     if (*e && !(*e & SPTE_ZERO))
         return cow_resolve(e, access, v->prot, pa, perms);
     uint64_t idx = v->pgoff + (va - v->node.start) / PAGE;

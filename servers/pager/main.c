@@ -139,7 +139,7 @@ static long pg_sbrk(struct proc *p, long incr)
     return (long)old;
 }
 
-static long pg_vmstat(struct proc *p, uint64_t uva)
+static long pg_vmstat(struct req *rq, uint64_t uva)
 {
     struct vmstat st = {
         .zero_page = cnt.zero_page, .zero_fill = cnt.zero_fill, .cow_copy = cnt.cow_copy,
@@ -148,7 +148,7 @@ static long pg_vmstat(struct proc *p, uint64_t uva)
         .writeback = cnt.writeback, .bus_error = cnt.bus_error,
     };
     long r = frames_census(&st);
-    return r < 0 ? r : copy_out(&p->vm, uva, &st, sizeof st);
+    return r < 0 ? r : copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
 }
 
 static void count_resident(void *arg, uint64_t va, spte_t *e)
@@ -158,7 +158,7 @@ static void count_resident(void *arg, uint64_t va, spte_t *e)
         (*(uint64_t *)arg)++;
 }
 
-static long pg_pmap(struct proc *p, long pid, uint64_t uva, long max)
+static long pg_pmap(struct req *rq, long pid, uint64_t uva, long max)
 {
     struct proc *t = proc_find(pid);
     if (!t || t->state != P_RUN)
@@ -172,13 +172,13 @@ static long pg_pmap(struct proc *p, long pid, uint64_t uva, long max)
                                   .shared = !v->ops->private, .flags = v->flags };
         strncpy(ri.kind, v->ops->name, sizeof ri.kind);
         shadow_walk(&t->vm.shadow, n->start, n->end, count_resident, &ri.resident);
-        if (copy_out(&p->vm, uva + (uint64_t)i * sizeof ri, &ri, sizeof ri) < 0)
+        if (copy_out(rq, &rq->p->vm, uva + (uint64_t)i * sizeof ri, &ri, sizeof ri) < 0)
             return -EFAULT;
     }
     return i;
 }
 
-static long pg_ps(struct proc *p, uint64_t uva, long max)
+static long pg_ps(struct req *rq, uint64_t uva, long max)
 {
     long i = 0;
     for (struct proc *t = proc_first(); t; t = proc_next(t), i++) {
@@ -187,7 +187,7 @@ static long pg_ps(struct proc *p, uint64_t uva, long max)
         struct proc_info pi = { .pid = t->pid, .parent = t->parent, .state = t->state == P_RUN ? 1 : 2,
                                 .faults = t->faults, .shadow = t->vm.shadow.nodes };
         memcpy(pi.name, t->name, sizeof pi.name);
-        if (copy_out(&p->vm, uva + (uint64_t)i * sizeof pi, &pi, sizeof pi) < 0)
+        if (copy_out(rq, &rq->p->vm, uva + (uint64_t)i * sizeof pi, &pi, sizeof pi) < 0)
             return -EFAULT;
     }
     return i;
@@ -211,22 +211,22 @@ static long pg_spawn(struct proc *p, struct msg *m)
     name[32] = 0;
     snprintf(arg, sizeof arg, "%ld", m->w[4]);
     char *argv[] = { name, arg, NULL };
-    return proc_spawn(name, argv, p, false, rights);
+    struct vm_wait unused; /* from the boot archive: nothing to wait for */
+    return proc_spawn(name, argv, p, false, rights, &unused);
 }
 
-static long pg_exec(struct proc *p, struct msg *m)
+static long pg_exec(struct req *rq)
 {
     char path[64];
-    int n = copy_in_str(&p->vm, path, (uint64_t)m->w[0], sizeof path);
+    int n = copy_in_str(rq, &rq->p->vm, path, (uint64_t)rq->m->w[0], sizeof path);
     if (n < 0)
         return n;
-    return proc_exec(p, path, (uint64_t)m->w[1]);
+    return proc_exec(rq, path, (uint64_t)rq->m->w[1]);
 }
 
 /* init's rights: power off, start drivers, act on any process. */
 #define INIT_RIGHTS (RIGHT_SHUTDOWN | RIGHT_MAKE_DRIVER | RIGHT_PROCS)
 
-long init_pid; /* proc_exit says when init ends (the test runner stops on that line) */
 static long fs_pid = -1; /* the file server the pager started: the only sender of PG_FS_NEXT */
 
 /* Start init: /bin/init of the file system (init=PROGRAM: /bin/PROGRAM), or
@@ -240,12 +240,13 @@ static void spawn_init(void)
     if (!bootarg_str("init", name, sizeof name)) /* init=PROGRAM runs another first program */
         strncpy(name, "init", sizeof name);
     snprintf(path, sizeof path, "/bin/%s", name);
-    long pid = vfs_ready() ? proc_spawn(path, argv, NULL, true, INIT_RIGHTS) : -ENOENT;
-    if (pid == -EAGAIN && vfs_park_call(spawn_init))
+    struct vm_wait w;
+    long pid = vfs_ready() ? proc_spawn(path, argv, NULL, true, INIT_RIGHTS, &w) : -ENOENT;
+    if (pid == -EAGAIN && vfs_park_call(spawn_init, &w))
         return;
     if (pid < 0) {
         printf("pager: %s from the boot archive (%s)\n", name, vfs_ready() ? strerror(pid) : "no file system");
-        pid = proc_spawn(name, argv, NULL, false, INIT_RIGHTS);
+        pid = proc_spawn(name, argv, NULL, false, INIT_RIGHTS, &w);
     }
     init_pid = pid;
     if (pid < 0) {
@@ -255,7 +256,7 @@ static void spawn_init(void)
 }
 
 /* Start init (once), when the file server is ready or gone. */
-void start_init(void)
+static void start_init(void)
 {
     static bool started;
     if (started)
@@ -264,64 +265,38 @@ void start_init(void)
     spawn_init();
 }
 
-/* While a parked request is handled again, its reply cap stands in for the
-   pending reply that reply_save would take. */
-static long redispatch_slot;
+static bool handle_request(struct req *rq);
 
-long reply_cap_take(void)
-{
-    if (redispatch_slot) {
-        long s = redispatch_slot;
-        redispatch_slot = 0;
-        return s;
-    }
-    return sys_reply_save();
-}
-
-static bool handle_request(struct proc *p, struct msg *m, struct msg *reply);
-
-/* Answer the request being handled now: the pending reply, or the saved
-   reply cap of a parked request handled again (whose handler then returns
-   false: nothing is left to answer). */
-void reply_now(struct msg *r)
-{
-    if (redispatch_slot) {
-        sys_send(redispatch_slot, r);
-        redispatch_slot = 0;
-    } else {
-        sys_reply(0, r);
-    }
-}
-
-/* Handle one request of p. A request that failed because a buffer of p's lies
-   in a file page not read yet (copy_waited) waits for that page and is handled
+/* Handle request rq. One that failed because a buffer of the sender's lies in
+   a file page not read yet (rq->waited) waits for that page and is handled
    again from the start; handlers change nothing before such a copy fails, or
-   answer with the part that was done. Returns true when `reply` is to be sent now. */
-static bool handle(struct proc *p, struct msg *m, struct msg *reply)
+   answer with the part that was done. Returns true when rq->reply is to be
+   sent now. */
+static bool handle(struct req *rq)
 {
-    copy_waited = false;
-    bool now = handle_request(p, m, reply);
-    if (now && copy_waited && reply->w[0] < 0 && m->label != MSG_FAULT && m->label != MSG_PG_FS_NEXT)
-        return vfs_park(p, m, reply);
+    struct msg *m = rq->m;
+    bool now = handle_request(rq);
+    if (now && rq->waited && rq->reply->w[0] < 0 && m->label != MSG_FAULT && m->label != MSG_PG_FS_NEXT)
+        return vfs_park(rq, m);
     return now;
 }
 
-void redispatch(struct proc *p, struct msg *m, long slot)
+/* Handle p's parked request m again (the file layer calls this, through its
+   hooks, once what it waited for is there); slot is its saved reply cap. */
+static void redispatch(struct proc *p, struct msg *m, long slot)
 {
     struct msg reply = { .label = 0 };
-    redispatch_slot = slot;
-    if (handle(p, m, &reply)) {
-        if (redispatch_slot) {
-            sys_send(redispatch_slot, &reply);
-            redispatch_slot = 0;
+    struct req rq = { .p = p, .m = m, .reply = &reply, .slot = slot };
+    if (handle(&rq)) {
+        if (rq.slot) {
+            sys_send(rq.slot, &reply);
+            rq.slot = 0;
         } else {
             printf("pager: redispatch: answered a request whose reply cap was taken\n");
         }
     }
-    if (redispatch_slot) { /* neither answered nor parked again: should not happen */
-        sys_cap_delete(redispatch_slot);
-        redispatch_slot = 0;
-    }
+    if (rq.slot) /* neither answered nor parked again: should not happen */
+        sys_cap_delete(rq.slot);
 }
 
 /* ---- the requests: one handler each, and who may send it ----
@@ -329,51 +304,50 @@ void redispatch(struct proc *p, struct msg *m, long slot)
    handler fills the reply itself and returns true to send it now, false when
    the answer comes later (the reply cap saved) or the caller is gone. */
 
-static long rq_spawn(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_spawn(p, m); }
-static long rq_fork(struct proc *p, struct msg *m, struct msg *reply) { (void)m; (void)reply; return proc_fork(p); }
-static long rq_mmap(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_mmap(p, m); }
-static long rq_range(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_range(p, m); }
-static long rq_sbrk(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_sbrk(p, m->w[0]); }
-static long rq_getpid(struct proc *p, struct msg *m, struct msg *reply) { (void)m; (void)reply; return p->pid; }
-static long rq_getppid(struct proc *p, struct msg *m, struct msg *reply) { (void)m; (void)reply; return p->parent; }
-static long rq_vmstat(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_vmstat(p, (uint64_t)m->w[0]); }
-static long rq_ps(struct proc *p, struct msg *m, struct msg *reply) { (void)reply; return pg_ps(p, (uint64_t)m->w[0], m->w[1]); }
-static long rq_device(struct proc *p, struct msg *m, struct msg *reply) { return device_query(p, m->w[0], m->w[1], reply); }
-static long rq_dma(struct proc *p, struct msg *m, struct msg *reply) { return device_dma(p, (uint64_t)m->w[0], reply); }
+static long rq_spawn(struct req *rq) { return pg_spawn(rq->p, rq->m); }
+static long rq_fork(struct req *rq) { return proc_fork(rq->p); }
+static long rq_mmap(struct req *rq) { return pg_mmap(rq->p, rq->m); }
+static long rq_range(struct req *rq) { return pg_range(rq->p, rq->m); }
+static long rq_sbrk(struct req *rq) { return pg_sbrk(rq->p, rq->m->w[0]); }
+static long rq_getpid(struct req *rq) { return rq->p->pid; }
+static long rq_getppid(struct req *rq) { return rq->p->parent; }
+static long rq_vmstat(struct req *rq) { return pg_vmstat(rq, (uint64_t)rq->m->w[0]); }
+static long rq_ps(struct req *rq) { return pg_ps(rq, (uint64_t)rq->m->w[0], rq->m->w[1]); }
+static long rq_device(struct req *rq) { return device_query(rq->p, rq->m->w[0], rq->m->w[1], rq->reply); }
+static long rq_dma(struct req *rq) { return device_dma(rq->p, (uint64_t)rq->m->w[0], rq->reply); }
 
 /* PG_RIGHTS: keep only the rights in w0 (forks of init inherit its rights; a
    supervisor's children drop them). Returns the rights left. */
-static long rq_rights(struct proc *p, struct msg *m, struct msg *reply)
+static long rq_rights(struct req *rq)
 {
-    (void)reply;
-    p->rights &= (uint32_t)m->w[0];
-    return p->rights;
+    rq->p->rights &= (uint32_t)rq->m->w[0];
+    return rq->p->rights;
 }
 
-static long rq_pmap(struct proc *p, struct msg *m, struct msg *reply)
+static long rq_pmap(struct req *rq)
 {
-    (void)reply;
-    return pg_pmap(p, m->w[0], (uint64_t)m->w[1], m->w[2]);
+    struct msg *m = rq->m;
+    return pg_pmap(rq, m->w[0], (uint64_t)m->w[1], m->w[2]);
 }
 
-static long rq_anon(struct proc *p, struct msg *m, struct msg *reply)
+static long rq_anon(struct req *rq)
 {
-    (void)reply;
+    struct proc *p = rq->p;
+    struct msg *m = rq->m;
     struct msg mm = { .w = { 0, m->w[0], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 } };
     return m->w[0] > (long)(1UL << 30) ? -ENOMEM : pg_mmap(p, &mm);
 }
 
 /* PG_DROPMAPS: the target's pages leave its page table (it only costs faults). */
-static long rq_dropmaps(struct proc *p, struct msg *m, struct msg *reply)
+static long rq_dropmaps(struct req *rq)
 {
-    (void)p; (void)reply;
-    vm_dropmaps(&proc_find(m->w[0])->vm);
+    vm_dropmaps(&proc_find(rq->m->w[0])->vm);
     return 0;
 }
 
-static long rq_stat(struct proc *p, struct msg *m, struct msg *reply)
+static long rq_stat(struct req *rq)
 {
-    (void)p; (void)m;
+    struct msg *reply = rq->reply;
     struct frame_stats fs;
     frames_stats(&fs);
     reply->w[1] = (long)fs.total;
@@ -384,51 +358,50 @@ static long rq_stat(struct proc *p, struct msg *m, struct msg *reply)
     return (long)fs.free;
 }
 
-static long rq_shutdown(struct proc *p, struct msg *m, struct msg *reply)
+static long rq_shutdown(struct req *rq)
 {
-    (void)m; (void)reply;
-    printf("pager: shutdown requested by pid %ld\n", p->pid);
+    printf("pager: shutdown requested by pid %ld\n", rq->p->pid);
     sys_shutdown(BOOT_SYSCTL_SLOT);
     return -EIO; /* still running: the firmware refused */
 }
 
-static long rq_getcwd(struct proc *p, struct msg *m, struct msg *reply)
+static long rq_getcwd(struct req *rq)
 {
-    (void)reply;
+    struct proc *p = rq->p;
+    struct msg *m = rq->m;
     const char *cwd = p->cwd_path[0] ? p->cwd_path : "/";
     size_t n = strlen(cwd) + 1;
-    return m->w[1] < (long)n ? -ERANGE : copy_out(&p->vm, (uint64_t)m->w[0], cwd, n) < 0 ? -EFAULT : (long)n - 1;
+    return m->w[1] < (long)n ? -ERANGE : copy_out(rq, &p->vm, (uint64_t)m->w[0], cwd, n) < 0 ? -EFAULT : (long)n - 1;
 }
 
-static bool rq_exit(struct proc *p, struct msg *m, struct msg *reply)
+static bool rq_exit(struct req *rq)
 {
-    (void)reply;
-    proc_exit(p, WAIT_EXITED, m->w[0]);
+    proc_exit(rq->p, WAIT_EXITED, rq->m->w[0]);
     return false;
 }
 
-static bool rq_exec(struct proc *p, struct msg *m, struct msg *reply)
+static bool rq_exec(struct req *rq)
 {
-    long r = reply->w[0] = pg_exec(p, m);
+    long r = rq->reply->w[0] = pg_exec(rq);
     if (r == -EAGAIN) /* the program's file is being looked up or read */
-        return vfs_park(p, m, reply);
+        return vfs_park(rq, rq->m);
     return r < 0; /* on success the caller is gone */
 }
 
-static bool rq_wait(struct proc *p, struct msg *m, struct msg *reply)
+static bool rq_wait(struct req *rq)
 {
-    long w = proc_wait(p, m->w[0], reply);
+    long w = proc_wait(rq, rq->m->w[0]);
     if (w < 0)
-        reply->w[0] = w;
+        rq->reply->w[0] = w;
     return w != 0;
 }
 
-static bool rq_kill(struct proc *p, struct msg *m, struct msg *reply)
+static bool rq_kill(struct req *rq)
 {
-    struct proc *t = proc_find(m->w[0]);
-    reply->w[0] = 0;
+    struct proc *t = proc_find(rq->m->w[0]);
+    rq->reply->w[0] = 0;
     proc_exit(t, WAIT_KILLED, 9);
-    return t != p;
+    return t != rq->p;
 }
 
 /* The swap driver on the disk that swap=N names, when the boot archive has
@@ -438,7 +411,8 @@ static void start_swap(void)
     char nth[8];
     if (!bootarg_str("swap", nth, sizeof nth) || !archive_file("swap", &(uint64_t){ 0 }))
         return;
-    long pid = proc_spawn("swap", (char *[]){ "swap", nth, NULL }, NULL, false, RIGHT_DRIVER);
+    struct vm_wait unused; /* from the boot archive: nothing to wait for */
+    long pid = proc_spawn("swap", (char *[]){ "swap", nth, NULL }, NULL, false, RIGHT_DRIVER, &unused);
     if (pid < 0)
         printf("pager: cannot start the swap driver: %s\n", strerror(pid));
     else
@@ -458,8 +432,8 @@ enum rule {
 
 struct request {
     enum rule rule;
-    long (*now)(struct proc *p, struct msg *m, struct msg *reply);
-    bool (*later)(struct proc *p, struct msg *m, struct msg *reply);
+    long (*now)(struct req *rq);          /* the result for w0 */
+    bool (*later)(struct req *rq);        /* true: rq->reply now; false: answered later */
 };
 
 #define RQ(label) [MSG_##label - PG_FIRST]
@@ -532,26 +506,28 @@ static long check_rule(struct proc *p, struct msg *m, enum rule rule)
     return -EPERM;
 }
 
-/* Handle one request of p (a fault, or a PG_* request). Returns true when
-   `reply` is to be sent now. */
-static bool handle_request(struct proc *p, struct msg *m, struct msg *reply)
+/* Handle request rq (a fault, or a PG_* request). Returns true when
+   rq->reply is to be sent now. */
+static bool handle_request(struct req *rq)
 {
+    struct proc *p = rq->p;
+    struct msg *m = rq->m, *reply = rq->reply;
     reply->label = 0;
     if (m->label == MSG_FAULT)
-        return handle_fault(p, m, reply);
-    const struct request *rq = m->label >= (long)PG_FIRST && m->label <= (long)PG_LAST ? &requests[m->label - PG_FIRST] : NULL;
-    if (!rq || (!rq->now && !rq->later)) {
+        return handle_fault(rq);
+    const struct request *rt = m->label >= (long)PG_FIRST && m->label <= (long)PG_LAST ? &requests[m->label - PG_FIRST] : NULL;
+    if (!rt || (!rt->now && !rt->later)) {
         reply->w[0] = -ENOSYS;
         return true;
     }
-    long err = check_rule(p, m, rq->rule);
+    long err = check_rule(p, m, rt->rule);
     if (err < 0) {
         reply->w[0] = err;
         return true;
     }
-    if (rq->later)
-        return rq->later(p, m, reply);
-    reply->w[0] = rq->now(p, m, reply);
+    if (rt->later)
+        return rt->later(rq);
+    reply->w[0] = rt->now(rq);
     return true;
 }
 
@@ -584,19 +560,25 @@ int main(void)
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
     /* The file server first; init starts once it has mounted its disk (or failed). */
-    fs_pid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false, RIGHT_DRIVER) : -ENOENT;
+    vfs_init(&(struct vfs_hooks){ .redispatch = redispatch, .settled = start_init });
+    struct vm_wait unused; /* from the boot archive: nothing to wait for */
+    fs_pid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false, RIGHT_DRIVER, &unused) : -ENOENT;
     if (fs_pid < 0)
         start_init();
     start_swap();
 
     struct msg m, reply;
+    /* the fast path's context: answered in place (the reply is m itself),
+       never with a saved cap; only its process changes from fault to fault */
+    struct req fault_rq = { .m = &m, .reply = &m };
     next_message(&m, false);
     for (;;) {
         /* the common case first: a page fault, answered in place */
         if (m.label == MSG_FAULT && ((uint64_t)m.badge & BADGE_FAULT)) {
             struct proc *p = proc_find((long)((uint64_t)m.badge & ~BADGE_FAULT));
             if (p && p->state == P_RUN) {
-                next_message(&m, handle_fault(p, &m, &m));
+                fault_rq.p = p;
+                next_message(&m, handle_fault(&fault_rq));
                 continue;
             }
         }
@@ -617,7 +599,8 @@ int main(void)
             } else {
                 if (m.label == MSG_PG_WRITE)
                     m.w[3] = 0; /* the part-done count of a continued write is the pager's own (filereq.c) */
-                answer = handle(p, &m, &reply);
+                struct req rq = { .p = p, .m = &m, .reply = &reply };
+                answer = handle(&rq);
             }
         }
         if (answer)

@@ -13,6 +13,7 @@
 
 static struct proc procs[NPROC];
 static long next_pid = 1;
+long init_pid; /* proc_exit says when init ends (the test runner stops on that line) */
 
 /* Pids are chosen so that pid % NPROC is the process's slot: lookup is O(1). */
 struct proc *proc_find(long pid)
@@ -105,8 +106,8 @@ static long finish_image(struct vmspace *vs)
 
 /* Regions for program `path` from the file system: one file region per
    segment (nothing is read yet but the header page). Returns the entry point,
-   -EAGAIN while the file server is asked (vm_wait says for what), or -errno. */
-static long load_file(struct vmspace *vs, const char *path, const char *cwd)
+   -EAGAIN while the file server is asked (*w says for what), or -errno. */
+static long load_file(struct vmspace *vs, const char *path, const char *cwd, struct vm_wait *w)
 {
     char full[64]; /* a bare name is looked for in /bin, a relative path from cwd */
     if (path[0] == '/')
@@ -116,11 +117,11 @@ static long load_file(struct vmspace *vs, const char *path, const char *cwd)
     else
         snprintf(full, sizeof full, "/bin/%s", path);
     struct vnode *vn;
-    long r = vfs_lookup(full, &vn);
+    long r = vfs_lookup(full, &vn, w);
     if (r < 0)
         return r;
     uint64_t size = vnode_size(vn);
-    long hdr = size ? vnode_page(vn, 0) : -ENOEXEC;
+    long hdr = size ? vnode_page(vn, 0, w) : -ENOEXEC;
     if (hdr < 0) {
         vnode_put(vn);
         return hdr == -EAGAIN ? -EAGAIN : -ENOEXEC;
@@ -184,7 +185,7 @@ static long push_args(struct vmspace *vs, int argc, char *const argv[])
     for (int i = argc - 1; i >= 0; i--) {
         size_t n = strlen(argv[i]) + 1;
         sp -= n;
-        if (copy_out(vs, sp, argv[i], n) < 0)
+        if (copy_out(NULL, vs, sp, argv[i], n) < 0)
             return -ENOMEM;
         ptrs[i] = sp;
     }
@@ -193,7 +194,7 @@ static long push_args(struct vmspace *vs, int argc, char *const argv[])
     sp -= (uint64_t)(argc + 2) * 8;
     sp &= ~15UL;
     uint64_t c = (uint64_t)argc;
-    if (copy_out(vs, sp, &c, 8) < 0 || copy_out(vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+    if (copy_out(NULL, vs, sp, &c, 8) < 0 || copy_out(NULL, vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0)
         return -ENOMEM;
     return (long)sp;
 }
@@ -229,16 +230,17 @@ static const char *basename(const char *path)
 }
 
 /* Build a running image of program `path` with argv in a new address space.
-   On success *vs holds it and its thread is started in p. */
+   On success *vs holds it and its thread is started in p. -EAGAIN: *w says
+   what the file server is asked for. */
 static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, char *const argv[],
-                  bool from_archive)
+                  bool from_archive, struct vm_wait *w)
 {
     long r = vm_create(vs);
     if (r < 0)
         return r;
     /* programs come from the file system once the file server runs; the
        file server itself comes from the boot archive */
-    long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd_path) : load_image(vs, basename(path));
+    long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd_path, w) : load_image(vs, basename(path));
     long sp = entry < 0 ? entry : push_args(vs, argc, argv);
     if (sp < 0) {
         vm_destroy(vs);
@@ -265,10 +267,11 @@ static int count_args(char *const argv[])
 /* Start program `name` as a new process: from the boot archive (the file
    server, and the spawn convenience call) or, with from_disk, the program at
    that path of the file system (init), with the given rights. Returns its
-   pid, -EAGAIN when the file server was asked for the program (vm_wait says
-   what to wait for; nothing is left behind) or, with a parent, when no slot is
+   pid, -EAGAIN when the file server was asked for the program (*w says what
+   to wait for; nothing is left behind) or, with a parent, when no slot is
    left for its job (see room_for_child), or -errno. */
-long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk, uint32_t rights)
+long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk, uint32_t rights,
+                struct vm_wait *w)
 {
     struct proc *p = proc_alloc(parent);
     if (!p)
@@ -277,7 +280,7 @@ long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool 
     p->rights = rights;
     p->server = !parent && (rights & RIGHT_DRIVER); /* the driver the pager starts is the file server */
     struct vmspace vs;
-    long r = build(p, &vs, name, count_args(argv), argv, !from_disk);
+    long r = build(p, &vs, name, count_args(argv), argv, !from_disk, w);
     if (r < 0) {
         p->state = P_FREE;
         if (next_pid == p->pid + 1)
@@ -325,22 +328,24 @@ long proc_fork(struct proc *parent)
     return c->pid;
 }
 
-/* exec: replace p's image with program `path`, arguments from p's memory at
-   uargv (a NULL-terminated array of string pointers). Only returns on failure,
-   with -errno; on success p's old thread is gone and the new one runs. */
-long proc_exec(struct proc *p, const char *path, uint64_t uargv)
+/* exec for request rq: replace rq->p's image with program `path`, arguments
+   from its memory at uargv (a NULL-terminated array of string pointers). Only
+   returns on failure, with -errno (-EAGAIN: rq->wait says what to wait for);
+   on success the old thread is gone and the new one runs. */
+long proc_exec(struct req *rq, const char *path, uint64_t uargv)
 {
+    struct proc *p = rq->p;
     static char buf[ARGS_BYTES];
     char *argv[MAX_ARGS + 1];
     int argc = 0;
     size_t used = 0;
     for (; argc < MAX_ARGS; argc++) {
         uint64_t ptr;
-        if (copy_in(&p->vm, &ptr, uargv + (uint64_t)argc * 8, 8) < 0)
+        if (copy_in(rq, &p->vm, &ptr, uargv + (uint64_t)argc * 8, 8) < 0)
             return -EFAULT;
         if (!ptr)
             break;
-        int n = copy_in_str(&p->vm, buf + used, ptr, ARGS_BYTES - used);
+        int n = copy_in_str(rq, &p->vm, buf + used, ptr, ARGS_BYTES - used);
         if (n < 0)
             return n == -ENAMETOOLONG ? -E2BIG : n;
         argv[argc] = buf + used;
@@ -351,7 +356,7 @@ long proc_exec(struct proc *p, const char *path, uint64_t uargv)
     argv[argc] = NULL;
     struct vmspace old = p->vm, vs;
     long old_thread = p->thread_slot;
-    long r = build(p, &vs, path, argc, argv, false);
+    long r = build(p, &vs, path, argc, argv, false, &rq->wait);
     if (r < 0)
         return r;
     (void)old_thread; /* dies with the old address space */
@@ -414,11 +419,13 @@ void proc_exit(struct proc *p, long how, long code)
     notify_parent(p);
 }
 
-/* PG_WAIT from p for pid (-1: any child). Returns 1 with `reply` filled when a
-   child is already over, 0 when the answer is deferred (the reply cap saved),
-   or -ECHILD. */
-long proc_wait(struct proc *p, long pid, struct msg *reply)
+/* PG_WAIT of request rq for pid (-1: any child). Returns 1 with rq->reply
+   filled when a child is already over, 0 when the answer is deferred (the
+   reply cap saved), or -ECHILD. */
+long proc_wait(struct req *rq, long pid)
 {
+    struct proc *p = rq->p;
+    struct msg *reply = rq->reply;
     bool any = false;
     for (struct proc *c = proc_first(); c; c = proc_next(c)) {
         if (c->parent != p->pid || (pid != -1 && c->pid != pid))
@@ -435,7 +442,7 @@ long proc_wait(struct proc *p, long pid, struct msg *reply)
     }
     if (!any)
         return -ECHILD;
-    long slot = reply_cap_take();
+    long slot = req_take_reply(rq);
     if (slot < 0)
         return slot;
     p->wait_slot = slot;

@@ -1,7 +1,7 @@
 /* Anonymous shared memory (MAP_ANONYMOUS|MAP_SHARED): the pages belong to an
    object that every region mapping it (after fork too) names, so a write is seen
    by all. */
-#include "pager.h"
+#include "vm.h"
 
 /* A new object of npages zero-filled-on-demand pages, with no region yet. */
 struct memobj *shared_obj(uint64_t npages)
@@ -18,8 +18,10 @@ struct memobj *shared_obj(uint64_t npages)
     return o;
 }
 
-static int shared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms)
+static int shared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                        struct vm_wait *w)
 {
+    (void)w; /* never waits for a file page */
     (void)access;
     struct memobj *o = v->obj;
     if (!(*e & SPTE_PRESENT)) {

@@ -97,9 +97,9 @@ int swap_io(bool write, uint64_t slot, uint64_t pa, void (*done)(void *arg, long
    its first says how many slots the disk has, each later one is the result
    of the job in flight. Answers with the next job, or keeps the driver
    waiting until there is one. */
-bool swap_next(struct proc *p, struct msg *m, struct msg *reply)
+bool swap_next(struct req *rq)
 {
-    (void)p;
+    struct msg *m = rq->m, *reply = rq->reply;
     if (inflight) {
         finish(m->w[0]);
     } else if (!nslots) {
@@ -115,7 +115,7 @@ bool swap_next(struct proc *p, struct msg *m, struct msg *reply)
         send_job(0, reply);
         return true;
     }
-    long slot = reply_cap_take();
+    long slot = req_take_reply(rq);
     if (slot < 0) {
         reply->w[0] = slot;
         return true;

@@ -43,6 +43,12 @@ static unsigned name_next;
 struct proc *fsproc;             /* the file server, once ready */
 uint64_t fs_page;                /* its job page */
 static long fs_slot;             /* its reply cap while it waits for work */
+static struct vfs_hooks hooks;   /* the loop's, so nothing here calls up into main.c */
+
+void vfs_init(const struct vfs_hooks *h)
+{
+    hooks = *h;
+}
 
 bool vfs_ready(void)
 {
@@ -97,20 +103,20 @@ struct job *job_add(long label)
     return j;
 }
 
-/* A job that answers the request of p (its reply cap taken now). NULL (and
-   reply->w[0] set) when that cannot be done. */
-struct job *job_for(struct proc *p, long label, void (*done)(struct job *, struct msg *), struct msg *reply)
+/* A job that answers request rq (its reply cap taken now). NULL (and
+   rq->reply->w[0] set) when that cannot be done. */
+struct job *job_for(struct req *rq, long label, void (*done)(struct job *, struct msg *))
 {
     struct job *j = job_add(label);
-    long slot = j ? reply_cap_take() : -ENOMEM;
+    long slot = j ? req_take_reply(rq) : -ENOMEM;
     if (slot < 0) {
         if (j)
             job_count--;
-        reply->w[0] = slot;
+        rq->reply->w[0] = slot;
         return NULL;
     }
     j->done = done;
-    j->p = p;
+    j->p = rq->p;
     j->slot = slot;
     return j;
 }
@@ -128,7 +134,7 @@ void job_reply(struct job *j, long value, long w1, long w2)
 /* Put a path in the file server's job page (at off). Returns 0 or -errno. */
 static long put_path(const char *path, size_t len, uint64_t off)
 {
-    return copy_out(&fsproc->vm, fs_page + off, path, len + 1) < 0 ? -EIO : 0;
+    return copy_out(NULL, &fsproc->vm, fs_page + off, path, len + 1) < 0 ? -EIO : 0;
 }
 
 static bool page_pending(struct vnode *v, uint64_t idx)
@@ -416,16 +422,16 @@ static void page_done(struct job *j, struct msg *r)
     vnode_put(j->v);
 }
 
-/* The frame of page idx of v; or -EAGAIN with vm_wait naming the page once
-   the file server is asked for it (the caller parks on vm_wait); -EFAULT (past
-   the cache), -ENOMEM, -EIO (no file server). */
-long vnode_page(struct vnode *v, uint64_t idx)
+/* The frame of page idx of v; or -EAGAIN with *w naming the page once the
+   file server is asked for it (the caller parks on *w); -EFAULT (past the
+   cache), -ENOMEM, -EIO (no file server). */
+long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w)
 {
     if (idx >= v->cache->npages)
         return -EFAULT;
     if (v->cache->pages[idx])
         return (long)v->cache->pages[idx];
-    vm_wait = (struct vm_wait){ v, idx };
+    *w = (struct vm_wait){ v, idx };
     if (page_pending(v, idx))
         return -EAGAIN;
     uint64_t pa = frame_alloc();
@@ -449,67 +455,66 @@ long vnode_page(struct vnode *v, uint64_t idx)
 
 /* ---- parking ---- */
 
-/* Park what pk says (its reply cap is taken here). Returns false, or true
-   with reply->w[0] = -ENOMEM when there is no room. */
-static bool park_entry(struct parked pk, struct msg *reply)
+/* Park what pk says: for request rq (its reply cap is taken here), or the
+   pager's own wait (rq NULL, pk.fn set). Returns false, or true with
+   rq->reply->w[0] = -ENOMEM when there is no room. */
+static bool park_entry(struct req *rq, struct parked pk)
 {
     for (int i = 0; i < NPARKED; i++) {
         if (parked[i].p || parked[i].fn)
             continue;
-        if (!pk.fn && (pk.slot = reply_cap_take()) < 0)
+        if (rq && (pk.slot = req_take_reply(rq)) < 0)
             break;
         parked[i] = pk;
         return false;
     }
-    reply->w[0] = -ENOMEM;
+    if (rq)
+        rq->reply->w[0] = -ENOMEM;
     return true;
 }
 
-/* Handle p's request m again once page idx of v is in (or v is clean, idx WB_KEY). */
-bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct msg *reply)
+/* Handle rq->p's request m again once page idx of v is in (or v is clean, idx WB_KEY). */
+bool park(struct req *rq, struct msg *m, struct vnode *v, uint64_t idx)
 {
-    return park_entry((struct parked){ .p = p, .m = *m, .v = v, .idx = idx }, reply);
+    return park_entry(rq, (struct parked){ .p = rq->p, .m = *m, .v = v, .idx = idx });
 }
 
-/* Answer p's request with value (or v's write error, reported once) when v is
-   clean: now (true, reply set) if it is already, else when its last
+/* Answer request rq with value (or v's write error, reported once) when v is
+   clean: now (true, rq->reply set) if it is already, else when its last
    write-back is done (false). */
-bool answer_when_clean(struct proc *p, struct vnode *v, long value, struct msg *reply)
+bool answer_when_clean(struct req *rq, struct vnode *v, long value)
 {
     if (vnode_clean(v)) { /* nothing to wait for (the file server may be gone) */
-        reply->w[0] = v->werr ? v->werr : value;
+        rq->reply->w[0] = v->werr ? v->werr : value;
         v->werr = 0;
         return true;
     }
-    return park_entry((struct parked){ .p = p, .v = v, .idx = WB_KEY, .answer = true, .value = value }, reply);
+    return park_entry(rq, (struct parked){ .p = rq->p, .v = v, .idx = WB_KEY, .answer = true, .value = value });
 }
 
-/* p's request m ran out of memory before it changed anything: while
+/* Request m of rq ran out of memory before it changed anything: while
    write-backs are under way (when one is done, a file nobody has open lets
    go of its cache), handle it again after the next one. Returns false
-   (parked), or true with reply->w[0] = -ENOMEM when no frame can come back
-   that way. */
-bool park_for_memory(struct proc *p, struct msg *m, struct msg *reply)
+   (parked), or true with rq->reply->w[0] = -ENOMEM when no frame can come
+   back that way. */
+bool park_for_memory(struct req *rq, struct msg *m)
 {
     if (!wb_queued) {
-        reply->w[0] = m->label == MSG_PG_WRITE && m->w[3] > 0 ? m->w[3] : -ENOMEM; /* a write's part done */
+        rq->reply->w[0] = m->label == MSG_PG_WRITE && m->w[3] > 0 ? m->w[3] : -ENOMEM; /* a write's part done */
         return true;
     }
-    return park(p, m, NULL, MEM_KEY, reply);
+    return park(rq, m, NULL, MEM_KEY);
 }
 
-/* The pager's own wait: call fn once what vm_wait names is there. Returns false when there is no room. */
-bool vfs_park_call(void (*fn)(void))
+/* The pager's own wait: call fn once what *w names is there. Returns false when there is no room. */
+bool vfs_park_call(void (*fn)(void), const struct vm_wait *w)
 {
-    struct msg unused;
-    return !park_entry((struct parked){ .fn = fn, .v = vm_wait.v, .idx = vm_wait.idx }, &unused);
+    return !park_entry(NULL, (struct parked){ .fn = fn, .v = w->v, .idx = w->idx });
 }
 
-struct vm_wait vm_wait;
-
-bool vfs_park(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_park(struct req *rq, struct msg *m)
 {
-    return park(p, m, vm_wait.v, vm_wait.idx, reply);
+    return park(rq, m, rq->wait.v, rq->wait.idx);
 }
 
 /* ---- the name cache: lookups for exec, kept until anything changes a directory ---- */
@@ -539,8 +544,8 @@ static void name_done(struct job *j, struct msg *r)
 }
 
 /* Resolve an absolute path for exec. Returns 0 with *vp (a new reference),
-   -EAGAIN when the file server is asked (vm_wait says for what), or -errno. */
-long vfs_lookup(const char *path, struct vnode **vp)
+   -EAGAIN when the file server is asked (*w says for what), or -errno. */
+long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
 {
     size_t len = strlen(path);
     if (!fsproc)
@@ -552,7 +557,7 @@ long vfs_lookup(const char *path, struct vnode **vp)
         if (strcmp(nm->path, path) != 0)
             continue;
         if (nm->state == 0) {
-            vm_wait = (struct vm_wait){ NULL, LOOKUP_KEY | i };
+            *w = (struct vm_wait){ NULL, LOOKUP_KEY | i };
             return -EAGAIN;
         }
         if (nm->state < 0)
@@ -567,7 +572,7 @@ long vfs_lookup(const char *path, struct vnode **vp)
     for (unsigned k = 0; k < NNAMES && names[i].path[0] && names[i].state == 0; k++)
         i = ++name_next % NNAMES;
     if (names[i].path[0] && names[i].state == 0) {
-        vm_wait = (struct vm_wait){ NULL, LOOKUP_KEY | i };
+        *w = (struct vm_wait){ NULL, LOOKUP_KEY | i };
         return -EAGAIN;
     }
     name_next++;
@@ -583,7 +588,7 @@ long vfs_lookup(const char *path, struct vnode **vp)
     j->idx = i;
     j->m.w[0] = 1;
     fs_kick();
-    vm_wait = (struct vm_wait){ NULL, LOOKUP_KEY | i };
+    *w = (struct vm_wait){ NULL, LOOKUP_KEY | i };
     return -EAGAIN;
 }
 
@@ -615,7 +620,7 @@ static int unpark_err(struct vnode *v, uint64_t idx, long err)
             if (r.label == MSG_FAULT_KILL)
                 proc_exit(pk.p, WAIT_KILLED, 5);
         } else {
-            redispatch(pk.p, &pk.m, pk.slot);
+            hooks.redispatch(pk.p, &pk.m, pk.slot);
         }
     }
     return woken;
@@ -651,17 +656,17 @@ void vfs_proc_gone(struct proc *p)
                 wake_if_clean(&vnodes[i]);
     }
     if (strcmp(p->name, "fs") == 0)
-        start_init(); /* it died before it was ready */
+        hooks.settled(); /* it died before it was ready */
 }
 
 /* sync(): answer once no file has a dirty page or a write-back under way
    (parked on one that has, and handled again when it is clean). */
-bool vfs_sync(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_sync(struct req *rq)
 {
     for (int i = 0; i < NVNODES; i++)
         if (vnodes[i].refs && !vnode_clean(&vnodes[i]))
-            return park(p, m, &vnodes[i], WB_KEY, reply);
-    reply->w[0] = 0;
+            return park(rq, rq->m, &vnodes[i], WB_KEY);
+    rq->reply->w[0] = 0;
     return true;
 }
 
@@ -675,28 +680,30 @@ uint32_t vnode_type(struct vnode *v)
     return v->type;
 }
 
-long vfs_stat(struct proc *p, struct vnode *v, uint64_t uva)
+long vfs_stat(struct req *rq, struct vnode *v, uint64_t uva)
 {
     struct stat st = { .st_ino = v->inum, .st_size = v->size, .st_type = v->type };
-    return copy_out(&p->vm, uva, &st, sizeof st);
+    return copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
 }
 
 /* ---- the file server's side ---- */
 
 /* PG_FS_NEXT from the file server: finish its last job, then give it the next
    one (true: in reply) or keep its reply cap until there is one (false). */
-bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
+bool vfs_fs_next(struct req *rq)
 {
+    struct proc *p = rq->p;
+    struct msg *m = rq->m, *reply = rq->reply;
     if (!fsproc) {
         if (m->w[0] < 0) {
             printf("pager: no file system (%s)\n", strerror(m->w[0]));
-            start_init();
+            hooks.settled();
             reply->w[0] = m->w[0];
             return true;
         }
         fsproc = p;
         fs_page = (uint64_t)m->w[1];
-        start_init(); /* from the disk: its first jobs are queued now */
+        hooks.settled(); /* from the disk: its first jobs are queued now */
     } else if (p != fsproc) {
         reply->w[0] = -EPERM; /* the table's rule lets only the started server here */
         return true;
@@ -708,7 +715,7 @@ bool vfs_fs_next(struct proc *p, struct msg *m, struct msg *reply)
         *reply = job_start()->m;
         return true;
     }
-    long slot = reply_cap_take();
+    long slot = req_take_reply(rq);
     if (slot < 0) {
         reply->label = 0;
         return true;

@@ -39,7 +39,7 @@ extern uint64_t fs_page;         /* its job page */
 
 /* the job queue */
 struct job *job_add(long label);  /* NULL when full or there is no file server */
-struct job *job_for(struct proc *p, long label, void (*done)(struct job *, struct msg *), struct msg *reply);
+struct job *job_for(struct req *rq, long label, void (*done)(struct job *, struct msg *));
 void job_reply(struct job *j, long value, long w1, long w2);
 void fs_kick(void);               /* hand the file server its next job if it waits */
 
@@ -56,7 +56,8 @@ void release_inode(uint32_t inum);
 void wb_fill(void);               /* the write-back pump */
 void names_forget(void);          /* a directory changed */
 
-/* parking: false (parked), or true with reply set (-ENOMEM: no room; or the answer right away) */
-bool park(struct proc *p, struct msg *m, struct vnode *v, uint64_t idx, struct msg *reply);
-bool answer_when_clean(struct proc *p, struct vnode *v, long value, struct msg *reply);
-bool park_for_memory(struct proc *p, struct msg *m, struct msg *reply);
+/* parking rq->p's request m (its reply cap taken from rq): false (parked), or
+   true with rq->reply set (-ENOMEM: no room; or the answer right away) */
+bool park(struct req *rq, struct msg *m, struct vnode *v, uint64_t idx);
+bool answer_when_clean(struct req *rq, struct vnode *v, long value);
+bool park_for_memory(struct req *rq, struct msg *m);

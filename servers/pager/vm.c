@@ -2,7 +2,7 @@
    shadow page table recording which frame backs each page. The kernel's page
    tables only ever hold what this says; every change goes through map, unmap,
    protect and pt_copy. */
-#include "pager.h"
+#include "vm.h"
 
 #define VMA(n) ((struct vma *)(n)) /* node is the first member */
 
@@ -387,7 +387,7 @@ int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *pe
 
 /* The fixed fault order: find the region, check the access, let the region's
    kind resolve the page. */
-int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms)
+int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w)
 {
     struct vma_node *n = vt_find(&vs->vmas, va);
     if (!n || !access_ok(VMA(n)->prot, access))
@@ -398,7 +398,7 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
     spte_t *slot = shadow_lookup(&vs->shadow, va);
     spte_t old = slot ? *slot : 0, e = old;
     struct vma *v = VMA(n);
-    int r = v->ops->fault(v, va, access, &e, pa, perms);
+    int r = v->ops->fault(v, va, access, &e, pa, perms, w);
     if (r < 0 || e == old)
         return r;
     if (!(e & SPTE_PRESENT))
@@ -432,7 +432,8 @@ void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end)
                 return;
             uint64_t pa;
             uint32_t perms;
-            int r = vm_resolve(vs, va, access, &pa, &perms);
+            struct vm_wait unused;
+            int r = vm_resolve(vs, va, access, &pa, &perms, &unused);
             if (r == -ENOMEM)
                 return;
             if (r < 0) /* -EAGAIN: this region's pages need I/O; they come with their faults */
@@ -478,20 +479,20 @@ int vm_fork(struct vmspace *child, struct vmspace *parent)
 
 /* ---- copying to and from process memory, through the same path as faults ---- */
 
-bool copy_waited;
-
 /* Where the pager sees process address uva for access, and how many bytes of
    that page follow it. A write breaks copy-on-write (or allocates) and maps the
-   new frame into the process too. Returns 0, -EFAULT or -ENOMEM. */
-static int user_chunk(struct vmspace *vs, uint64_t uva, int access, char **ptr, size_t *avail)
+   new frame into the process too. Returns 0, -EFAULT, -ENOMEM or -EAGAIN (a
+   file page not read yet: rq, if any, says which and that it waited). */
+static int user_chunk(struct req *rq, struct vmspace *vs, uint64_t uva, int access, char **ptr, size_t *avail)
 {
     uint64_t pa;
     uint32_t perms;
+    struct vm_wait unused;
     if (uva >= USER_LIMIT)
         return -EFAULT;
-    int r = vm_resolve(vs, uva, access, &pa, &perms);
-    if (r == -EAGAIN)
-        copy_waited = true;
+    int r = vm_resolve(vs, uva, access, &pa, &perms, rq ? &rq->wait : &unused);
+    if (r == -EAGAIN && rq)
+        rq->waited = true;
     if (r < 0)
         return r;
     if (access == FAULT_WRITE)
@@ -501,12 +502,12 @@ static int user_chunk(struct vmspace *vs, uint64_t uva, int access, char **ptr, 
     return 0;
 }
 
-int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n)
+int copy_in(struct req *rq, struct vmspace *vs, void *dst, uint64_t uva, size_t n)
 {
     char *d = dst, *p;
     size_t chunk;
     while (n) {
-        int r = user_chunk(vs, uva, FAULT_READ, &p, &chunk);
+        int r = user_chunk(rq, vs, uva, FAULT_READ, &p, &chunk);
         if (r < 0)
             return r;
         if (chunk > n)
@@ -519,13 +520,13 @@ int copy_in(struct vmspace *vs, void *dst, uint64_t uva, size_t n)
     return 0;
 }
 
-int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n)
+int copy_out(struct req *rq, struct vmspace *vs, uint64_t uva, const void *src, size_t n)
 {
     const char *s = src;
     char *p;
     size_t chunk;
     while (n) {
-        int r = user_chunk(vs, uva, FAULT_WRITE, &p, &chunk);
+        int r = user_chunk(rq, vs, uva, FAULT_WRITE, &p, &chunk);
         if (r < 0)
             return r;
         if (chunk > n)
@@ -542,16 +543,16 @@ int copy_out(struct vmspace *vs, uint64_t uva, const void *src, size_t n)
    the file server, asking for those that do: a request that must not fail
    half-way later (a blocked pipe or console read or write, a reply that
    copies when a job is done) calls this first. Returns 0, or -EAGAIN with
-   copy_waited and vm_wait set. Other errors are left to the copy itself. */
-int user_probe(struct vmspace *vs, uint64_t uva, size_t n)
+   rq->waited and rq->wait set. Other errors are left to the copy itself. */
+int user_probe(struct req *rq, struct vmspace *vs, uint64_t uva, size_t n)
 {
     if (n > 65536)
         n = 65536;
     for (uint64_t a = PG_ROUNDDOWN(uva); a < uva + n && a < USER_LIMIT; a += PAGE) {
         uint64_t pa;
         uint32_t perms;
-        if (vm_resolve(vs, a, FAULT_READ, &pa, &perms) == -EAGAIN) {
-            copy_waited = true;
+        if (vm_resolve(vs, a, FAULT_READ, &pa, &perms, &rq->wait) == -EAGAIN) {
+            rq->waited = true;
             return -EAGAIN;
         }
     }
@@ -559,13 +560,13 @@ int user_probe(struct vmspace *vs, uint64_t uva, size_t n)
 }
 
 /* A NUL-terminated string of at most max bytes (with the NUL). Returns its length. */
-int copy_in_str(struct vmspace *vs, char *dst, uint64_t uva, size_t max)
+int copy_in_str(struct req *rq, struct vmspace *vs, char *dst, uint64_t uva, size_t max)
 {
     size_t i = 0;
     while (i < max) {
         char *p;
         size_t chunk;
-        int r = user_chunk(vs, uva + i, FAULT_READ, &p, &chunk);
+        int r = user_chunk(rq, vs, uva + i, FAULT_READ, &p, &chunk);
         if (r < 0)
             return r;
         for (size_t k = 0; k < chunk && i < max; k++, i++) {

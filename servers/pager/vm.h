@@ -1,0 +1,137 @@
+/* Address spaces, regions and their kinds, the fault path (vm_resolve) and
+   copies to and from process memory: the layer above frames.h. What it waits
+   for it says in a struct vm_wait (req.h); it never calls the processes, the
+   files' requests or the loop. The file kinds reach the page cache through
+   the few vnode_* calls declared at the end. */
+#pragma once
+#include "frames.h"
+#include "vmatree.h"
+#include "policy.h"
+#include "req.h"
+
+/* Page-table pages the kernel may hold for one task (as_limit; 4 KiB each, 4 MiB
+   in all): a 1 GiB range touched every 2 MiB takes 513, so such a range and the
+   program's own text, heap and stack fit with room to spare. */
+#define PT_QUOTA 1024
+/* The heap may grow this far above its start (the mmap area begins above
+   it); how much of it may be promised is the policy's commitment rule. */
+#define HEAP_MAX (4UL << 30)
+
+/* ---- vm.c: address spaces, regions and the fault path ---- */
+struct vmspace;
+struct vma;
+
+/* An object behind shared or file regions: pages by index, shared by every
+   region that maps it. Anonymous private regions have none. */
+struct memobj {
+    uint32_t refs;               /* regions naming it */
+    uint64_t npages;
+    uint64_t *pages;             /* per page: frame pa (holding one reference) or 0 */
+    const uint8_t *data;         /* image objects: the file bytes behind page 0 */
+    uint64_t datalen;            /* bytes of data; pages past it read as zeros */
+    uint64_t key;                /* image objects: which program segment (for sharing) */
+    uint64_t charged;            /* pages of the commitment it holds (shared anonymous memory) */
+    struct memobj *next;         /* list of image objects */
+};
+
+/* One kind of region. Every method is static in its own file (anon.c, shared.c, image.c). */
+struct region_ops {
+    const char *name;            /* as pmap shows it */
+    bool private;                /* copy-on-write at fork, writes never reach the object */
+    /* Resolve an access to va (rights already checked): update *e and say what to
+       map. Returns 0, -ENOMEM, -EFAULT (nothing can back va), -ENXIO (past the end
+       of a mapped file: a bus error), -EIO (the file page cannot be read) or
+       -EAGAIN (the page is being read: *w says which). */
+    int (*fault)(struct vma *v, uint64_t va, int access, spte_t *e, uint64_t *pa, uint32_t *perms,
+                 struct vm_wait *w);
+    void (*retain)(struct vma *v);   /* another region now names v's object */
+    void (*release)(struct vma *v);  /* v is gone */
+    /* Optional: [start, end) of v is about to be unmapped, or msync'd: hand
+       its dirty pages to their file for writing back. */
+    void (*sync)(struct vmspace *vs, struct vma *v, uint64_t start, uint64_t end);
+};
+
+struct vma {
+    struct vma_node node;        /* [node.start, node.end) */
+    uint32_t prot;               /* PERM_R | PERM_W | PERM_X, 0 for PROT_NONE */
+    uint32_t flags;              /* VMA_* */
+    const struct region_ops *ops;
+    struct memobj *obj;
+    uint64_t pgoff;              /* page of obj at node.start */
+    struct vnode *vn;            /* file regions: the file */
+    uint64_t file_end;           /* file regions: bytes of the file past this are zeros (bss) */
+};
+#define VMA_HEAP 1
+#define VMA_STACK 2
+#define VMA_EOF 4                /* file regions (mmap): a page wholly past the file's end is a bus error */
+#define VMA_NOWRITE 8            /* shared file regions of a read-only descriptor: mprotect may not add PROT_WRITE */
+
+/* Shadow entry bit of shared file regions: the pager wrote the page (copy_out)
+   or a write fault mapped it; the hardware dirty bit covers the rest. */
+#define SPTE_DIRTY (1 << SPTE_USER_SHIFT)
+
+#define MAX_REGIONS 1024          /* regions of one address space: more is ENOMEM */
+
+struct vmspace {
+    long as_slot;
+    struct shadow shadow;
+    struct vma_tree vmas;
+    uint64_t brk_base, brk;      /* the heap: [brk_base, brk) */
+};
+
+extern const struct region_ops anon_ops, shared_ops, image_ops, file_ops, fshared_ops;
+
+/* Commitments: pages promised to writable private regions and shared
+   anonymous objects. A strict policy refuses a promise beyond RAM plus swap. */
+int commit_charge(uint64_t pages);                 /* 0, or -ENOMEM (strict, over the limit) */
+void commit_uncharge(uint64_t pages);
+uint64_t commit_total(void);
+uint64_t commit_limit(void);
+/* Eager policies: map the pages of [start, end) now (at most EAGER_PAGES;
+   pages that need I/O or a frame that is not there stay for their fault). */
+#define EAGER_PAGES 4096
+void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end);
+
+int vm_create(struct vmspace *vs);                 /* 0 or -ENOMEM */
+void vm_destroy(struct vmspace *vs);                /* frees everything, destroys the address space */
+int vm_fork(struct vmspace *child, struct vmspace *parent); /* 0 or -ENOMEM */
+struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
+                   const struct region_ops *ops, struct memobj *obj, uint64_t pgoff, uint32_t flags);
+struct vma *vm_add_file(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
+                        const struct region_ops *ops, struct vnode *vn, uint64_t pgoff, uint64_t file_end,
+                        uint32_t flags);
+void vm_dropmaps(struct vmspace *vs);             /* every region out of the page table; frames stay
+                                                    (the clock policy's sampling; tests use it) */
+void vm_drop_file(struct vmspace *vs, struct vnode *vn, uint64_t from); /* truncate: pages >= from of vn's mmaps go */
+int vm_sync(struct vmspace *vs, uint64_t start, uint64_t end); /* msync: 0, or -ENOMEM (a hole in the range) */
+int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end);
+int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);
+/* Resolve va for access like a fault does. Returns 0 with the frame in *pa and the
+   rights to map in *perms; -EFAULT (no region / no right), -ENOMEM, or -EAGAIN
+   (a file page is being read: *w says which). */
+int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w);
+/* Copies for request rq (NULL: the pager's own, with no request to park) fail
+   with -EAGAIN on a file page that is not read yet, setting rq->waited and
+   rq->wait; a request that then fails is parked and handled again once the
+   page is in (the loop does that). */
+int copy_in(struct req *rq, struct vmspace *vs, void *dst, uint64_t uva, size_t n); /* 0 or -EFAULT/-ENOMEM/-EAGAIN */
+int copy_out(struct req *rq, struct vmspace *vs, uint64_t uva, const void *src, size_t n);
+int copy_in_str(struct req *rq, struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
+int user_probe(struct req *rq, struct vmspace *vs, uint64_t uva, size_t n); /* 0, or -EAGAIN: a page waits for the file server */
+int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
+int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
+
+/* ---- image.c: program files of the boot archive as objects ---- */
+struct memobj *image_obj(uint64_t key, const uint8_t *data, uint64_t datalen, uint64_t npages);
+const uint8_t *archive_file(const char *name, uint64_t *size);
+
+/* ---- shared.c ---- */
+struct memobj *shared_obj(uint64_t npages);
+void memobj_free(struct memobj *o);   /* frees it and drops its pages' references */
+
+/* ---- the page cache (vfs.c), as the file kinds (file.c, fshared.c) see it ---- */
+long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w); /* frame of a file page, -EAGAIN (*w set) while it is read, -errno */
+void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa); /* page idx (frame pa) needs writing back */
+void vnode_ref(struct vnode *v);
+void vnode_put(struct vnode *v);
+uint64_t vnode_size(struct vnode *v);
