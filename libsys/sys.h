@@ -88,6 +88,7 @@ void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t n);
 
 static inline uint64_t rdinstret(void) { uint64_t v; asm volatile("rdinstret %0" : "=r"(v)); return v; }
+#define RDTIME_HZ 10000000UL /* rdtime ticks per second: QEMU virt's timebase-frequency */
 static inline uint64_t rdtime(void) { uint64_t v; asm volatile("rdtime %0" : "=r"(v)); return v; }
 /* The instructions this thread has retired, user and kernel, counted by the kernel
    (rdinstret counts everyone's); sys_thread_instret(slot) reads a THREAD cap's. */

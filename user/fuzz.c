@@ -38,7 +38,6 @@
 #define FORK_OPS 40                 /* operations of a fork of a child */
 #define LEAF_OPS 40                 /* operations of a fuzz leaf started by exec */
 #define MAX_TOUCH 160               /* touches of memory per process: page tables come from a shared pool */
-#define TICKS 10000000UL            /* rdtime ticks per second (QEMU virt) */
 #define HANG_SEC 60                 /* a child tree that makes no progress this long hangs */
 #define COW_PAGES 8
 #define SCRATCH_PAGES 16
@@ -1056,7 +1055,7 @@ static void op_sleep(void)
         S.slot[n] = SL_NTFN;
     }
     S.timer = true;
-    long w[6] = { n, (long)(rdtime() + below(TICKS / 200)) };
+    long w[6] = { n, (long)(rdtime() + below(RDTIME_HZ / 200)) };
     logop(K_SLEEP, 0, SYS_TIMER_NOTIFY, w);
     if (sys_timer_notify(n, w[1]) == 0)
         sys_wait(n);
@@ -1304,7 +1303,7 @@ static long kill_stragglers(void)
         }
         if (!left)
             return count;
-        nap(TICKS / 100);
+        nap(RDTIME_HZ / 100);
     }
     return -1;
 }
@@ -1369,7 +1368,7 @@ static void batch(struct sup *s, long b)
         since[i] = rdtime();
     }
     for (long live = NCHILD; live > 0;) {
-        nap(TICKS / 50);
+        nap(RDTIME_HZ / 50);
         live = 0;
         for (long i = 0; i < NCHILD; i++) {
             if (pid[i] <= 0)
@@ -1397,7 +1396,7 @@ static void batch(struct sup *s, long b)
             if (box->beat != beat[i]) {
                 beat[i] = box->beat;
                 since[i] = rdtime();
-            } else if (rdtime() - since[i] > HANG_SEC * TICKS) {
+            } else if (rdtime() - since[i] > HANG_SEC * RDTIME_HZ) {
                 report(b, i, box, "no progress for %d s: a hang", HANG_SEC);
                 kill(pid[i]);
                 hung[i] = true;
@@ -1407,7 +1406,7 @@ static void batch(struct sup *s, long b)
     }
     long left = kill_stragglers();
     printf("@@FUZZ batch %ld: %ld operations in %lu ms\n", b, total_ops - ops_before,
-           (unsigned long)((rdtime() - t0) / (TICKS / 1000)));
+           (unsigned long)((rdtime() - t0) / (RDTIME_HZ / 1000)));
     if (left < 0)
         report(b, -1, NULL, "processes left by the batch cannot be killed");
     if (hash((void *)s->text_lo, s->text_hi - s->text_lo) != s->text_hash)

@@ -5,8 +5,6 @@
    1 on a bad byte, 2 on bad arguments or no memory. */
 #include "sys.h"
 
-#define TICKS_PER_SEC 10000000UL     /* QEMU virt's timebase (the device tree's timebase-frequency) */
-
 /* The word the pattern of pass `pass` puts at byte offset off. */
 static uint64_t pattern(uint64_t off, uint64_t pass)
 {
@@ -28,7 +26,7 @@ int main(int argc, char **argv)
         printf("memstress: cannot map %ld MiB: %s\n", mib, strerror(errno));
         return 2;
     }
-    uint64_t end = rdtime() + (uint64_t)seconds * TICKS_PER_SEC;
+    uint64_t end = rdtime() + (uint64_t)seconds * RDTIME_HZ;
     uint64_t words = len / 8, pass = 0;
     do {
         pass++;

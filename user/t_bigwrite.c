@@ -15,7 +15,6 @@
 #define BIG (8UL << 20)      /* bytes written and read in one call */
 #define NFAULTS 32           /* fresh pages the other child faults on meanwhile */
 #define PATH "/bigwrite.dat"
-#define TICKS 10000000UL     /* rdtime ticks per second (QEMU virt) */
 
 /* shared between the children and the parent (a MAP_SHARED page) */
 struct shared {
@@ -202,9 +201,9 @@ static void test_pipe(void)
         exit(sh->result == PIPE_BYTES ? 0 : 1);
     }
     close(fds[1]);
-    uint64_t deadline = rdtime() + 60 * TICKS;
+    uint64_t deadline = rdtime() + 60 * RDTIME_HZ;
     while (!sh->done && rdtime() < deadline)
-        nap(TICKS / 100);
+        nap(RDTIME_HZ / 100);
     if (!sh->done) {
         printf("t_bigwrite: a %d-byte pipe write and its waiting reader hung (wrote %ld)\n", PIPE_BYTES,
                sh->result);

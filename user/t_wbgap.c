@@ -10,7 +10,6 @@
 
 #define P 4096L
 #define PATH "/wbgap"
-#define TICKS 10000000UL    /* rdtime ticks per second (QEMU virt) */
 #define WAIT_SEC 60         /* generous: sync of one page takes milliseconds */
 
 /* Whether process pid has ended (a zombie or gone). */
@@ -32,8 +31,8 @@ static bool sync_ends(void)
     if (pid == 0)
         exit(sync() == 0 ? 0 : 2);
     uint64_t t0 = rdtime();
-    while (!ended(pid) && rdtime() - t0 < WAIT_SEC * TICKS)
-        nap(TICKS / 100);
+    while (!ended(pid) && rdtime() - t0 < WAIT_SEC * RDTIME_HZ)
+        nap(RDTIME_HZ / 100);
     bool done = ended(pid);
     if (!done)
         CHECK_EQ(kill(pid), 0);

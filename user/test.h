@@ -78,10 +78,10 @@ static inline bool policy_eager(void)
 }
 
 /* Pages an eager policy maps when a region of `pages` is made (EAGER_PAGES
-   in servers/pager/pager.h); 0 under the lazy ones. */
+   of abi.def at most); 0 under the lazy ones. */
 static inline uint64_t eager_pages(uint64_t pages)
 {
-    return !policy_eager() ? 0 : pages < 4096 ? pages : 4096;
+    return !policy_eager() ? 0 : pages < EAGER_PAGES ? pages : EAGER_PAGES;
 }
 
 /* Sleep about `ticks` of rdtime (a timer notification; a yield when there

@@ -89,7 +89,6 @@ uint64_t commit_total(void);
 uint64_t commit_limit(void);
 /* Eager policies: map the pages of [start, end) now (at most EAGER_PAGES;
    pages that need I/O or a frame that is not there stay for their fault). */
-#define EAGER_PAGES 4096
 void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end);
 
 int vm_create(struct vmspace *vs);                 /* 0 or -ENOMEM */
