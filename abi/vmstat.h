@@ -25,6 +25,20 @@ struct vmstat {
     uint64_t meta_tables;   /* page lists of objects and caches, dirty marks */
     uint64_t meta_other;    /* pipe buffers, page lists of open directories, anything not named above */
     uint64_t frames_lost;   /* neither free, used nor bookkeeping: a leak (always 0) */
+    /* Paging (docs/design.md, "Eviction and swap"). */
+    uint64_t used_swap;     /* frames of the swap cache: being written to or read from swap, or read
+                               and still shared with a swap slot (a used_* category: frames_used
+                               = the eight used_* fields) */
+    uint64_t swap_out;      /* pages written to swap */
+    uint64_t swap_in;       /* pages read from swap */
+    uint64_t evict_clean;   /* evictions that needed no write (the page was already on swap or its file) */
+    uint64_t evict_dirty;   /* evictions that wrote the page out */
+    uint64_t scans;         /* frames the policy looked at to find victims */
+    uint64_t faults_major;  /* faults that waited for the disk (swap or file) */
+    uint64_t faults_minor;  /* faults answered from memory */
+    uint64_t swap_total;    /* slots (pages) of the swap disk; 0: no swap */
+    uint64_t swap_used;     /* slots holding a page */
+    uint64_t oom_kills;     /* tasks killed because RAM and swap were full */
 };
 
 struct region_info {
@@ -35,6 +49,7 @@ struct region_info {
     char kind[16];        /* "anon", "shared", "image", "file", "fshared"; "[heap]"/"[stack]" noted in flags */
     uint32_t flags;       /* 1 heap, 2 stack */
     uint32_t pad;
+    uint64_t swapped;     /* pages whose data is on the swap disk */
 };
 
 struct proc_info {
@@ -43,4 +58,6 @@ struct proc_info {
     uint64_t state;       /* 1 running, 2 zombie */
     uint64_t faults;      /* page faults the pager served for it */
     uint64_t shadow;      /* pages of the pager's shadow page table for it (bookkeeping charged to it) */
+    uint64_t resident;    /* pages of its own regions in memory (shared ones counted in each) */
+    uint64_t swapped;     /* pages of its regions on the swap disk */
 };
