@@ -19,7 +19,7 @@ struct vmstat {
     uint64_t used_io;       /* held only by the file layer: dirty or being read/written (0 at rest) */
     /* The pager's bookkeeping (frames neither free nor used) = the five below. */
     uint64_t meta_total;
-    uint64_t meta_fixed;    /* buddy metadata and reference counts, taken at boot */
+    uint64_t meta_fixed;    /* taken at boot and kept: buddy metadata, reference counts, eviction's frame table, the policy's state, the swap slot table */
     uint64_t meta_shadow;   /* shadow page-table nodes of the processes (pmap shows each one's) */
     uint64_t meta_heap;     /* the pager's small objects: regions, open files, objects */
     uint64_t meta_tables;   /* page lists of objects and caches, dirty marks */

@@ -24,11 +24,11 @@ static void census(struct vmstat *st)
     CHECK_EQ(vmstat(st), 0);
     CHECK_EQ(st->frames_total, st->frames_free + st->frames_used + st->meta_total);
     CHECK_EQ(st->frames_used, st->used_private + st->used_fs + st->used_cache + st->used_image +
-             st->used_object + st->used_zero +
-             st->used_io);
+             st->used_object + st->used_zero + st->used_io + st->used_swap);
     CHECK_EQ(st->meta_total, st->meta_fixed + st->meta_shadow + st->meta_heap + st->meta_tables + st->meta_other);
     CHECK_EQ(st->frames_lost, 0);
     CHECK_EQ(st->used_io, 0);      /* nothing dirty or under I/O after sync */
+    CHECK_EQ(st->used_swap, 0);    /* nothing on its way to or from swap, no swapped page shared */
     CHECK_EQ(st->meta_other, 0);   /* no pipe or directory is open */
     CHECK_EQ(st->used_zero, 1);
     CHECK(st->used_fs > 0 && st->meta_fixed > 0 && st->meta_shadow > 0);

@@ -9,8 +9,8 @@ static int anon_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
     (void)w; /* never waits for a file page */
     (void)va;
     if (!*e || (*e & SPTE_ZERO))
-        return zero_resolve(e, access, v->prot, pa, perms);
-    return cow_resolve(e, access, v->prot, pa, perms);
+        return zero_resolve(v, e, access, pa, perms);
+    return cow_resolve(v, e, access, pa, perms);
 }
 
 const struct region_ops anon_ops = {

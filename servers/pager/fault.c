@@ -47,6 +47,20 @@ static bool __attribute__((noinline, cold)) fault_refused(struct req *rq)
     return false;
 }
 
+/* Answer rq with a mapping of frame pa at addr's page. Returns true. */
+static inline bool map_reply(struct req *rq, uint64_t addr, uint64_t pa, uint32_t perms)
+{
+    struct msg *reply = rq->reply;
+    reply->label = MSG_FAULT_MAP;
+    reply->w[0] = (long)PG_ROUNDDOWN(addr);
+    reply->w[1] = (long)pa;
+    reply->w[2] = perms;
+    reply->w[3] = BOOT_MEM_SLOT;
+    return true;
+}
+
+static int oom_kill(struct proc *p);
+
 /* A page fault the fault path could not resolve (r < 0): park it while a
    file page is read (-EAGAIN), fail a system call's bad buffer, or kill the
    process with a line on the console. Returns true with rq->reply set, or
@@ -57,9 +71,25 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
     struct msg keep = *rq->m; /* rq->reply may be rq->m */
     uint64_t addr = (uint64_t)keep.w[0], pc = (uint64_t)keep.w[2];
     long access = keep.w[1], scause = keep.w[3], flags = keep.w[4];
-    if (r == -EAGAIN) { /* a file page is on its way: answer when it is there */
-        if (!vfs_park(rq, &keep))
+    if (r == -ENOMEM) { /* reclaim; with RAM and swap full, kill the biggest user task (maybe p) */
+        uint64_t pa;
+        uint32_t perms;
+        int k = 1;
+        while ((r = vm_resolve_wait(&p->vm, addr, (int)access, &pa, &perms, &rq->wait)) == -ENOMEM &&
+               (k = oom_kill(p)) > 0)
+            ;
+        if (k < 0) {
+            kill_proc(rq, scause);
             return false;
+        }
+        if (r == 0)
+            return map_reply(rq, addr, pa, perms);
+    }
+    if (r == -EAGAIN) { /* a file or swapped page, or free frames, on their way: answer when they are there */
+        if (!vfs_park(rq, &keep)) {
+            cnt.major++;
+            return false;
+        }
         r = -ENOMEM;
     }
     cnt.invalid++;
@@ -75,6 +105,38 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
            access_name(access), why);
     kill_proc(rq, scause);
     return false;
+}
+
+/* RAM and swap are full and p needs a frame: kill the user task holding the
+   most memory (in RAM and on swap; never a server, never init) with one
+   line on the console. Returns 1 when another task was killed (p may try
+   again), -1 when the victim is p (the line is out; p is the caller's to
+   kill), 0 when there is nobody to kill. */
+static int oom_kill(struct proc *p)
+{
+    struct proc *victim = NULL;
+    uint64_t most = 0, res = 0, sw = 0;
+    for (struct proc *t = proc_first(); t; t = proc_next(t)) {
+        uint64_t r, s;
+        if (t->state != P_RUN || t->server || t->pid == init_pid)
+            continue;
+        vm_usage(&t->vm, 0, USER_LIMIT, &r, &s);
+        if (!victim || r + s > most) {
+            victim = t;
+            most = r + s;
+            res = r;
+            sw = s;
+        }
+    }
+    if (!victim)
+        return 0;
+    cnt.oom_kills++;
+    printf("pid %ld (%s): killed: out of memory (resident %lu KiB, swap %lu KiB)\n", victim->pid, victim->name,
+           res * (PAGE / 1024), sw * (PAGE / 1024));
+    if (victim == p)
+        return -1;
+    proc_exit(victim, WAIT_KILLED, 9);
+    return 1;
 }
 
 /* The fault rq->m of rq->p. Returns true with rq->reply the answer now (a
@@ -96,11 +158,7 @@ bool handle_fault(struct req *rq)
     int r = addr < USER_LIMIT ? vm_resolve(&p->vm, addr, (int)m->w[1], &pa, &perms, &rq->wait) : -EFAULT;
     if (r < 0)
         return fault_failed(rq, r);
-    struct msg *reply = rq->reply;
-    reply->label = MSG_FAULT_MAP;
-    reply->w[0] = (long)PG_ROUNDDOWN(addr);
-    reply->w[1] = (long)pa;
-    reply->w[2] = perms;
-    reply->w[3] = BOOT_MEM_SLOT;
-    return true;
+    if (!rq->slot)
+        cnt.minor++;
+    return map_reply(rq, addr, pa, perms);
 }

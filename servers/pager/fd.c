@@ -258,6 +258,21 @@ static bool pipe_try_write(struct req *rq, struct proc *p, struct pipe *pp, uint
     return false;
 }
 
+static void retry_blocked(void);
+static void wake_console(void);
+static bool retry_armed;
+
+/* A blocked request's copy met a page on its way (swapped out, or no free
+   frame yet): it stays blocked, and every blocked request is tried again
+   once what *w names is there. Returns false when the pager cannot wait
+   (the request then fails as before). */
+static bool retry_later(const struct vm_wait *w)
+{
+    if (!retry_armed)
+        retry_armed = vfs_park_call(retry_blocked, w);
+    return retry_armed;
+}
+
 /* Something changed in pp: finish what blocked requests now can. */
 static void wake_pipe(struct pipe *pp)
 {
@@ -270,8 +285,11 @@ static void wake_pipe(struct pipe *pp)
                 continue;
             long result;
             uint64_t before = b->done;
-            bool finished = b->op == B_READ ? pipe_try_read(NULL, p, pp, b->uva, b->n, &result)
-                                            : pipe_try_write(NULL, p, pp, b->uva, b->n, &b->done, &result);
+            struct req later = { .p = p }; /* a copy that must wait says so here */
+            bool finished = b->op == B_READ ? pipe_try_read(&later, p, pp, b->uva, b->n, &result)
+                                            : pipe_try_write(&later, p, pp, b->uva, b->n, &b->done, &result);
+            if (finished && later.waited && retry_later(&later.wait))
+                finished = false;
             if (finished)
                 reply_to(p, result);
             if (finished || b->done != before) /* a write that moved bytes gave readers data */
@@ -344,15 +362,36 @@ void console_input(void)
     while (uart[UART_LSR] & 1)
         console_char((char)uart[UART_RBR]);
     sys_irq_ack(BOOT_IRQ_SLOT, bootinfo->dev[DEV_UART].irq);
+    wake_console();
+}
+
+/* Finish the blocked console reads that now can. */
+static void wake_console(void)
+{
     for (struct proc *p = proc_first(); p; p = proc_next(p)) {
         struct blocked *b = &blocked[p->pid % NPROC];
         if (b->op == B_READ && p->blocked_slot && b->f->kind == F_CONSOLE) {
             bool done;
-            long r = console_read_now(NULL, p, b->uva, b->n, &done);
+            struct req later = { .p = p };
+            long r = console_read_now(&later, p, b->uva, b->n, &done);
+            if (done && later.waited && retry_later(&later.wait))
+                done = false;
             if (done)
                 reply_to(p, r);
         }
     }
+}
+
+/* What retry_later waited for is there: try every blocked request again. */
+static void retry_blocked(void)
+{
+    retry_armed = false;
+    for (struct proc *p = proc_first(); p; p = proc_next(p)) {
+        struct blocked *b = &blocked[p->pid % NPROC];
+        if (b->op != B_NONE && p->blocked_slot && b->f->kind == F_PIPE)
+            wake_pipe(b->f->pipe);
+    }
+    wake_console();
 }
 
 static long console_write(struct req *rq, uint64_t uva, uint64_t n)

@@ -6,6 +6,7 @@
 #include "buddy.h"
 #include "frametab.h"
 #include "slab.h"
+#include "policy.h"
 
 static struct buddy pool;
 static struct frametab refs;
@@ -13,6 +14,13 @@ static struct kmem heap;
 static uint64_t base, npages, zero_pa;
 static uint64_t fixed_pages;   /* buddy metadata and counts, at the front of the pool */
 static uint64_t meta_held;     /* pages meta_alloc handed out and not yet freed */
+static uint64_t reserve;       /* free frames only the pager and the servers may take */
+/* own[i]: what eviction knows of frame i: the page it backs (OWN_VA) when it
+   is private, and whether the policy has it (OWN_INSERTED). 0 when free. */
+static uint32_t *own;
+#define OWN_TRACKED  (1U << 30)
+#define OWN_INSERTED (1U << 31)
+#define OWN_VPN      ((1U << 30) - 1)
 struct counters cnt;
 
 void *frame_ptr(uint64_t pa)
@@ -41,7 +49,9 @@ void frames_init(const struct bootinfo *bi)
     size_t counts = PG_ROUNDUP(npages * sizeof(uint32_t));
     buddy_init_empty(&pool, (uint32_t)npages, (struct buddy_page *)PAGER_WINDOW);
     ft_init(&refs, (uint32_t *)(PAGER_WINDOW + meta), base, npages);
-    uint64_t reserved = (meta + counts) / PAGE;
+    own = (uint32_t *)(PAGER_WINDOW + meta + counts);
+    uint64_t reserved = (meta + 2 * counts) / PAGE;
+    reserve = npages / 128 > 16 ? npages / 128 : 16;
     fixed_pages = reserved;
     buddy_free_range(&pool, (uint32_t)reserved, (uint32_t)(npages - reserved));
     kmem_init(&heap, heap_page_alloc, heap_page_free, NULL);
@@ -95,6 +105,87 @@ uint64_t frame_copy(uint64_t src)
     return pa;
 }
 
+uint64_t frame_alloc_user(void)
+{
+    return pool.nfree > reserve ? frame_alloc() : 0;
+}
+
+uint64_t frame_copy_user(uint64_t src)
+{
+    return pool.nfree > reserve ? frame_copy(src) : 0;
+}
+
+uint64_t frames_free(void)
+{
+    return pool.nfree;
+}
+
+bool frames_low(void)
+{
+    return pool.nfree < 2 * reserve;
+}
+
+uint64_t frames_high(void)
+{
+    return 3 * reserve;
+}
+
+uint32_t frame_index(uint64_t pa)
+{
+    return (uint32_t)((pa - base) >> 12);
+}
+
+uint64_t frame_addr(uint32_t idx)
+{
+    return base + ((uint64_t)idx << 12);
+}
+
+/* A frame's last reference is gone: the policy forgets it. */
+static void untrack_freed(uint64_t k)
+{
+    if (own[k] & OWN_INSERTED)
+        the_policy->remove((uint32_t)k, false);
+    own[k] = 0;
+}
+
+/* Frame pa (one reference, just taken for page va) is private: eviction may
+   take it when evictable. A frame tracked already (a frame of an object or
+   cache has more than one reference) is left alone. */
+void frame_track(uint64_t pa, uint64_t va, bool evictable)
+{
+    uint64_t k = (pa - base) >> 12;
+    if (own[k] || refs.ref[k] != 1)
+        return;
+    own[k] = (uint32_t)(va >> 12) | OWN_TRACKED;
+    if (evictable) {
+        own[k] |= OWN_INSERTED;
+        the_policy->insert((uint32_t)k, va);
+    }
+}
+
+void frame_untrack(uint64_t pa)
+{
+    uint64_t k = (pa - base) >> 12;
+    if (own[k] & OWN_INSERTED) {
+        own[k] &= ~OWN_INSERTED;
+        the_policy->remove((uint32_t)k, true);
+    }
+}
+
+void frame_retrack(uint64_t pa)
+{
+    uint64_t k = (pa - base) >> 12;
+    if ((own[k] & OWN_TRACKED) && !(own[k] & OWN_INSERTED) && refs.ref[k]) {
+        own[k] |= OWN_INSERTED;
+        the_policy->insert((uint32_t)k, (uint64_t)(own[k] & OWN_VPN) << 12);
+    }
+}
+
+uint64_t frame_va(uint32_t idx)
+{
+    return (uint64_t)(own[idx] & OWN_VPN) << 12;
+}
+
 void frame_ref(uint64_t pa)
 {
     if (ft_inc(&refs, pa) < 0)
@@ -106,8 +197,11 @@ void frame_unref(uint64_t pa)
     int n = ft_dec(&refs, pa);
     if (n < 0)
         pager_panic("frame_unref: frame without references");
-    if (n == 0 && buddy_free(&pool, (uint32_t)((pa - base) / PAGE), 0) < 0)
-        pager_panic("frame_unref: frame was not allocated");
+    if (n == 0) {
+        untrack_freed((pa - base) / PAGE);
+        if (buddy_free(&pool, (uint32_t)((pa - base) / PAGE), 0) < 0)
+            pager_panic("frame_unref: frame was not allocated");
+    }
 }
 
 int frame_refs(uint64_t pa)
@@ -207,8 +301,11 @@ unsigned frames_ref_run(spte_t *e, spte_t *d, unsigned n, bool cow)
     unsigned present = 0;
     for (unsigned i = 0; i < n; i++) {
         spte_t x = e[i];
-        if (!(x & SPTE_PRESENT))
+        if (!(x & SPTE_PRESENT)) {
+            if (x & SPTE_SWAP)
+                slot_get(SPTE_SLOT(x)); /* the child names the swapped page too */
             continue;
+        }
         uint64_t k = (SPTE_PA(x) - base) >> 12;
         if (k >= npages || ref[k] == 0 || ref[k] == FT_REF_MAX)
             pager_panic("frames_ref_run: bad frame or count");
@@ -231,8 +328,11 @@ void frames_unref_run(spte_t *e, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         spte_t x = e[i];
         e[i] = 0;
-        if (!(x & SPTE_PRESENT))
+        if (!(x & SPTE_PRESENT)) {
+            if (x & SPTE_SWAP)
+                slot_put(SPTE_SLOT(x));
             continue;
+        }
         uint64_t k = (SPTE_PA(x) - base) >> 12;
         if (k >= npages || ref[k] == 0)
             pager_panic("frames_unref_run: frame without references");
@@ -241,6 +341,7 @@ void frames_unref_run(spte_t *e, unsigned n)
             refs.shared--;
         else if (now == 0) {
             refs.used--;
+            untrack_freed(k);
             buddy_free(&pool, (uint32_t)k, 0);
         }
     }

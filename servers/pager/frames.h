@@ -16,10 +16,30 @@
 extern const struct bootinfo *bootinfo;
 void pager_panic(const char *why) __attribute__((noreturn)); /* the system cannot go on */
 
+/* A shadow entry whose page is on the swap disk (not present): slot << 12 | SPTE_SWAP. */
+#define SPTE_SWAP (1 << (SPTE_USER_SHIFT + 1))
+#define SPTE_SLOT(e) ((uint32_t)((e) >> 12))
+
 /* ---- frames.c: the user pool, reference counts, the zero page, pager heap ---- */
 void frames_init(const struct bootinfo *bi);
 uint64_t frame_alloc(void);                 /* zeroed frame with one reference; 0 when none left */
 uint64_t frame_copy(uint64_t src);          /* a copy of src with one reference; 0 when none left */
+/* The same for a user task: 0 also when only the reserve is left (the frames
+   the pager, the servers and the paging path need to make progress). */
+uint64_t frame_alloc_user(void);
+uint64_t frame_copy_user(uint64_t src);
+uint64_t frames_free(void);                 /* free frames now */
+bool frames_low(void);                      /* below the low watermark: reclaim before waiting */
+uint64_t frames_high(void);                 /* reclaim frees frames up to this many */
+/* Eviction's view of a frame (by index in the pool): a private page (named
+   only by shadow entries at one virtual address, in one or more address
+   spaces of a fork family) may be handed to the policy. */
+uint32_t frame_index(uint64_t pa);
+uint64_t frame_addr(uint32_t idx);
+void frame_track(uint64_t pa, uint64_t va, bool evictable); /* a fresh private frame of page va */
+void frame_untrack(uint64_t pa);            /* the policy forgets it (evicted or busy); va stays */
+void frame_retrack(uint64_t pa);            /* the policy gets it back (at the va it had) */
+uint64_t frame_va(uint32_t idx);            /* the page a tracked frame backs */
 void frame_ref(uint64_t pa);                /* one more reference */
 void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
 int frame_refs(uint64_t pa);
@@ -42,6 +62,7 @@ struct counters {
     uint64_t zero_page, zero_fill, cow_copy, cow_reuse, file, invalid;
     uint64_t forks, execs, fork_pages;
     uint64_t writeback, bus_error;
+    uint64_t swap_out, swap_in, evict_clean, evict_dirty, scans, major, minor, oom_kills;
 };
 extern struct counters cnt;
 
@@ -49,3 +70,27 @@ extern struct counters cnt;
 uint64_t swap_slots(void);                 /* slots of the swap disk; 0: no swap (yet) */
 void swap_frames(uint64_t pa[2]);          /* the two frames the swap path holds (0: none) */
 int swap_io(bool write, uint64_t slot, uint64_t pa, void (*done)(void *arg, long result), void *arg);
+unsigned swap_queue_room(void);            /* jobs swap_io takes before -EAGAIN */
+
+/* ---- swapcache.c: swap slots and the frames on their way to or from them ---- */
+void swapcache_setup(uint32_t nslots);     /* the swap disk works: slots 0 .. nslots-1 */
+void swapcache_gone(void);                 /* no swap from now on (entries keep their slots) */
+uint64_t slots_total(void);
+uint64_t slots_table_pages(void);          /* bookkeeping pages of the slot table */
+void swc_frames(void (*fn)(void *arg, uint64_t pa), void *arg);
+uint64_t slots_used(void);
+long slot_new(void);                       /* a free slot with one reference, -ENOSPC */
+void slot_get(uint32_t slot);              /* one more reference (fork) */
+void slot_put(uint32_t slot);              /* one less; the last one frees it (and its cached frame) */
+uint32_t slot_refs(uint32_t slot);
+/* A frame the swap cache holds (one reference) for slot: being written
+   (WRITING), being read (READING), or read and still the slot's data
+   (READY). va is the page it backs (for re-tracking when the cache lets go). */
+enum { SC_WRITING = 1, SC_READING, SC_READY };
+struct swc { uint32_t slot; uint8_t state; bool orphan; uint64_t pa, va; };
+struct swc *swc_find(uint32_t slot);        /* NULL when slot has no frame here */
+struct swc *swc_add(uint32_t slot, uint64_t pa, uint64_t va, int state); /* NULL when full */
+void swc_drop(struct swc *c);               /* let go of its frame (re-tracked if still mapped) */
+unsigned swc_count(int state);
+bool swc_drop_ready(void);                  /* drop one READY entry; false when there is none */
+

@@ -146,16 +146,13 @@ static long pg_vmstat(struct req *rq, uint64_t uva)
         .cow_reuse = cnt.cow_reuse, .file = cnt.file, .invalid = cnt.invalid,
         .forks = cnt.forks, .execs = cnt.execs, .fork_pages = cnt.fork_pages,
         .writeback = cnt.writeback, .bus_error = cnt.bus_error,
+        .swap_out = cnt.swap_out, .swap_in = cnt.swap_in, .evict_clean = cnt.evict_clean,
+        .evict_dirty = cnt.evict_dirty, .scans = cnt.scans, .faults_major = cnt.major,
+        .faults_minor = cnt.minor, .swap_total = slots_total(), .swap_used = slots_used(),
+        .oom_kills = cnt.oom_kills,
     };
     long r = frames_census(&st);
     return r < 0 ? r : copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
-}
-
-static void count_resident(void *arg, uint64_t va, spte_t *e)
-{
-    (void)va;
-    if (*e & SPTE_PRESENT)
-        (*(uint64_t *)arg)++;
 }
 
 static long pg_pmap(struct req *rq, long pid, uint64_t uva, long max)
@@ -169,9 +166,9 @@ static long pg_pmap(struct req *rq, long pid, uint64_t uva, long max)
             continue;
         struct vma *v = (struct vma *)n;
         struct region_info ri = { .start = n->start, .end = n->end, .prot = v->prot,
-                                  .shared = !v->ops->private, .flags = v->flags };
+                                  .shared = !v->ops->private, .flags = v->flags & (VMA_HEAP | VMA_STACK) };
         strncpy(ri.kind, v->ops->name, sizeof ri.kind);
-        shadow_walk(&t->vm.shadow, n->start, n->end, count_resident, &ri.resident);
+        vm_usage(&t->vm, n->start, n->end, &ri.resident, &ri.swapped);
         if (copy_out(rq, &rq->p->vm, uva + (uint64_t)i * sizeof ri, &ri, sizeof ri) < 0)
             return -EFAULT;
     }
@@ -187,6 +184,8 @@ static long pg_ps(struct req *rq, uint64_t uva, long max)
         struct proc_info pi = { .pid = t->pid, .parent = t->parent, .state = t->state == P_RUN ? 1 : 2,
                                 .faults = t->faults, .shadow = t->vm.shadow.nodes };
         memcpy(pi.name, t->name, sizeof pi.name);
+        if (t->state == P_RUN)
+            vm_usage(&t->vm, 0, USER_LIMIT, &pi.resident, &pi.swapped);
         if (copy_out(rq, &rq->p->vm, uva + (uint64_t)i * sizeof pi, &pi, sizeof pi) < 0)
             return -EFAULT;
     }
@@ -279,6 +278,25 @@ static bool handle(struct req *rq)
     if (now && rq->waited && rq->reply->w[0] < 0 && m->label != MSG_FAULT && m->label != MSG_PG_FS_NEXT)
         return vfs_park(rq, m);
     return now;
+}
+
+/* Eviction's list of address spaces: the live processes'. */
+static struct vmspace *space_from(struct proc *p)
+{
+    while (p && (p->state != P_RUN || p->vm.as_slot <= 0 || !p->vm.shadow.root))
+        p = proc_next(p);
+    return p ? &p->vm : NULL;
+}
+
+static struct vmspace *space_first(void)
+{
+    return space_from(proc_first());
+}
+
+static struct vmspace *space_next(struct vmspace *vs)
+{
+    struct proc *p = (struct proc *)((char *)vs - __builtin_offsetof(struct proc, vm));
+    return space_from(proc_next(p));
 }
 
 /* Handle p's parked request m again (the file layer calls this, through its
@@ -556,6 +574,7 @@ int main(void)
     check_requests();
     frames_init(bootinfo);
     fd_init();
+    evict_init(&(struct evict_hooks){ .first = space_first, .next = space_next, .wake = vfs_wake });
     struct frame_stats fs;
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
@@ -579,6 +598,8 @@ int main(void)
             if (p && p->state == P_RUN) {
                 fault_rq.p = p;
                 next_message(&m, handle_fault(&fault_rq));
+                if (frames_low()) /* only now: the answer may map a frame reclaim would take */
+                    vm_reclaim();
                 continue;
             }
         }
@@ -606,5 +627,7 @@ int main(void)
         if (answer)
             m = reply;
         next_message(&m, answer);
+        if (frames_low())
+            vm_reclaim();
     }
 }

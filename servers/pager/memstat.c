@@ -72,6 +72,13 @@ static void count_holders(struct census *c, struct proc *p)
 
 struct walk { struct census *c; uint64_t *n; };
 
+static void count_swc(void *arg, uint64_t pa)
+{
+    struct walk *w = arg;
+    if (mark_pa(w->c, pa))
+        (*w->n)++;
+}
+
 static void count_entry(void *arg, uint64_t va, spte_t *e)
 {
     (void)va;
@@ -95,7 +102,7 @@ long frames_census(struct vmstat *st)
     st->frames_used = fs.used;
     st->frames_shared = fs.shared;
     st->meta_total = fs.fixed + fs.meta;
-    st->meta_fixed = fs.fixed;
+    st->meta_fixed = fs.fixed + evict_tables();
     st->meta_heap = fs.heap;
     st->frames_lost = fs.total - fs.free - fs.used - fs.fixed - fs.meta;
     st->used_zero = mark_pa(&c, zero_page());
@@ -104,6 +111,8 @@ long frames_census(struct vmstat *st)
     for (int i = 0; i < 2; i++)
         if (sw[i] && mark_pa(&c, sw[i]))
             st->used_fs++;
+    struct walk sw_walk = { &c, &st->used_swap }; /* before the page tables: they may name these too */
+    swc_frames(count_swc, &sw_walk);
     for (struct proc *p = proc_first(); p; p = proc_next(p))
         if (p->state == P_RUN)
             count_holders(&c, p);
@@ -114,9 +123,10 @@ long frames_census(struct vmstat *st)
         shadow_walk(&p->vm.shadow, 0, SHADOW_VA_LIMIT, count_entry, &w);
         st->meta_shadow += p->vm.shadow.nodes;
     }
-    uint64_t named = st->used_zero + st->used_cache + st->used_image + st->used_object + st->used_fs + st->used_private;
+    uint64_t named = st->used_zero + st->used_cache + st->used_image + st->used_object + st->used_fs + st->used_private +
+                     st->used_swap;
     st->used_io = fs.used - named;
-    st->meta_other = fs.meta - fs.heap - st->meta_shadow - st->meta_tables;
+    st->meta_other = fs.meta - fs.heap - st->meta_shadow - st->meta_tables - evict_tables();
     meta_free(c.seen, bytes);
     return 0;
 }

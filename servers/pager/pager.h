@@ -83,6 +83,7 @@ bool vnode_clean(struct vnode *v);                /* no page of v waits to be wr
 bool vfs_msync(struct req *rq);
 bool vfs_sync(struct req *rq);
 bool vfs_park(struct req *rq, struct msg *m);     /* park request m of rq on rq->wait (false: parked) */
+void vfs_wake(uint64_t key, long err);            /* handle again (err: fail) what waits on {NULL, key} */
 bool vfs_park_call(void (*fn)(void), const struct vm_wait *w); /* call fn once *w's page is in; false: no room */
 long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w); /* 0, -EAGAIN (*w set) or -errno; *vp referenced */
 bool vfs_open(struct req *rq);

@@ -30,7 +30,8 @@ struct policy_env {
 struct policy {
     const char *name;
     /* Set up the policy's state. Returns 0, or -1 when env->alloc failed
-       (the pager then does not start). Called once, before any other hook. */
+       (the pager then does not start). Called once, before any other hook;
+       *env stays valid for the pager's lifetime. */
     int (*init)(const struct policy_env *env);
     /* frame now holds an evictable page. key names the page (the same page
        has the same key when it comes back after an eviction), so that a

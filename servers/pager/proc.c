@@ -235,7 +235,7 @@ static const char *basename(const char *path)
 static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, char *const argv[],
                   bool from_archive, struct vm_wait *w)
 {
-    long r = vm_create(vs);
+    long r = vm_create(vs, p->server);
     if (r < 0)
         return r;
     /* programs come from the file system once the file server runs; the
@@ -305,7 +305,7 @@ long proc_fork(struct proc *parent)
     c->rights = parent->rights;
     c->cwd = parent->cwd;
     memcpy(c->cwd_path, parent->cwd_path, sizeof c->cwd_path);
-    long r = vm_create(&c->vm);
+    long r = vm_create(&c->vm, false);
     if (r == 0)
         r = vm_fork(&c->vm, &parent->vm);
     long fault_slot = r < 0 ? r : pager_caps(c);

@@ -12,6 +12,9 @@ struct vnode;
    waits for: the layer that asks the file server says so here and returns
    -EAGAIN; the request is parked on it. */
 struct vm_wait { struct vnode *v; uint64_t idx; };
+/* Waits of the memory layers (v NULL): for free frames, for a swap slot's read. */
+#define WAIT_MEM (1UL << 61)
+#define WAIT_SWAP (1UL << 60)     /* | the slot */
 
 struct req {
     struct proc *p;              /* the sender */

@@ -120,13 +120,6 @@ void shadow_destroy(struct shadow *s, void (*drop)(void *arg, uint64_t va, spte_
     s->root = NULL;
 }
 
-/* Returns NULL when va's leaf node is absent or va is not a user address. */
-spte_t *shadow_lookup(struct shadow *s, uint64_t va)
-{
-    uint64_t *leaf = leaf_find(s, va, false);
-    return leaf ? &leaf[pt_index(va, 0)] : NULL;
-}
-
 /* Returns NULL when out of memory or va is not a user address. */
 spte_t *shadow_slot(struct shadow *s, uint64_t va)
 {

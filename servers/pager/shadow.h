@@ -50,8 +50,20 @@ void shadow_destroy(struct shadow *s, void (*drop)(void *arg, uint64_t va, spte_
                     void *arg);
 
 /* The entry slot for va's page; NULL if its leaf node does not exist or
-   va >= SHADOW_VA_LIMIT. Never allocates. */
-spte_t *shadow_lookup(struct shadow *s, uint64_t va);
+   va >= SHADOW_VA_LIMIT. Never allocates. Inline: every fault starts here. */
+static inline spte_t *shadow_lookup(struct shadow *s, uint64_t va)
+{
+    uint64_t *node = s->root;
+    if (node == NULL || va >= SHADOW_VA_LIMIT)
+        return NULL;
+    for (unsigned shift = 30; shift > 12; shift -= 9) {
+        uint64_t e = node[(va >> shift) & (SHADOW_NODE_ENTRIES - 1)];
+        if (e == 0)
+            return NULL;
+        node = (uint64_t *)(uintptr_t)e;
+    }
+    return &node[(va >> 12) & (SHADOW_NODE_ENTRIES - 1)];
+}
 
 /* Like shadow_lookup but allocates missing nodes. NULL when out of memory
    (nodes already allocated on the way stay, empty) or va >= SHADOW_VA_LIMIT. */

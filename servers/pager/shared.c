@@ -29,7 +29,7 @@ static int shared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint6
         if (idx >= o->npages)
             return -EFAULT;
         if (!o->pages[idx]) {
-            uint64_t f = frame_alloc();
+            uint64_t f = vma_frame(v);
             if (!f)
                 return -ENOMEM;
             o->pages[idx] = f; /* the object's reference */

@@ -71,6 +71,11 @@ uint64_t swap_slots(void)
     return nslots;
 }
 
+unsigned swap_queue_room(void)
+{
+    return nslots ? SWAP_JOBS - count : 0;
+}
+
 /* Queue a transfer of one page between swap slot `slot` and the frame at pa
    (write: frame to slot); done(arg, 0 or -errno) runs when it is over. The
    frame must stay put until then. Returns 0, -ENODEV (no swap), -EINVAL (no
@@ -138,6 +143,7 @@ void swap_proc_gone(struct proc *p)
         sys_cap_delete(driver_slot);
     driver_slot = 0;
     nslots = 0;
+    swapcache_gone();
     inflight = count > 0;
     while (count)
         finish(-EIO);
@@ -159,6 +165,8 @@ static void check_read(void *arg, long result)
            same ? "checked" : result < 0 ? "CHECK FAILED (read)" : "CHECK FAILED (data)");
     if (!same)
         nslots = 0;
+    else
+        swapcache_setup((uint32_t)nslots);
 }
 
 static void check_written(void *arg, long result)

@@ -36,7 +36,7 @@ static struct parked parked[NPARKED];
 static struct vnode vnodes[NVNODES];
 #define NNAMES 16
 #define LOOKUP_KEY (1UL << 63)
-#define MEM_KEY (1UL << 61)      /* parked until a write-back is done (frames may be free again) */
+#define MEM_KEY WAIT_MEM         /* parked until a write-back or swap job is done (frames may be free again) */
 /* state: 0 lookup under way, 1 found, -errno; stale: a directory changed while it was under way */
 static struct name { char path[64]; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
 static unsigned name_next;
@@ -510,6 +510,12 @@ bool park_for_memory(struct req *rq, struct msg *m)
 bool vfs_park_call(void (*fn)(void), const struct vm_wait *w)
 {
     return !park_entry(NULL, (struct parked){ .fn = fn, .v = w->v, .idx = w->idx });
+}
+
+/* What waits on {NULL, key} (the memory layers' waits) is handled again, or fails with err. */
+void vfs_wake(uint64_t key, long err)
+{
+    unpark_err(NULL, key, err);
 }
 
 bool vfs_park(struct req *rq, struct msg *m)

@@ -56,9 +56,10 @@ static uint64_t vma_charge(const struct vma *v)
     return v->ops->private && (v->prot & PERM_W) ? (v->node.end - v->node.start) / PAGE : 0;
 }
 
-int vm_create(struct vmspace *vs)
+int vm_create(struct vmspace *vs, bool pinned)
 {
     memset(vs, 0, sizeof *vs);
+    vs->pinned = pinned;
     vt_init(&vs->vmas);
     if (shadow_init(&vs->shadow, &shadow_ops) < 0)
         return -ENOMEM;
@@ -125,6 +126,7 @@ static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
         return NULL;
     *v = *t;
     v->node = (struct vma_node){ .start = t->node.start, .end = t->node.end };
+    v->flags = vs->pinned ? v->flags | VMA_PINNED : v->flags & ~VMA_PINNED;
     if (commit_charge(vma_charge(v)) < 0) {
         pfree(v);
         return NULL;
@@ -337,8 +339,9 @@ static bool access_ok(uint32_t prot, int access)
 
 /* An untouched page (or one showing the zero page): reads get the shared zero
    page, read-only; a write gets a fresh zeroed frame. */
-int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms)
+int zero_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms)
 {
+    uint32_t prot = v->prot;
     if (access != FAULT_WRITE) {
         *e = zero_page() | SPTE_ZERO;
         *pa = zero_page();
@@ -346,7 +349,7 @@ int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *p
         cnt.zero_page++;
         return 0;
     }
-    uint64_t f = frame_alloc();
+    uint64_t f = vma_frame(v);
     if (!f)
         return -ENOMEM;
     *e = f | SPTE_PRESENT;
@@ -359,11 +362,11 @@ int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *p
 /* A private page that has a frame. Copy-on-write pages are mapped read-only
    until written; the write copies the frame if others still use it and just
    takes it over when this is the last reference. */
-int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms)
+int cow_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms)
 {
     uint64_t f = SPTE_PA(*e);
     *pa = f;
-    *perms = prot | PERM_R;
+    *perms = v->prot | PERM_R;
     if (!(*e & SPTE_COW))
         return 0;
     if (access != FAULT_WRITE) {
@@ -375,7 +378,7 @@ int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *pe
         cnt.cow_reuse++;
         return 0;
     }
-    uint64_t n = frame_copy(f);
+    uint64_t n = vma_frame_copy(v, f);
     if (!n)
         return -ENOMEM;
     frame_unref(f);
@@ -385,21 +388,51 @@ int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *pe
     return 0;
 }
 
-/* The fixed fault order: find the region, check the access, let the region's
-   kind resolve the page. */
+/* Out of frames for a user page: reclaim, and try once more when that
+   freed some at once. Returns true to try again; else *r stays -ENOMEM
+   (nothing can come back) or becomes -EAGAIN with *w WAIT_MEM (evictions
+   are under way). */
+static bool __attribute__((noinline, cold)) short_of_frames(struct vmspace *vs, int *r, struct vm_wait *w)
+{
+    bool coming = vm_reclaim();
+    if (vs->pinned ? frames_free() > 0 : frames_free() > frames_high() / 3)
+        return true;
+    if (coming) {
+        *w = (struct vm_wait){ NULL, WAIT_MEM };
+        *r = -EAGAIN;
+    }
+    return false;
+}
+
+/* vm_resolve of a page on the swap disk: its frame from the swap cache
+   (then resolved as any page with a frame), or -EAGAIN while it is read. */
+static int __attribute__((noinline, cold)) swapped_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa,
+                                                           uint32_t *perms, struct vm_wait *w)
+{
+    spte_t *slot = shadow_lookup(&vs->shadow, va);
+    int r = swap_fault(vs, va, slot, w); /* the entry holds the frame now, the slot one reference less */
+    return r < 0 ? r : vm_resolve(vs, va, access, pa, perms, w);
+}
+
+/* The fixed fault order: find the region, check the access, bring a
+   swapped page back, let the region's kind resolve the page. One try: out
+   of frames it says -ENOMEM (vm_resolve_wait reclaims). */
 int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w)
 {
     struct vma_node *n = vt_find(&vs->vmas, va);
     if (!n || !access_ok(VMA(n)->prot, access))
         return -EFAULT;
-    /* The kind works on a copy of the entry. Only entries that hold a frame are
-       stored, so reading untouched memory costs no bookkeeping either. */
+    /* The kind works on a copy of the entry. Only entries that hold a frame
+       (or a swap slot) are stored, so reading untouched memory costs no
+       bookkeeping either. */
     va = PG_ROUNDDOWN(va);
     spte_t *slot = shadow_lookup(&vs->shadow, va);
     spte_t old = slot ? *slot : 0, e = old;
     struct vma *v = VMA(n);
+    if (__builtin_expect(old & SPTE_SWAP, 0))
+        return swapped_resolve(vs, va, access, pa, perms, w);
     int r = v->ops->fault(v, va, access, &e, pa, perms, w);
-    if (r < 0 || e == old)
+    if (e == old)
         return r;
     if (!(e & SPTE_PRESENT))
         e = 0;
@@ -408,8 +441,21 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
         return -ENOMEM;
     }
     if (slot)
-        *slot = e;
-    return 0;
+        *slot = e; /* even when r < 0: a reference the kind took is the entry's */
+    if (e && SPTE_PA(e) != SPTE_PA(old))
+        frame_track(SPTE_PA(e), va, !vs->pinned);
+    return r;
+}
+
+/* Returns as vm_resolve, but out of frames it reclaims and tries once more
+   (the entry is looked up again: reclaim may have evicted it), or says
+   -EAGAIN with *w WAIT_MEM while evictions are under way. */
+int vm_resolve_wait(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w)
+{
+    int r = vm_resolve(vs, va, access, pa, perms, w);
+    if (__builtin_expect(r == -ENOMEM, 0) && short_of_frames(vs, &r, w))
+        r = vm_resolve(vs, va, access, pa, perms, w);
+    return r;
 }
 
 /* How an eager policy touches a page of region v: a write for anonymous
@@ -433,7 +479,7 @@ void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end)
             uint64_t pa;
             uint32_t perms;
             struct vm_wait unused;
-            int r = vm_resolve(vs, va, access, &pa, &perms, &unused);
+            int r = vm_resolve_wait(vs, va, access, &pa, &perms, &unused);
             if (r == -ENOMEM)
                 return;
             if (r < 0) /* -EAGAIN: this region's pages need I/O; they come with their faults */
@@ -490,7 +536,7 @@ static int user_chunk(struct req *rq, struct vmspace *vs, uint64_t uva, int acce
     struct vm_wait unused;
     if (uva >= USER_LIMIT)
         return -EFAULT;
-    int r = vm_resolve(vs, uva, access, &pa, &perms, rq ? &rq->wait : &unused);
+    int r = vm_resolve_wait(vs, uva, access, &pa, &perms, rq ? &rq->wait : &unused);
     if (r == -EAGAIN && rq)
         rq->waited = true;
     if (r < 0)
@@ -551,7 +597,7 @@ int user_probe(struct req *rq, struct vmspace *vs, uint64_t uva, size_t n)
     for (uint64_t a = PG_ROUNDDOWN(uva); a < uva + n && a < USER_LIMIT; a += PAGE) {
         uint64_t pa;
         uint32_t perms;
-        if (vm_resolve(vs, a, FAULT_READ, &pa, &perms, &rq->wait) == -EAGAIN) {
+        if (vm_resolve_wait(vs, a, FAULT_READ, &pa, &perms, &rq->wait) == -EAGAIN) {
             rq->waited = true;
             return -EAGAIN;
         }

@@ -65,6 +65,7 @@ struct vma {
 #define VMA_STACK 2
 #define VMA_EOF 4                /* file regions (mmap): a page wholly past the file's end is a bus error */
 #define VMA_NOWRITE 8            /* shared file regions of a read-only descriptor: mprotect may not add PROT_WRITE */
+#define VMA_PINNED 16            /* a region of a server: its frames may come from the reserve, and are never evicted */
 
 /* Shadow entry bit of shared file regions: the pager wrote the page (copy_out)
    or a write fault mapped it; the hardware dirty bit covers the rest. */
@@ -74,6 +75,7 @@ struct vma {
 
 struct vmspace {
     long as_slot;
+    bool pinned;                 /* a server's: never evicted (vm_create) */
     struct shadow shadow;
     struct vma_tree vmas;
     uint64_t brk_base, brk;      /* the heap: [brk_base, brk) */
@@ -91,7 +93,7 @@ uint64_t commit_limit(void);
    pages that need I/O or a frame that is not there stay for their fault). */
 void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end);
 
-int vm_create(struct vmspace *vs);                 /* 0 or -ENOMEM */
+int vm_create(struct vmspace *vs, bool pinned);    /* 0 or -ENOMEM; pinned: a server's */
 void vm_destroy(struct vmspace *vs);                /* frees everything, destroys the address space */
 int vm_fork(struct vmspace *child, struct vmspace *parent); /* 0 or -ENOMEM */
 struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
@@ -109,6 +111,9 @@ int vm_protect(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot);
    rights to map in *perms; -EFAULT (no region / no right), -ENOMEM, or -EAGAIN
    (a file page is being read: *w says which). */
 int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w);
+/* The same, but out of frames: reclaim and try again, or -EAGAIN with *w
+   WAIT_MEM while evictions are under way (-ENOMEM: nothing can come back). */
+int vm_resolve_wait(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w);
 /* Copies for request rq (NULL: the pager's own, with no request to park) fail
    with -EAGAIN on a file page that is not read yet, setting rq->waited and
    rq->wait; a request that then fails is parked and handled again once the
@@ -117,8 +122,33 @@ int copy_in(struct req *rq, struct vmspace *vs, void *dst, uint64_t uva, size_t 
 int copy_out(struct req *rq, struct vmspace *vs, uint64_t uva, const void *src, size_t n);
 int copy_in_str(struct req *rq, struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
 int user_probe(struct req *rq, struct vmspace *vs, uint64_t uva, size_t n); /* 0, or -EAGAIN: a page waits for the file server */
-int cow_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
-int zero_resolve(spte_t *e, int access, uint32_t prot, uint64_t *pa, uint32_t *perms);
+int cow_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms);
+int zero_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms);
+/* A frame for region v: a server's may take the reserve. 0 when none. */
+static inline uint64_t vma_frame(const struct vma *v)
+{
+    return v->flags & VMA_PINNED ? frame_alloc() : frame_alloc_user();
+}
+static inline uint64_t vma_frame_copy(const struct vma *v, uint64_t src)
+{
+    return v->flags & VMA_PINNED ? frame_copy(src) : frame_copy_user(src);
+}
+
+/* ---- evict.c: eviction to swap and swap-in (docs/design.md, "Eviction and swap") ---- */
+/* What eviction needs of the layers above, set once by the loop. */
+struct evict_hooks {
+    struct vmspace *(*first)(void);          /* every live address space, in any order */
+    struct vmspace *(*next)(struct vmspace *vs);
+    void (*wake)(uint64_t key, long err);    /* handle again what waits on {NULL, key} (err: fail it) */
+};
+void evict_init(const struct evict_hooks *h); /* also starts the policy; panics when it cannot */
+uint64_t evict_tables(void);                 /* bookkeeping pages of the policy's state and the slot table */
+/* Free frames up to the high watermark: drop swap-cache frames, start
+   writing victims out. Returns true while frames are on their way (a
+   waiter on WAIT_MEM is woken when one is). */
+bool vm_reclaim(void);
+int swap_fault(struct vmspace *vs, uint64_t va, spte_t *e, struct vm_wait *w); /* 0, -EAGAIN (*w), -ENOMEM, -EIO */
+void vm_usage(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t *resident, uint64_t *swapped);
 
 /* ---- image.c: program files of the boot archive as objects ---- */
 struct memobj *image_obj(uint64_t key, const uint8_t *data, uint64_t datalen, uint64_t npages);
