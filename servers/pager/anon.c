@@ -7,10 +7,9 @@ static int anon_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
                       struct vm_wait *w)
 {
     (void)w; /* never waits for a file page */
-    (void)va;
     if (!*e || (*e & SPTE_ZERO))
-        return zero_resolve(v, e, access, pa, perms);
-    return cow_resolve(v, e, access, pa, perms);
+        return zero_resolve(v, va, e, access, pa, perms);
+    return cow_resolve(v, va, e, access, pa, perms);
 }
 
 const struct region_ops anon_ops = {

@@ -12,12 +12,12 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
                        struct vm_wait *w)
 {
     if (*e && !(*e & SPTE_ZERO))
-        return cow_resolve(v, e, access, pa, perms);
+        return cow_resolve(v, va, e, access, pa, perms);
     uint64_t idx = v->pgoff + (va - v->node.start) / PAGE, pos = idx * PAGE;
     if ((v->flags & VMA_EOF) && pos >= vnode_size(v->vn))
         return -ENXIO;
     if (pos >= v->file_end)
-        return zero_resolve(v, e, access, pa, perms);
+        return zero_resolve(v, va, e, access, pa, perms);
     long f = vnode_page(v->vn, idx, w);
     if (f < 0)
         return (int)f; /* -EAGAIN: being read (*w says which) */
@@ -26,6 +26,7 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
         if (!n)
             return -ENOMEM;
         memset((char *)frame_ptr(n) + (v->file_end - pos), 0, PAGE - (v->file_end - pos));
+        frame_track(n, va, !(v->flags & VMA_PINNED));
         *e = n | SPTE_PRESENT;
         *pa = n;
         *perms = v->prot | PERM_R;
@@ -34,7 +35,7 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
     }
     frame_ref((uint64_t)f);
     *e = (uint64_t)f | SPTE_PRESENT | SPTE_COW;
-    return cow_resolve(v, e, access, pa, perms);
+    return cow_resolve(v, va, e, access, pa, perms);
 }
 
 static void file_retain(struct vma *v)

@@ -107,12 +107,18 @@ uint64_t frame_copy(uint64_t src)
 
 uint64_t frame_alloc_user(void)
 {
-    return pool.nfree > reserve ? frame_alloc() : 0;
+    uint64_t pa = pool.nfree > reserve ? frame_take() : 0;
+    if (pa)
+        page_zero(frame_ptr(pa));
+    return pa;
 }
 
 uint64_t frame_copy_user(uint64_t src)
 {
-    return pool.nfree > reserve ? frame_copy(src) : 0;
+    uint64_t pa = pool.nfree > reserve ? frame_take() : 0;
+    if (pa)
+        page_copy(frame_ptr(pa), frame_ptr(src));
+    return pa;
 }
 
 uint64_t frames_free(void)
@@ -148,14 +154,11 @@ static void untrack_freed(uint64_t k)
     own[k] = 0;
 }
 
-/* Frame pa (one reference, just taken for page va) is private: eviction may
-   take it when evictable. A frame tracked already (a frame of an object or
-   cache has more than one reference) is left alone. */
+/* Frame pa (fresh: one reference, just taken for page va) is private:
+   eviction may take it when evictable. */
 void frame_track(uint64_t pa, uint64_t va, bool evictable)
 {
     uint64_t k = (pa - base) >> 12;
-    if (own[k] || refs.ref[k] != 1)
-        return;
     own[k] = (uint32_t)(va >> 12) | OWN_TRACKED;
     if (evictable) {
         own[k] |= OWN_INSERTED;
@@ -207,6 +210,16 @@ void frame_unref(uint64_t pa)
 int frame_refs(uint64_t pa)
 {
     return ft_get(&refs, pa);
+}
+
+const uint32_t *frame_refcounts(void)
+{
+    return refs.ref;
+}
+
+uint64_t frame_pool_base(void)
+{
+    return base;
 }
 
 uint64_t zero_page(void)

@@ -36,13 +36,21 @@ uint64_t frames_high(void);                 /* reclaim frees frames up to this m
    spaces of a fork family) may be handed to the policy. */
 uint32_t frame_index(uint64_t pa);
 uint64_t frame_addr(uint32_t idx);
-void frame_track(uint64_t pa, uint64_t va, bool evictable); /* a fresh private frame of page va */
+void frame_track(uint64_t pa, uint64_t va, bool evictable); /* a fresh private frame (one reference) of page va */
 void frame_untrack(uint64_t pa);            /* the policy forgets it (evicted or busy); va stays */
 void frame_retrack(uint64_t pa);            /* the policy gets it back (at the va it had) */
 uint64_t frame_va(uint32_t idx);            /* the page a tracked frame backs */
 void frame_ref(uint64_t pa);                /* one more reference */
 void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
 int frame_refs(uint64_t pa);
+/* The count of a frame a shadow entry names (pa valid: no checks), for the
+   fault path. */
+const uint32_t *frame_refcounts(void);
+uint64_t frame_pool_base(void);
+static inline uint32_t frame_refs_of(uint64_t pa)
+{
+    return frame_refcounts()[(pa - frame_pool_base()) >> 12];
+}
 unsigned frames_ref_run(spte_t *e, spte_t *d, unsigned n, bool cow); /* fork: +1 on each present entry */
 void frames_unref_run(spte_t *e, unsigned n);
 uint64_t frames_alloc_contig(unsigned order);                     /* 2^order contiguous zeroed frames, one reference each; 0 when none */                     /* -1 on each present entry; clears them */

@@ -58,19 +58,19 @@ static int image_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64
 {
     (void)w; /* never waits for a file page */
     if (*e && !(*e & SPTE_ZERO))
-        return cow_resolve(v, e, access, pa, perms);
+        return cow_resolve(v, va, e, access, pa, perms);
     uint64_t idx = v->pgoff + (va - v->node.start) / PAGE;
     struct memobj *o = v->obj;
     if (idx >= o->npages)
         return -EFAULT;
     if (idx * PAGE >= o->datalen) /* all bss */
-        return zero_resolve(v, e, access, pa, perms);
+        return zero_resolve(v, va, e, access, pa, perms);
     uint64_t f = image_page(o, idx);
     if (!f)
         return -ENOMEM;
     frame_ref(f);
     *e = f | SPTE_PRESENT | SPTE_COW;
-    return cow_resolve(v, e, access, pa, perms);
+    return cow_resolve(v, va, e, access, pa, perms);
 }
 
 static void image_retain(struct vma *v)

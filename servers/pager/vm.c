@@ -106,6 +106,7 @@ void vm_destroy(struct vmspace *vs)
     vs->as_slot = 0;
     struct vma_node *n;
     while ((n = vt_first(&vs->vmas)) != NULL) {
+        vs->hint = NULL;
         vt_remove(&vs->vmas, n);
         vma_free(VMA(n));
     }
@@ -192,6 +193,7 @@ static void vma_merge_next(struct vmspace *vs, struct vma *v)
         ((v->obj || v->vn) && n->pgoff != v->pgoff + (v->node.end - v->node.start) / PAGE))
         return;
     uint64_t end = n->node.end, charge = vma_charge(n);
+    vs->hint = NULL;
     vt_remove(&vs->vmas, nn);
     vma_free(n);
     vt_resize(&vs->vmas, &v->node, v->node.start, end);
@@ -219,6 +221,7 @@ int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end)
     struct vma_node *n = vt_first_at_or_after(&vs->vmas, start);
     while (n && n->start < end) {
         struct vma_node *next = vt_next(n);
+        vs->hint = NULL;
         vt_remove(&vs->vmas, n);
         vma_free(VMA(n));
         n = next;
@@ -337,9 +340,25 @@ static bool access_ok(uint32_t prot, int access)
     return prot & (PERM_R | PERM_W);
 }
 
+/* A fresh frame for page va of v, zeroed (src 0) or a copy of src, and
+   tracked for eviction: *e names it. Returns 0 or -ENOMEM. Out of line:
+   the paths that need no frame stay leaf functions. */
+static int __attribute__((noinline)) new_frame(const struct vma *v, uint64_t va, uint64_t src, spte_t *e, uint64_t *pa)
+{
+    uint64_t f = src ? vma_frame_copy(v, src) : vma_frame(v);
+    if (!f)
+        return -ENOMEM;
+    frame_track(f, va, !(v->flags & VMA_PINNED));
+    if (src)
+        frame_unref(src);
+    *e = f | SPTE_PRESENT;
+    *pa = f;
+    return 0;
+}
+
 /* An untouched page (or one showing the zero page): reads get the shared zero
    page, read-only; a write gets a fresh zeroed frame. */
-int zero_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms)
+int zero_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64_t *pa, uint32_t *perms)
 {
     uint32_t prot = v->prot;
     if (access != FAULT_WRITE) {
@@ -349,20 +368,15 @@ int zero_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint3
         cnt.zero_page++;
         return 0;
     }
-    uint64_t f = vma_frame(v);
-    if (!f)
-        return -ENOMEM;
-    *e = f | SPTE_PRESENT;
-    *pa = f;
     *perms = prot | PERM_R;
     cnt.zero_fill++;
-    return 0;
+    return new_frame(v, va, 0, e, pa);
 }
 
 /* A private page that has a frame. Copy-on-write pages are mapped read-only
    until written; the write copies the frame if others still use it and just
    takes it over when this is the last reference. */
-int cow_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms)
+int cow_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64_t *pa, uint32_t *perms)
 {
     uint64_t f = SPTE_PA(*e);
     *pa = f;
@@ -373,19 +387,13 @@ int cow_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32
         *perms &= ~PERM_W;
         return 0;
     }
-    if (frame_refs(f) == 1) {
+    if (frame_refs_of(f) == 1) {
         *e &= ~(spte_t)SPTE_COW;
         cnt.cow_reuse++;
         return 0;
     }
-    uint64_t n = vma_frame_copy(v, f);
-    if (!n)
-        return -ENOMEM;
-    frame_unref(f);
-    *e = n | SPTE_PRESENT;
-    *pa = n;
     cnt.cow_copy++;
-    return 0;
+    return new_frame(v, va, f, e, pa);
 }
 
 /* Out of frames for a user page: reclaim, and try once more when that
@@ -419,7 +427,9 @@ static int __attribute__((noinline, cold)) swapped_resolve(struct vmspace *vs, u
    of frames it says -ENOMEM (vm_resolve_wait reclaims). */
 int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w)
 {
-    struct vma_node *n = vt_find(&vs->vmas, va);
+    struct vma_node *n = vs->hint;
+    if (!n || va < n->start || va >= n->end)
+        vs->hint = n = vt_find(&vs->vmas, va);
     if (!n || !access_ok(VMA(n)->prot, access))
         return -EFAULT;
     /* The kind works on a copy of the entry. Only entries that hold a frame
@@ -442,8 +452,6 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
     }
     if (slot)
         *slot = e; /* even when r < 0: a reference the kind took is the entry's */
-    if (e && SPTE_PA(e) != SPTE_PA(old))
-        frame_track(SPTE_PA(e), va, !vs->pinned);
     return r;
 }
 

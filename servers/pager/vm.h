@@ -78,6 +78,7 @@ struct vmspace {
     bool pinned;                 /* a server's: never evicted (vm_create) */
     struct shadow shadow;
     struct vma_tree vmas;
+    struct vma_node *hint;       /* the region of the last fault (NULL after a region went) */
     uint64_t brk_base, brk;      /* the heap: [brk_base, brk) */
 };
 
@@ -122,8 +123,10 @@ int copy_in(struct req *rq, struct vmspace *vs, void *dst, uint64_t uva, size_t 
 int copy_out(struct req *rq, struct vmspace *vs, uint64_t uva, const void *src, size_t n);
 int copy_in_str(struct req *rq, struct vmspace *vs, char *dst, uint64_t uva, size_t max); /* length, or -EFAULT/-ENAMETOOLONG */
 int user_probe(struct req *rq, struct vmspace *vs, uint64_t uva, size_t n); /* 0, or -EAGAIN: a page waits for the file server */
-int cow_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms);
-int zero_resolve(const struct vma *v, spte_t *e, int access, uint64_t *pa, uint32_t *perms);
+/* The two ways a private page gets a frame of its own (tracked for
+   eviction as page va): 0 or -ENOMEM. */
+int cow_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64_t *pa, uint32_t *perms);
+int zero_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64_t *pa, uint32_t *perms);
 /* A frame for region v: a server's may take the reserve. 0 when none. */
 static inline uint64_t vma_frame(const struct vma *v)
 {
