@@ -39,6 +39,11 @@ struct vmstat {
     uint64_t swap_total;    /* slots (pages) of the swap disk; 0: no swap */
     uint64_t swap_used;     /* slots holding a page */
     uint64_t oom_kills;     /* tasks killed because RAM and swap were full */
+    /* Instructions (per-thread counts, thread_instret) spent on paging, for scons bench:
+       the pager's on evictions (choosing, unmapping, queueing, the write's completion) and on
+       swap-ins (from the fault that starts the read to the answer after it), and the swap
+       driver's on its write and read jobs. */
+    uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
 };
 
 struct region_info {

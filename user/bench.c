@@ -241,11 +241,56 @@ static void io_latency_bench(const char *name, bool rd, uint64_t ovh)
     munmap((void *)sh, 4096);
 }
 
+/* Paging (with a swap disk, swap=N): evictions and swap-ins, in
+   instructions of the threads involved (thread_instret, summed by the pager
+   and the swap driver into vmstat), so disk time is not in them. Each is a
+   mean over the pages of one run: the pager's part and the driver's part;
+   for a swap-in also the faulting thread's own part (median). */
+static void swap_benches(void)
+{
+    struct vmstat a, b;
+    struct pager_stat ps;
+    if (vmstat(&a) < 0 || a.swap_total == 0 || pager_stat(&ps) < 0)
+        return;
+    uint64_t n = (uint64_t)ps.free_frames + 8192; /* 32 MiB more than is free: thousands of evictions */
+    if (n - (uint64_t)ps.free_frames + 1024 > a.swap_total)
+        return; /* swap too small: the bench would be killed */
+    volatile char *m = anon_map(n * 4096);
+    if (!m)
+        return;
+    for (uint64_t i = 0; i < n; i++)
+        m[i * 4096] = 1;
+    vmstat(&b);
+    uint64_t ev = b.evict_dirty - a.evict_dirty, out = b.swap_out - a.swap_out;
+    if (ev && out) {
+        report("evict_pager", (b.evict_instr - a.evict_instr) / ev);
+        report("evict_driver", (b.swapdrv_write_instr - a.swapdrv_write_instr) / out);
+    }
+    /* the first pages went first: reading them back swaps them in */
+    uint64_t oovh = own_overhead();
+    vmstat(&a);
+    for (int i = 0; i < RUNS; i++) {
+        uint64_t o0 = my_instret();
+        (void)m[(uint64_t)i * 4096];
+        uint64_t o1 = my_instret();
+        own_samples[i] = o1 - o0 - oovh;
+    }
+    vmstat(&b);
+    uint64_t in = b.swap_in - a.swap_in;
+    if (in) {
+        report("swapin_pager", (b.swapin_instr - a.swapin_instr) / in);
+        report("swapin_driver", (b.swapdrv_read_instr - a.swapdrv_read_instr) / in);
+        report("swapin_faulter", median(own_samples, RUNS));
+    }
+    munmap((void *)m, n * 4096);
+}
+
 int main(int argc, char **argv)
 {
     long arg = argc > 1 ? atol(argv[1]) : 0;
     (void)arg;
     uint64_t ovh = overhead();
+    swap_benches(); /* first: the pages it evicts are its own */
 
     for (int i = 0; i < RUNS; i++) {
         uint64_t a = rdinstret();

@@ -17,6 +17,38 @@
 
 static struct evict_hooks hooks;
 static unsigned writing;         /* writes under way */
+static uint64_t *metered;        /* the counter of the piece of paging work under way, or NULL */
+static uint64_t meter_t0;        /* since when it counts */
+static uint64_t meter_ovh;       /* what one reading costs, taken off each piece */
+
+/* Add the instructions since meter_t0 (less a reading's cost) to *counter. */
+static void meter_add(uint64_t *counter, uint64_t now)
+{
+    uint64_t d = now - meter_t0;
+    *counter += d > meter_ovh ? d - meter_ovh : 0;
+}
+
+/* Count the pager's own instructions (thread_instret) of a piece of paging
+   work into *counter (a field of cnt), until meter_stop. A piece started
+   inside another counts for itself; the outer one pauses meanwhile.
+   Returns what meter_stop needs to resume the outer one. */
+static uint64_t *meter_start(uint64_t *counter)
+{
+    uint64_t now = my_instret(), *outer = metered;
+    if (outer)
+        meter_add(outer, now);
+    metered = counter;
+    meter_t0 = now;
+    return outer;
+}
+
+static void meter_stop(uint64_t *outer)
+{
+    uint64_t now = my_instret();
+    meter_add(metered, now);
+    metered = outer;
+    meter_t0 = now;
+}
 
 /* Whether e names frame pa. */
 static bool names(const spte_t *e, uint64_t pa)
@@ -26,19 +58,35 @@ static bool names(const spte_t *e, uint64_t pa)
 
 /* The policy's view: was any mapping of frame idx used since the last
    look? Clears the accessed bits it reads, never the dirty bits. */
+/* The address space that took frame idx when it still maps it alone
+   (the common case: no fork shares it), else NULL: look in all of them. */
+static struct vmspace *sole_mapper(uint32_t idx, uint64_t pa, uint64_t va)
+{
+    struct vmspace *vs = frame_refs(pa) == 1 ? hooks.space(frame_space(idx)) : NULL;
+    return vs && !vs->pinned && names(shadow_lookup(&vs->shadow, va), pa) ? vs : NULL;
+}
+
+/* Whether vs's mapping of va was used since the last look (clears A). */
+static bool used_in(struct vmspace *vs, uint64_t va)
+{
+    long a = 0, d = 0;
+    return sys_ad_bits(vs->as_slot, (long)va, 1, AD_CLEAR_A, &a, &d) >= 0 && (a & 1);
+}
+
 static bool accessed(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
+    cnt.scans++;
+    struct vmspace *sole = sole_mapper(idx, pa, va);
+    if (sole)
+        return used_in(sole, va);
     int want = frame_refs(pa), seen = 0;
     bool used = false;
-    cnt.scans++;
     for (struct vmspace *vs = hooks.first(); vs && seen < want; vs = hooks.next(vs)) {
         if (!names(shadow_lookup(&vs->shadow, va), pa))
             continue;
         seen++;
-        long a = 0, d = 0;
-        if (sys_ad_bits(vs->as_slot, (long)va, 1, AD_CLEAR_A, &a, &d) >= 0 && (a & 1))
-            used = true;
+        used |= used_in(vs, va);
     }
     return used;
 }
@@ -67,6 +115,12 @@ void evict_init(const struct evict_hooks *h)
                                .alloc = policy_alloc };
     if (the_policy->init(&env) < 0)
         pager_panic("no memory for the policy");
+    uint64_t least = ~0UL;
+    for (int i = 0; i < 8; i++) { /* the cheapest of a few back-to-back readings */
+        uint64_t a = my_instret(), b = my_instret();
+        least = b - a < least ? b - a : least;
+    }
+    meter_ovh = least;
 }
 
 /* A write is over: the page is on the disk and its frame can go. When the
@@ -74,6 +128,7 @@ void evict_init(const struct evict_hooks *h)
    (the page stays in memory). Either way, waiters for frames try again. */
 static void write_done(void *arg, long result)
 {
+    uint64_t *outer = meter_start(&cnt.evict_instr);
     struct swc *c = arg;
     writing--;
     if (result < 0 && !c->orphan) {
@@ -94,6 +149,7 @@ static void write_done(void *arg, long result)
         cnt.swap_out++;
     }
     swc_drop(c);
+    meter_stop(outer); /* what waited for the frame is not the eviction's work */
     hooks.wake(WAIT_MEM, 0);
 }
 
@@ -105,11 +161,12 @@ static void write_done(void *arg, long result)
 static int evict(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
-    int n = 0;
-    for (struct vmspace *vs = hooks.first(); vs; vs = hooks.next(vs))
+    struct vmspace *sole = sole_mapper(idx, pa, va);
+    int n = sole ? 1 : 0;
+    for (struct vmspace *vs = sole ? NULL : hooks.first(); vs; vs = hooks.next(vs))
         n += !vs->pinned && names(shadow_lookup(&vs->shadow, va), pa);
     if (n == 0 || n != frame_refs(pa)) {
-        frame_untrack(pa);
+        frame_untrack(pa, false); /* held by something else: not evictable */
         return 0;
     }
     long slot = slot_new();
@@ -121,9 +178,9 @@ static int evict(uint32_t idx)
         return -EAGAIN;
     }
     frame_ref(pa); /* the cache's */
-    frame_untrack(pa);
+    frame_untrack(pa, true);
     bool first = true;
-    for (struct vmspace *vs = hooks.first(); vs; vs = hooks.next(vs)) {
+    for (struct vmspace *vs = sole ? sole : hooks.first(); vs; vs = sole ? NULL : hooks.next(vs)) {
         spte_t *e = shadow_lookup(&vs->shadow, va);
         if (vs->pinned || !names(e, pa))
             continue;
@@ -149,8 +206,11 @@ bool vm_reclaim(void)
             continue;
         if (writing >= WRITES_MAX || swap_queue_room() < 8 || !swap_slots() || slots_used() == slots_total())
             break;
+        uint64_t *outer = meter_start(&cnt.evict_instr);
         uint32_t idx = the_policy->victim();
-        if (idx == NO_FRAME || evict(idx) < 0)
+        int r = idx == NO_FRAME ? -ENOENT : evict(idx);
+        meter_stop(outer);
+        if (r < 0)
             break;
     }
     return writing > 0;
@@ -160,6 +220,7 @@ bool vm_reclaim(void)
    the frame), or fail when the page could not be read. */
 static void read_done(void *arg, long result)
 {
+    uint64_t *outer = meter_start(&cnt.swapin_instr);
     struct swc *c = arg;
     uint64_t key = WAIT_SWAP | c->slot;
     if (result == 0)
@@ -167,8 +228,9 @@ static void read_done(void *arg, long result)
     if (result < 0 || c->orphan)
         swc_drop(c);
     else
-        c->state = SC_READY;
-    hooks.wake(key, result < 0 ? -EIO : 0);
+        swc_set_ready(c);
+    hooks.wake(key, result < 0 ? -EIO : 0); /* the faults are handled again: counted here */
+    meter_stop(outer);
     hooks.wake(WAIT_MEM, 0);
 }
 
@@ -191,7 +253,7 @@ int __attribute__((noinline)) swap_fault(struct vmspace *vs, uint64_t va, spte_t
             return -EIO;
         if (swap_queue_room() == 0)
             goto wait_mem;
-        uint64_t pa = vs->pinned ? frame_alloc() : frame_alloc_user();
+        uint64_t pa = vs->pinned ? frame_alloc() : frame_take_user(); /* the read fills it */
         if (!pa)
             return -ENOMEM;
         if (!(c = swc_add(slot, pa, va, SC_READING)) && swc_drop_ready())
@@ -200,7 +262,7 @@ int __attribute__((noinline)) swap_fault(struct vmspace *vs, uint64_t va, spte_t
             frame_unref(pa);
             goto wait_mem;
         }
-        frame_track(pa, va, false); /* the policy gets it when the cache lets go */
+        frame_track(pa, va, false, vs->id); /* the policy gets it when the cache lets go */
         if (swap_io(false, slot, pa, read_done, c) < 0)
             pager_panic("swap_fault: the swap queue refused a read it had room for");
     }
@@ -232,4 +294,14 @@ void vm_usage(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t *reside
         shadow_walk(&vs->shadow, start, end, count_usage, &u);
     *resident = u.resident;
     *swapped = u.swapped;
+}
+
+uint64_t *swapin_meter_start(void)
+{
+    return meter_start(&cnt.swapin_instr);
+}
+
+void swapin_meter_stop(uint64_t *outer)
+{
+    meter_stop(outer);
 }

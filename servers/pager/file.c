@@ -26,7 +26,7 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
         if (!n)
             return -ENOMEM;
         memset((char *)frame_ptr(n) + (v->file_end - pos), 0, PAGE - (v->file_end - pos));
-        frame_track(n, va, !(v->flags & VMA_PINNED));
+        frame_track(n, va, !(v->flags & VMA_PINNED), v->space);
         *e = n | SPTE_PRESENT;
         *pa = n;
         *perms = v->prot | PERM_R;

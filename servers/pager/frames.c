@@ -18,6 +18,7 @@ static uint64_t reserve;       /* free frames only the pager and the servers may
 /* own[i]: what eviction knows of frame i: the page it backs (OWN_VA) when it
    is private, and whether the policy has it (OWN_INSERTED). 0 when free. */
 static uint32_t *own;
+static uint8_t *own_space;     /* own_space[i]: the id of the address space that took frame i */
 #define OWN_TRACKED  (1U << 30)
 #define OWN_INSERTED (1U << 31)
 #define OWN_VPN      ((1U << 30) - 1)
@@ -50,7 +51,8 @@ void frames_init(const struct bootinfo *bi)
     buddy_init_empty(&pool, (uint32_t)npages, (struct buddy_page *)PAGER_WINDOW);
     ft_init(&refs, (uint32_t *)(PAGER_WINDOW + meta), base, npages);
     own = (uint32_t *)(PAGER_WINDOW + meta + counts);
-    uint64_t reserved = (meta + 2 * counts) / PAGE;
+    own_space = (uint8_t *)(PAGER_WINDOW + meta + 2 * counts);
+    uint64_t reserved = (meta + 2 * counts + PG_ROUNDUP(npages)) / PAGE;
     reserve = npages / 128 > 16 ? npages / 128 : 16;
     fixed_pages = reserved;
     buddy_free_range(&pool, (uint32_t)reserved, (uint32_t)(npages - reserved));
@@ -60,11 +62,14 @@ void frames_init(const struct bootinfo *bi)
         pager_panic("no memory for the zero page");
 }
 
+/* 32 words a round: the loop's own instructions are 2 in 34 */
 static void page_zero(uint64_t *p)
 {
-    for (uint64_t *end = p + PAGE / 8; p < end; p += 16) {
+    for (uint64_t *end = p + PAGE / 8; p < end; p += 32) {
         p[0] = 0; p[1] = 0; p[2] = 0; p[3] = 0; p[4] = 0; p[5] = 0; p[6] = 0; p[7] = 0;
         p[8] = 0; p[9] = 0; p[10] = 0; p[11] = 0; p[12] = 0; p[13] = 0; p[14] = 0; p[15] = 0;
+        p[16] = 0; p[17] = 0; p[18] = 0; p[19] = 0; p[20] = 0; p[21] = 0; p[22] = 0; p[23] = 0;
+        p[24] = 0; p[25] = 0; p[26] = 0; p[27] = 0; p[28] = 0; p[29] = 0; p[30] = 0; p[31] = 0;
     }
 }
 
@@ -113,6 +118,11 @@ uint64_t frame_alloc_user(void)
     return pa;
 }
 
+uint64_t frame_take_user(void)
+{
+    return pool.nfree > reserve ? frame_take() : 0;
+}
+
 uint64_t frame_copy_user(uint64_t src)
 {
     uint64_t pa = pool.nfree > reserve ? frame_take() : 0;
@@ -156,22 +166,23 @@ static void untrack_freed(uint64_t k)
 
 /* Frame pa (fresh: one reference, just taken for page va) is private:
    eviction may take it when evictable. */
-void frame_track(uint64_t pa, uint64_t va, bool evictable)
+void frame_track(uint64_t pa, uint64_t va, bool evictable, uint8_t space)
 {
     uint64_t k = (pa - base) >> 12;
     own[k] = (uint32_t)(va >> 12) | OWN_TRACKED;
+    own_space[k] = space;
     if (evictable) {
         own[k] |= OWN_INSERTED;
         the_policy->insert((uint32_t)k, va);
     }
 }
 
-void frame_untrack(uint64_t pa)
+void frame_untrack(uint64_t pa, bool evicted)
 {
     uint64_t k = (pa - base) >> 12;
     if (own[k] & OWN_INSERTED) {
         own[k] &= ~OWN_INSERTED;
-        the_policy->remove((uint32_t)k, true);
+        the_policy->remove((uint32_t)k, evicted);
     }
 }
 
@@ -187,6 +198,11 @@ void frame_retrack(uint64_t pa)
 uint64_t frame_va(uint32_t idx)
 {
     return (uint64_t)(own[idx] & OWN_VPN) << 12;
+}
+
+uint8_t frame_space(uint32_t idx)
+{
+    return own_space[idx];
 }
 
 void frame_ref(uint64_t pa)

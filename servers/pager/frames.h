@@ -28,6 +28,7 @@ uint64_t frame_copy(uint64_t src);          /* a copy of src with one reference;
    the pager, the servers and the paging path need to make progress). */
 uint64_t frame_alloc_user(void);
 uint64_t frame_copy_user(uint64_t src);
+uint64_t frame_take_user(void);             /* as frame_alloc_user, not zeroed (a swap read fills it) */
 uint64_t frames_free(void);                 /* free frames now */
 bool frames_low(void);                      /* below the low watermark: reclaim before waiting */
 uint64_t frames_high(void);                 /* reclaim frees frames up to this many */
@@ -36,10 +37,13 @@ uint64_t frames_high(void);                 /* reclaim frees frames up to this m
    spaces of a fork family) may be handed to the policy. */
 uint32_t frame_index(uint64_t pa);
 uint64_t frame_addr(uint32_t idx);
-void frame_track(uint64_t pa, uint64_t va, bool evictable); /* a fresh private frame (one reference) of page va */
-void frame_untrack(uint64_t pa);            /* the policy forgets it (evicted or busy); va stays */
+/* A fresh private frame (one reference) of page va, taken by address space
+   `space` (the first place eviction looks for its mappings). */
+void frame_track(uint64_t pa, uint64_t va, bool evictable, uint8_t space);
+void frame_untrack(uint64_t pa, bool evicted); /* the policy forgets it (evicted, or busy); va stays */
 void frame_retrack(uint64_t pa);            /* the policy gets it back (at the va it had) */
 uint64_t frame_va(uint32_t idx);            /* the page a tracked frame backs */
+uint8_t frame_space(uint32_t idx);          /* and the address space that took it */
 void frame_ref(uint64_t pa);                /* one more reference */
 void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
 int frame_refs(uint64_t pa);
@@ -71,6 +75,7 @@ struct counters {
     uint64_t forks, execs, fork_pages;
     uint64_t writeback, bus_error;
     uint64_t swap_out, swap_in, evict_clean, evict_dirty, scans, major, minor, oom_kills;
+    uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
 };
 extern struct counters cnt;
 
@@ -99,6 +104,7 @@ struct swc { uint32_t slot; uint8_t state; bool orphan; uint64_t pa, va; };
 struct swc *swc_find(uint32_t slot);        /* NULL when slot has no frame here */
 struct swc *swc_add(uint32_t slot, uint64_t pa, uint64_t va, int state); /* NULL when full */
 void swc_drop(struct swc *c);               /* let go of its frame (re-tracked if still mapped) */
-unsigned swc_count(int state);
+void swc_orphan(struct swc *c);             /* its slot is free: lookups no longer find it */
+void swc_set_ready(struct swc *c);          /* READING -> READY */
 bool swc_drop_ready(void);                  /* drop one READY entry; false when there is none */
 

@@ -149,7 +149,8 @@ static long pg_vmstat(struct req *rq, uint64_t uva)
         .swap_out = cnt.swap_out, .swap_in = cnt.swap_in, .evict_clean = cnt.evict_clean,
         .evict_dirty = cnt.evict_dirty, .scans = cnt.scans, .faults_major = cnt.major,
         .faults_minor = cnt.minor, .swap_total = slots_total(), .swap_used = slots_used(),
-        .oom_kills = cnt.oom_kills,
+        .oom_kills = cnt.oom_kills, .evict_instr = cnt.evict_instr, .swapin_instr = cnt.swapin_instr,
+        .swapdrv_write_instr = cnt.swapdrv_write_instr, .swapdrv_read_instr = cnt.swapdrv_read_instr,
     };
     long r = frames_census(&st);
     return r < 0 ? r : copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
@@ -574,7 +575,7 @@ int main(void)
     check_requests();
     frames_init(bootinfo);
     fd_init();
-    evict_init(&(struct evict_hooks){ .first = space_first, .next = space_next, .wake = vfs_wake });
+    evict_init(&(struct evict_hooks){ .first = space_first, .next = space_next, .space = proc_space, .wake = vfs_wake });
     struct frame_stats fs;
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);

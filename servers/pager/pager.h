@@ -33,6 +33,7 @@ struct proc {
 };
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
+struct vmspace *proc_space(uint8_t id);     /* slot id's live address space, or NULL */
 struct proc *proc_next(struct proc *p);
 /* -EAGAIN from_disk: the file server is asked for the program (*w says what to wait for) */
 long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool from_disk, uint32_t rights,

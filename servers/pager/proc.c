@@ -24,6 +24,14 @@ struct proc *proc_find(long pid)
     return p->state != P_FREE && p->pid == pid ? p : NULL;
 }
 
+/* The address space of the live process in slot id (vm_create's id), or
+   NULL (eviction's evict_hooks.space). */
+struct vmspace *proc_space(uint8_t id)
+{
+    struct proc *p = id < NPROC ? &procs[id] : NULL;
+    return p && p->state == P_RUN && p->vm.as_slot > 0 && p->vm.shadow.root ? &p->vm : NULL;
+}
+
 struct proc *proc_first(void)
 {
     return proc_next(&procs[0] - 1);
@@ -235,7 +243,7 @@ static const char *basename(const char *path)
 static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, char *const argv[],
                   bool from_archive, struct vm_wait *w)
 {
-    long r = vm_create(vs, p->server);
+    long r = vm_create(vs, p->server, (uint8_t)(p - procs));
     if (r < 0)
         return r;
     /* programs come from the file system once the file server runs; the
@@ -305,7 +313,7 @@ long proc_fork(struct proc *parent)
     c->rights = parent->rights;
     c->cwd = parent->cwd;
     memcpy(c->cwd_path, parent->cwd_path, sizeof c->cwd_path);
-    long r = vm_create(&c->vm, false);
+    long r = vm_create(&c->vm, false, (uint8_t)(c - procs));
     if (r == 0)
         r = vm_fork(&c->vm, &parent->vm);
     long fault_slot = r < 0 ? r : pager_caps(c);

@@ -91,7 +91,7 @@ void slot_put(uint32_t slot)
     if (c->state == SC_READY)
         swc_drop(c);
     else
-        c->orphan = true; /* the job's done function drops it */
+        swc_orphan(c); /* the job's done function drops it */
 }
 
 uint32_t slot_refs(uint32_t slot)
@@ -100,11 +100,43 @@ uint32_t slot_refs(uint32_t slot)
     return n > 0 ? (uint32_t)n : 0;
 }
 
+/* The cache's index: entries by slot in SWC_BUCKETS chains (orphans are
+   taken out: their slot may be in use again), and a stack of free entries. */
+#define SWC_BUCKETS 256
+#define SWC_NONE 0xff
+static uint8_t bucket[SWC_BUCKETS], chain[SWC_MAX];
+static uint8_t free_stack[SWC_MAX];
+static unsigned nfree_entries, nready;
+static bool swc_ready_init;
+
+static void swc_init(void)
+{
+    for (unsigned i = 0; i < SWC_BUCKETS; i++)
+        bucket[i] = SWC_NONE;
+    for (unsigned i = 0; i < SWC_MAX; i++)
+        free_stack[i] = (uint8_t)(SWC_MAX - 1 - i);
+    nfree_entries = SWC_MAX;
+    swc_ready_init = true;
+}
+
+/* Take entry i out of its slot's chain (it may not be in it: an orphan). */
+static void unhash(unsigned i)
+{
+    for (uint8_t *p = &bucket[cache[i].slot % SWC_BUCKETS]; *p != SWC_NONE; p = &chain[*p]) {
+        if (*p == i) {
+            *p = chain[i];
+            return;
+        }
+    }
+}
+
 /* The live entry for slot (orphans, whose slot may be reused, are not). */
 struct swc *swc_find(uint32_t slot)
 {
-    for (unsigned i = 0; i < SWC_MAX; i++)
-        if (cache[i].state && !cache[i].orphan && cache[i].slot == slot)
+    if (!swc_ready_init)
+        return NULL;
+    for (uint8_t i = bucket[slot % SWC_BUCKETS]; i != SWC_NONE; i = chain[i])
+        if (cache[i].slot == slot)
             return &cache[i];
     return NULL;
 }
@@ -113,39 +145,56 @@ struct swc *swc_find(uint32_t slot)
    entry's). NULL when the cache is full. */
 struct swc *swc_add(uint32_t slot, uint64_t pa, uint64_t va, int state)
 {
-    for (unsigned i = 0; i < SWC_MAX; i++) {
-        if (!cache[i].state) {
-            cache[i] = (struct swc){ .slot = slot, .state = (uint8_t)state, .pa = pa, .va = va };
-            return &cache[i];
-        }
-    }
-    return NULL;
+    if (!swc_ready_init)
+        swc_init();
+    if (!nfree_entries)
+        return NULL;
+    unsigned i = free_stack[--nfree_entries];
+    cache[i] = (struct swc){ .slot = slot, .state = (uint8_t)state, .pa = pa, .va = va };
+    chain[i] = bucket[slot % SWC_BUCKETS];
+    bucket[slot % SWC_BUCKETS] = (uint8_t)i;
+    return &cache[i];
+}
+
+/* c's slot is free (its job's done function drops it later): no lookup
+   finds it any more. */
+void swc_orphan(struct swc *c)
+{
+    if (!c->orphan)
+        unhash((unsigned)(c - cache));
+    c->orphan = true;
+}
+
+void swc_set_ready(struct swc *c)
+{
+    c->state = SC_READY;
+    nready++;
 }
 
 /* Let go of c's frame. When shadow entries still map it, it is a private
    frame again and the policy gets it back. */
 void swc_drop(struct swc *c)
 {
+    unsigned i = (unsigned)(c - cache);
     uint64_t pa = c->pa;
+    if (!c->orphan)
+        unhash(i);
+    if (c->state == SC_READY)
+        nready--;
     c->state = 0;
     c->orphan = false;
+    free_stack[nfree_entries++] = (uint8_t)i;
     frame_unref(pa);
     if (frame_refs(pa) > 0)
         frame_retrack(pa);
-}
-
-unsigned swc_count(int state)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < SWC_MAX; i++)
-        n += cache[i].state == state || (state == 0 && cache[i].state);
-    return n;
 }
 
 /* Drop a READY entry (its data is safe in its slot) to free memory. Returns
    false when there is none. */
 bool swc_drop_ready(void)
 {
+    if (!nready)
+        return false;
     for (unsigned i = 0; i < SWC_MAX; i++) {
         if (cache[i].state == SC_READY) {
             swc_drop(&cache[i]);

@@ -36,10 +36,15 @@ static void send_job(long slot, struct msg *reply)
         *reply = m;
 }
 
-/* The job in flight is over with `result`: take it off and tell its owner. */
-static void finish(long result)
+/* The job in flight is over with `result` (the driver spent `instr`
+   instructions on it): take it off and tell its owner. */
+static void finish(long result, uint64_t instr)
 {
     struct swap_job j = queue[head];
+    if (j.write)
+        cnt.swapdrv_write_instr += instr;
+    else
+        cnt.swapdrv_read_instr += instr;
     head = (head + 1) % SWAP_JOBS;
     count--;
     inflight = false;
@@ -106,7 +111,7 @@ bool swap_next(struct req *rq)
 {
     struct msg *m = rq->m, *reply = rq->reply;
     if (inflight) {
-        finish(m->w[0]);
+        finish(m->w[0], (uint64_t)m->w[1]);
     } else if (!nslots) {
         if (m->w[0] <= 0) {
             printf("pager: no swap (%s)\n", strerror(m->w[0] ? m->w[0] : -EINVAL));
@@ -146,7 +151,7 @@ void swap_proc_gone(struct proc *p)
     swapcache_gone();
     inflight = count > 0;
     while (count)
-        finish(-EIO);
+        finish(-EIO, 0);
     inflight = false;
 }
 

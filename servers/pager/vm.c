@@ -56,10 +56,11 @@ static uint64_t vma_charge(const struct vma *v)
     return v->ops->private && (v->prot & PERM_W) ? (v->node.end - v->node.start) / PAGE : 0;
 }
 
-int vm_create(struct vmspace *vs, bool pinned)
+int vm_create(struct vmspace *vs, bool pinned, uint8_t id)
 {
     memset(vs, 0, sizeof *vs);
     vs->pinned = pinned;
+    vs->id = id;
     vt_init(&vs->vmas);
     if (shadow_init(&vs->shadow, &shadow_ops) < 0)
         return -ENOMEM;
@@ -128,6 +129,7 @@ static struct vma *vma_insert_copy(struct vmspace *vs, const struct vma *t)
     *v = *t;
     v->node = (struct vma_node){ .start = t->node.start, .end = t->node.end };
     v->flags = vs->pinned ? v->flags | VMA_PINNED : v->flags & ~VMA_PINNED;
+    v->space = vs->id;
     if (commit_charge(vma_charge(v)) < 0) {
         pfree(v);
         return NULL;
@@ -348,7 +350,7 @@ static int __attribute__((noinline)) new_frame(const struct vma *v, uint64_t va,
     uint64_t f = src ? vma_frame_copy(v, src) : vma_frame(v);
     if (!f)
         return -ENOMEM;
-    frame_track(f, va, !(v->flags & VMA_PINNED));
+    frame_track(f, va, !(v->flags & VMA_PINNED), v->space);
     if (src)
         frame_unref(src);
     *e = f | SPTE_PRESENT;
@@ -417,9 +419,12 @@ static bool __attribute__((noinline, cold)) short_of_frames(struct vmspace *vs, 
 static int __attribute__((noinline, cold)) swapped_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa,
                                                            uint32_t *perms, struct vm_wait *w)
 {
+    uint64_t *outer = swapin_meter_start();
     spte_t *slot = shadow_lookup(&vs->shadow, va);
     int r = swap_fault(vs, va, slot, w); /* the entry holds the frame now, the slot one reference less */
-    return r < 0 ? r : vm_resolve(vs, va, access, pa, perms, w);
+    r = r < 0 ? r : vm_resolve(vs, va, access, pa, perms, w);
+    swapin_meter_stop(outer);
+    return r;
 }
 
 /* The fixed fault order: find the region, check the access, bring a

@@ -55,6 +55,7 @@ struct vma {
     struct vma_node node;        /* [node.start, node.end) */
     uint32_t prot;               /* PERM_R | PERM_W | PERM_X, 0 for PROT_NONE */
     uint32_t flags;              /* VMA_* */
+    uint8_t space;               /* the id of its address space */
     const struct region_ops *ops;
     struct memobj *obj;
     uint64_t pgoff;              /* page of obj at node.start */
@@ -76,6 +77,7 @@ struct vma {
 struct vmspace {
     long as_slot;
     bool pinned;                 /* a server's: never evicted (vm_create) */
+    uint8_t id;                  /* its process's slot (vm_create): eviction's evict_hooks.space(id) */
     struct shadow shadow;
     struct vma_tree vmas;
     struct vma_node *hint;       /* the region of the last fault (NULL after a region went) */
@@ -94,7 +96,7 @@ uint64_t commit_limit(void);
    pages that need I/O or a frame that is not there stay for their fault). */
 void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end);
 
-int vm_create(struct vmspace *vs, bool pinned);    /* 0 or -ENOMEM; pinned: a server's */
+int vm_create(struct vmspace *vs, bool pinned, uint8_t id); /* 0 or -ENOMEM; pinned: a server's; id: its process slot */
 void vm_destroy(struct vmspace *vs);                /* frees everything, destroys the address space */
 int vm_fork(struct vmspace *child, struct vmspace *parent); /* 0 or -ENOMEM */
 struct vma *vm_add(struct vmspace *vs, uint64_t start, uint64_t end, uint32_t prot,
@@ -142,6 +144,7 @@ static inline uint64_t vma_frame_copy(const struct vma *v, uint64_t src)
 struct evict_hooks {
     struct vmspace *(*first)(void);          /* every live address space, in any order */
     struct vmspace *(*next)(struct vmspace *vs);
+    struct vmspace *(*space)(uint8_t id);    /* the live address space with that id, or NULL */
     void (*wake)(uint64_t key, long err);    /* handle again what waits on {NULL, key} (err: fail it) */
 };
 void evict_init(const struct evict_hooks *h); /* also starts the policy; panics when it cannot */
@@ -151,6 +154,8 @@ uint64_t evict_tables(void);                 /* bookkeeping pages of the policy'
    waiter on WAIT_MEM is woken when one is). */
 bool vm_reclaim(void);
 int swap_fault(struct vmspace *vs, uint64_t va, spte_t *e, struct vm_wait *w); /* 0, -EAGAIN (*w), -ENOMEM, -EIO */
+uint64_t *swapin_meter_start(void);          /* count the pager's instructions of a swap-in (cnt.swapin_instr) */
+void swapin_meter_stop(uint64_t *outer);
 void vm_usage(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t *resident, uint64_t *swapped);
 
 /* ---- image.c: program files of the boot archive as objects ---- */
