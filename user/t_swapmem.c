@@ -1,0 +1,36 @@
+/* A working set of 2.5 times the RAM (the pager's frames): memstress writes
+   it, the pager swaps it out and in, memstress checks every byte and must
+   print ok and exit 0. With more than RAM written, vmstat's swap-outs and
+   swap-ins must have grown; afterwards swap_used is back where it was.
+   argv[1]: percent of the size (testinit's scale; 100 when 0). */
+#include "test.h"
+
+int main(int argc, char **argv)
+{
+    long pct;
+    uint64_t ram = paging_start("t_swapmem", argc, argv, &pct);
+    uint64_t pages = scaled(ram * 5 / 2, pct);
+    long mib = (long)((pages * 4096 + (1 << 20) - 1) >> 20);
+    struct vmstat before = vm_now();
+    char arg[24];
+    snprintf(arg, sizeof arg, "%ld", mib);
+    char *av[] = { "memstress", arg, NULL };
+    static char out[256];
+    long how, code;
+    run_capture(av, out, sizeof out, &how, &code);
+    printf("t_swapmem: memstress %ld: %s", mib, out);
+    PCHECK_EQ(how, WAIT_EXITED);
+    PCHECK_EQ(code, 0);
+    PCHECK(strncmp(out, "ok", 2) == 0);
+    struct vmstat after = vm_now();
+    printf("t_swapmem: swap-outs %lu, swap-ins %lu, major faults %lu\n", after.swap_out - before.swap_out,
+           after.swap_in - before.swap_in, after.faults_major - before.faults_major);
+    if ((uint64_t)mib << 20 > ram * 4096) { /* more than RAM: it cannot have fitted */
+        PCHECK(after.swap_out > before.swap_out);
+        PCHECK(after.swap_in > before.swap_in);
+    }
+    uint64_t used = swap_settle(before.swap_used);
+    PCHECK_EQ(used, before.swap_used);
+    printf("t_swapmem: ok\n");
+    return 0;
+}
