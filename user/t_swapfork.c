@@ -4,6 +4,8 @@
    it (copy-on-write after swap-in; the parts overlap), and each checks all of
    it again: its own pattern where it wrote, the first everywhere else. After
    both are done and the region is gone, swap_used is what it was before.
+   Before the fork, pmap and ps must show pages of this task on swap (needs
+   RIGHT_PROCS for pmap of itself from a child).
    argv[1]: percent of the size (testinit's scale; 100 when 0). */
 #include "test.h"
 
@@ -47,6 +49,42 @@ static int child(long arg)
     return side("t_swapfork child", CHILD) ? 0 : 1;
 }
 
+/* ps and pmap show that pages of this task are on swap (it has more than RAM
+   written: some must be). */
+static void check_tools(void)
+{
+    static char out[8192];
+    char me[24];
+    snprintf(me, sizeof me, "%ld", getpid());
+    char *pav[] = { "pmap", me, NULL };
+    long how, code;
+    run_capture(pav, out, sizeof out, &how, &code);
+    PCHECK(how == WAIT_EXITED && code == 0);
+    long swapped = number_after(out, "K) resident,");
+    printf("t_swapfork: pmap says %ld pages on swap\n", swapped);
+    PCHECK(swapped > 0);
+    char *sav[] = { "ps", NULL };
+    run_capture(sav, out, sizeof out, &how, &code);
+    PCHECK(how == WAIT_EXITED && code == 0);
+    for (char *line = out; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+        char *f = line;
+        long field[6];
+        for (int k = 0; k < 6; k++) { /* PID PPID STATE FAULTS RES SWAP */
+            while (*f == ' ')
+                f++;
+            field[k] = atol(f);
+            while (*f && *f != ' ' && *f != '\n')
+                f++;
+        }
+        if (field[0] == getpid()) {
+            printf("t_swapfork: ps says %ld resident, %ld on swap\n", field[4], field[5]);
+            PCHECK(field[5] > 0);
+            return;
+        }
+    }
+    PCHECK(!"ps lists this task");
+}
+
 int main(int argc, char **argv)
 {
     long pct;
@@ -59,6 +97,8 @@ int main(int argc, char **argv)
         pat_fill_page(mem, i, FIRST);
     struct vmstat filled = vm_now();
     printf("t_swapfork: %lu pages filled; swap used %lu slots\n", pages, filled.swap_used);
+    if (pages > ram)
+        check_tools();
     long pid = kid_fork(child, 0);
     bool ok = side("t_swapfork parent", PARENT);
     long how, code;

@@ -29,6 +29,23 @@ int main(int argc, char **argv)
         PCHECK(after.swap_out > before.swap_out);
         PCHECK(after.swap_in > before.swap_in);
     }
+    /* vmstat shows the paging counters (they only grow: at least what we saw). */
+    static char vm[4096];
+    char *vav[] = { "vmstat", NULL };
+    run_capture(vav, vm, sizeof vm, &how, &code);
+    PCHECK_EQ(how, WAIT_EXITED);
+    PCHECK_EQ(code, 0);
+    PCHECK(number_after(vm, "swap-outs:") >= (long)after.swap_out);
+    PCHECK(number_after(vm, "swap-ins:") >= (long)after.swap_in);
+    PCHECK(number_after(vm, "faults major:") >= (long)after.faults_major);
+    PCHECK(number_after(vm, "faults minor:") >= (long)after.faults_minor);
+    PCHECK(number_after(vm, "evictions clean:") >= (long)after.evict_clean);
+    PCHECK(number_after(vm, "evictions dirty:") >= (long)after.evict_dirty);
+    PCHECK(number_after(vm, "reclaim scans:") >= (long)after.scans);
+    PCHECK(number_after(vm, "swap used:") >= 0 && number_after(vm, "swap free:") >= 0);
+    PCHECK(number_after(vm, "swap used:") + number_after(vm, "swap free:") == (long)after.swap_total);
+    PCHECK(number_after(vm, "oom kills:") >= (long)after.oom_kills);
+    PCHECK(number_after(vm, "swap cache") >= 0);
     uint64_t used = swap_settle(before.swap_used);
     PCHECK_EQ(used, before.swap_used);
     printf("t_swapmem: ok\n");

@@ -415,3 +415,17 @@ static inline long frames_held(void)
     pager_stat(&st);
     return st.free_frames + own;
 }
+
+/* The number that follows the first `key` in text, or -1 when key is not there. */
+static inline long number_after(const char *text, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *s = text; *s; s++)
+        if (strncmp(s, key, n) == 0) {
+            s += n;
+            while (*s == ' ')
+                s++;
+            return *s >= '0' && *s <= '9' ? atol(s) : -1;
+        }
+    return -1;
+}

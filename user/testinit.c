@@ -56,6 +56,7 @@ static const struct { const char *name; long rights; } granted[] = {
     { "t_adbits", RIGHT_DRIVER }, /* map_batch needs a cap: DEVICE (no task may hold MEMORY) */
     { "t_frameacct", RIGHT_PROCS }, /* counts every process's pages */
     { "t_oom", RIGHT_PROCS },       /* counts every process's pages */
+    { "t_swapfork", RIGHT_PROCS },  /* runs pmap on itself */
 };
 
 static long rights_of(const char *name)
