@@ -1,5 +1,5 @@
-/* The file server has to read while memory is full: a file of 256 pages or
-   a sixteenth of the RAM (whichever is more) is written and synced, then a
+/* The file server has to read while memory is full: a file of a sixteenth of
+   the RAM (at least 256 pages, at most 1024) is written and synced, then a
    hog fills the RAM and keeps it full while this task reads the file from the
    disk with read(), a page at a time and then 16 pages at a time, and then through a read-only
    mapping: no deadlock (the runner's time limit), every byte right.
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 {
     long pct;
     uint64_t ram = paging_start("t_swapfs", argc, argv, &pct);
-    uint64_t pages = ram / 16 > 256 ? ram / 16 : 256;
+    uint64_t pages = ram / 16 < 256 ? 256 : ram / 16 > 1024 ? 1024 : ram / 16; /* the test disk is 32 MiB */
     struct vmstat before = vm_now();
     unlink(PATH);
     make_file(pages);

@@ -34,7 +34,7 @@ static const char *paging_tests[] = {
    (tests/SConscript: under the policies other than the default's). */
 static const char *data_tests[] = {
     "t_fork", "t_cow", "t_pipecow", "t_sbrk", "t_stack", "t_mmap", "t_mapdeny", "t_authority",
-    "t_exec", "t_fdexec", "t_shell", "t_file", "t_fswrite", "t_fmmap",
+    "t_exec", "t_fdexec", "t_shell", "t_file", "t_fmmap", "t_ftrunc", "t_wbgap",
 };
 
 #define NELEM(a) (long)(sizeof a / sizeof a[0])
