@@ -280,7 +280,8 @@ static inline void swap_in_own(void)
 
 /* Wait until vmstat's swap_used is `want` (slots of exited tasks are freed as
    their writes finish: up to 120 s), bringing this process's own swapped
-   pages back first. Returns the last swap_used seen. */
+   pages back first. Returns the last swap_used seen. For testinit, when no
+   other task but the servers (never evicted) is left. */
 static inline uint64_t swap_settle(uint64_t want)
 {
     uint64_t end = rdtime() + 120 * RDTIME_HZ;
@@ -428,4 +429,31 @@ static inline long number_after(const char *text, const char *key)
             return *s >= '0' && *s <= '9' ? atol(s) : -1;
         }
     return -1;
+}
+
+/* Swap slots in use that no live process accounts for: vmstat's swap_used
+   less the swapped pages of every process (ps). Slots of ended tasks not freed
+   yet, or leaked; pages of others (testinit's, say) that go to swap while a
+   test runs do not change it. */
+static inline long swap_unowned(void)
+{
+    static struct proc_info pi_[64];
+    uint64_t used = vm_now().swap_used;
+    long np = ps(pi_, 64), owned = 0;
+    for (long k = 0; k < np && k < 64; k++)
+        owned += (long)pi_[k].swapped;
+    return (long)used - owned;
+}
+
+/* Wait (up to 120 s: writes of ended tasks' pages may still finish) until
+   swap_unowned() is `want`; returns the last value seen. */
+static inline long unowned_settle(long want)
+{
+    uint64_t end = rdtime() + 120 * RDTIME_HZ;
+    for (;;) {
+        long u = swap_unowned();
+        if (u == want || rdtime() > end)
+            return u;
+        nap(RDTIME_HZ / 20);
+    }
 }
