@@ -47,6 +47,7 @@ static const struct { const char *name; const char **tests; long n; bool scaled;
 static struct { const char *name; long arg; } run[RUN_MAX]; /* what this boot runs, in order */
 static long nrun;
 static char tag[24]; /* "POLICY:" before the names of a LIST's results; "" for the main suite */
+static const char *bad_list; /* a LIST named that does not exist: reported as a failed test */
 
 /* Tests that need a right of init's (docs/design.md): given at spawn. */
 static const struct { const char *name; long rights; } granted[] = {
@@ -80,7 +81,7 @@ static bool add_list(const char *name, long scale)
         }
         return true;
     }
-    printf("testinit: no test list '%s'\n", name);
+    bad_list = name;
     return false;
 }
 
@@ -167,6 +168,13 @@ static uint64_t swap_used(void)
 int main(int argc, char **argv)
 {
     long start = choose(argc - 1, argv + 1);
+    if (bad_list) {
+        printf("@@TEST START %ld testlist\n@@TEST FAIL %ld testlist no test list '%s' (lists: paging, data)\n",
+               start, start, bad_list);
+        printf("@@TESTS DONE\n");
+        shutdown();
+        return 1;
+    }
     touch_own_image(); /* from the disk: a page first touched later would take a cache frame no process counts */
     long before = frames_held();
     uint64_t swap_before = swap_used();
