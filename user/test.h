@@ -260,40 +260,6 @@ static inline struct vmstat vm_now(void)
     return v;
 }
 
-/* Bring back every page of this process's regions that pmap says is on swap
-   (read it, and write it back where writable, so that the swap slot goes). */
-static inline void swap_in_own(void)
-{
-    static struct region_info ri_[32];
-    long n = pmap(getpid(), ri_, 32);
-    for (long i = 0; i < n && i < 32; i++) {
-        if (!ri_[i].swapped)
-            continue;
-        for (uint64_t a = ri_[i].start; a < ri_[i].end; a += 4096) {
-            volatile uint8_t *b = (volatile uint8_t *)a;
-            uint8_t v = *b;
-            if (ri_[i].prot & PROT_WRITE)
-                *b = v;
-        }
-    }
-}
-
-/* Wait until vmstat's swap_used is `want` (slots of exited tasks are freed as
-   their writes finish: up to 120 s), bringing this process's own swapped
-   pages back first. Returns the last swap_used seen. For testinit, when no
-   other task but the servers (never evicted) is left. */
-static inline uint64_t swap_settle(uint64_t want)
-{
-    uint64_t end = rdtime() + 120 * RDTIME_HZ;
-    for (;;) {
-        swap_in_own();
-        uint64_t used = vm_now().swap_used;
-        if (used == want || rdtime() > end)
-            return used;
-        nap(RDTIME_HZ / 20);
-    }
-}
-
 /* Run av[0] with av (fork and exec) with its standard output on a pipe: up
    to cap - 1 bytes of it in out (then a NUL), how it ended in *how and *code
    (waitpid). The child is one of kid_keep's until it is waited for. */
@@ -455,5 +421,19 @@ static inline long unowned_settle(long want)
         if (u == want || rdtime() > end)
             return u;
         nap(RDTIME_HZ / 20);
+    }
+}
+
+/* Read every page of this program's own file and image regions (a page that
+   went out under memory pressure comes back, mapped as before). */
+static inline void touch_program(void)
+{
+    static struct region_info ri_[32];
+    long n = pmap(getpid(), ri_, 32);
+    for (long i = 0; i < n && i < 32; i++) {
+        if (strcmp(ri_[i].kind, "file") != 0 && strcmp(ri_[i].kind, "image") != 0)
+            continue;
+        for (uint64_t a = ri_[i].start; a < ri_[i].end; a += 4096)
+            (void)*(volatile uint8_t *)a;
     }
 }
