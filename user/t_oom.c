@@ -6,8 +6,9 @@
    exits normally, and this task goes on. Under strict accounting
    (POLICY_STRICT) nothing may be killed: mmap and sbrk of more than RAM plus
    swap fail with ENOMEM, and what fits is mapped and touched. Afterwards the
-   frames (free plus every process's resident pages) and the swap slots that
-   no live task holds (swap_unowned) are what they were. Needs RIGHT_PROCS (counts every process's pages). */
+   frames (free plus every process's resident pages, its own program pages
+   brought back first) and the swap slots that no live task holds
+   (swap_unowned) are what they were. Needs RIGHT_PROCS (counts every process's pages). */
 #include "test.h"
 
 #define BYSTANDER_PAGES 64
@@ -97,16 +98,19 @@ int main(int argc, char **argv)
     uint64_t too_many = ram + v.swap_total + ram / 4; /* more than RAM and swap hold, whatever the scale */
     struct pager_stat st;
     PCHECK_EQ(pager_stat(&st), 0);
+    touch_program(); /* every page of its program mapped, before and after */
     long frames = frames_held(), unowned = swap_unowned();
     if (st.policy_flags & POLICY_STRICT)
         strict(too_many, ram);
     else
         overcommit(too_many);
     long left = unowned_settle(unowned);
+    touch_program();
     long now = frames_held();
     uint64_t end = rdtime() + 120 * RDTIME_HZ;
     while (now != frames && rdtime() < end) { /* writes of the killed task's pages may still finish */
         nap(RDTIME_HZ / 20);
+        touch_program();
         now = frames_held();
     }
     printf("t_oom: frames %ld before, %ld after; swap slots no task holds: %ld before, %ld after\n", frames, now,
