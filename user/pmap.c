@@ -1,7 +1,8 @@
 /* pmap [PID]: print the regions of a process's address space, like
    /proc/PID/maps: range, rights (rwx, then p private or s shared), kind,
-   size, resident pages, and [heap]/[stack] for those; then the totals and the
-   pages of the pager's shadow page table for it (bookkeeping, in no region). */
+   size, resident pages, pages on the swap disk, and [heap]/[stack] for those;
+   then the totals and the pages of the pager's shadow page table for it
+   (bookkeeping, in no region). */
 #include "sys.h"
 
 #define PAGE 4096
@@ -54,10 +55,10 @@ static void print_region(const struct region_info *r)
         kind[k++] = ' ';
     kind[k] = 0;
     const char *label = r->flags & 1 ? " [heap]" : r->flags & 2 ? " [stack]" : "";
-    printf("%016lx-%016lx %c%c%c%c %s %6luK resident %lu%s\n", r->start, r->end,
+    printf("%016lx-%016lx %c%c%c%c %s %6luK resident %lu swapped %lu%s\n", r->start, r->end,
            r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
            r->prot & PROT_EXEC ? 'x' : '-', r->shared ? 's' : 'p', kind,
-           (r->end - r->start) / 1024, r->resident, label);
+           (r->end - r->start) / 1024, r->resident, r->swapped, label);
 }
 
 int main(int argc, char **argv)
@@ -70,14 +71,15 @@ int main(int argc, char **argv)
     struct region_info *ri = get_regions(pid, &n);
     if (!ri)
         return 1;
-    uint64_t size = 0, resident = 0;
+    uint64_t size = 0, resident = 0, swapped = 0;
     for (long i = 0; i < n; i++) {
         print_region(&ri[i]);
         size += ri[i].end - ri[i].start;
         resident += ri[i].resident;
+        swapped += ri[i].swapped;
     }
-    printf("total %luK in %ld regions, %lu pages (%luK) resident; shadow table %ld pages\n", size / 1024, n,
-           resident, resident * PAGE / 1024, shadow_pages(pid));
+    printf("total %luK in %ld regions, %lu pages (%luK) resident, %lu (%luK) on swap; shadow table %ld pages\n",
+           size / 1024, n, resident, resident * PAGE / 1024, swapped, swapped * PAGE / 1024, shadow_pages(pid));
     free(ri);
     return 0;
 }

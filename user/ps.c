@@ -1,4 +1,5 @@
-/* ps: list the processes: PID PPID STATE NAME. */
+/* ps: list the processes: PID PPID STATE FAULTS RES SWAP NAME (RES: pages of
+   its regions in memory; SWAP: pages of its regions on the swap disk). */
 #include "sys.h"
 
 /* The processes in a malloc'ed array (*n of them), or NULL (reported). */
@@ -37,13 +38,13 @@ int main(void)
     struct proc_info *pi = get_procs(&n);
     if (!pi)
         return 1;
-    printf("  PID  PPID STATE  FAULTS NAME\n");
+    printf("  PID  PPID STATE  FAULTS    RES   SWAP NAME\n");
     for (long i = 0; i < n; i++) {
         char name[sizeof pi[i].name + 1];
         memcpy(name, pi[i].name, sizeof pi[i].name);
         name[sizeof pi[i].name] = 0;
-        printf("%5ld %5ld %s %7lu %s\n", (long)pi[i].pid, (long)pi[i].parent, state_name(pi[i].state),
-               (unsigned long)pi[i].faults, name);
+        printf("%5ld %5ld %s %7lu %6lu %6lu %s\n", (long)pi[i].pid, (long)pi[i].parent, state_name(pi[i].state),
+               (unsigned long)pi[i].faults, (unsigned long)pi[i].resident, (unsigned long)pi[i].swapped, name);
     }
     free(pi);
     return 0;
