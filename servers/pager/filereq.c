@@ -261,7 +261,7 @@ bool vfs_readdir(struct req *rq, struct vnode *v)
    cache pages, which are marked dirty; the writer gets its answer once the
    file is clean (written through, so a file written at the shell survives
    QEMU being killed). Out of memory before anything is written, the write
-   waits while write-backs are under way (they may give frames back) and
+   waits while write-backs or evictions are under way (they give frames back) and
    fails with ENOMEM only when none is; out of memory after some bytes, the
    rest waits likewise (m->w[3]: the bytes earlier turns of this request
    wrote, part of the answer). Returns true with reply set, false while
@@ -309,7 +309,7 @@ bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags)
         uint64_t at = pos + done, chunk = PAGE - at % PAGE, idx = at / PAGE, fresh = 0;
         if (chunk > n - done)
             chunk = n - done;
-        if (!v->cache->pages[idx] && !(v->cache->pages[idx] = fresh = frame_alloc())) {
+        if (!v->cache->pages[idx] && !(v->cache->pages[idx] = fresh = frame_alloc_user())) {
             err = -ENOMEM;
             break;
         }

@@ -255,14 +255,25 @@ static void spawn_init(void)
     }
 }
 
-/* Start init (once), when the file server is ready or gone. */
+/* Start init (once), when the file server is ready or gone and the swap
+   disk (if any) has answered its check: the first programs see the memory
+   they will have. */
+static bool fs_settled;
+
 static void start_init(void)
 {
     static bool started;
-    if (started)
+    if (started || !fs_settled || !swap_settled())
         return;
     started = true;
     spawn_init();
+}
+
+/* The file layer's hook: the file server is ready, or gone before it was. */
+static void fs_ready_or_gone(void)
+{
+    fs_settled = true;
+    start_init();
 }
 
 static bool handle_request(struct req *rq);
@@ -580,12 +591,13 @@ int main(void)
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
     /* The file server first; init starts once it has mounted its disk (or failed). */
-    vfs_init(&(struct vfs_hooks){ .redispatch = redispatch, .settled = start_init });
+    vfs_init(&(struct vfs_hooks){ .redispatch = redispatch, .settled = fs_ready_or_gone });
     struct vm_wait unused; /* from the boot archive: nothing to wait for */
     fs_pid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false, RIGHT_DRIVER, &unused) : -ENOENT;
     if (fs_pid < 0)
-        start_init();
+        fs_settled = true;
     start_swap();
+    swap_on_settled(start_init);
 
     struct msg m, reply;
     /* the fast path's context: answered in place (the reply is m itself),

@@ -69,6 +69,8 @@ long frames_census(struct vmstat *st);      /* memstat.c: every frame by what ho
 /* ---- swapdev.c: the swap disk, through the swap driver ---- */
 void swap_set_driver(long pid);            /* the swap driver the pager started */
 bool swap_is_driver(struct proc *p);
+bool swap_settled(void);                   /* swap is ready, or known to be absent */
+void swap_on_settled(void (*fn)(void));    /* call fn when it is (now if it is) */
 bool swap_next(struct req *rq);             /* PG_SWAP_NEXT */
 void swap_proc_gone(struct proc *p);
 

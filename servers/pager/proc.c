@@ -187,14 +187,15 @@ static long load_image(struct vmspace *vs, const char *name)
 
 /* Put argc, argv[] and the strings at the top of vs's stack (the pages fault in
    through copy_out). Returns the initial sp or -errno. */
-static long push_args(struct vmspace *vs, int argc, char *const argv[])
+static long push_args(struct vmspace *vs, int argc, char *const argv[], struct vm_wait *w)
 {
     uint64_t sp = USER_STACK_TOP, ptrs[MAX_ARGS + 1];
+    struct req own = { 0 }; /* a copy that must wait for free frames says so here */
     for (int i = argc - 1; i >= 0; i--) {
         size_t n = strlen(argv[i]) + 1;
         sp -= n;
-        if (copy_out(NULL, vs, sp, argv[i], n) < 0)
-            return -ENOMEM;
+        if (copy_out(&own, vs, sp, argv[i], n) < 0)
+            goto fail;
         ptrs[i] = sp;
     }
     ptrs[argc] = 0;
@@ -202,9 +203,14 @@ static long push_args(struct vmspace *vs, int argc, char *const argv[])
     sp -= (uint64_t)(argc + 2) * 8;
     sp &= ~15UL;
     uint64_t c = (uint64_t)argc;
-    if (copy_out(NULL, vs, sp, &c, 8) < 0 || copy_out(NULL, vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0)
-        return -ENOMEM;
+    if (copy_out(&own, vs, sp, &c, 8) < 0 || copy_out(&own, vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+        goto fail;
     return (long)sp;
+fail:
+    if (!own.waited)
+        return -ENOMEM;
+    *w = own.wait;
+    return -EAGAIN;
 }
 
 /* Give p's address space its pager endpoint (badged with its pid) and return
@@ -249,7 +255,7 @@ static long build(struct proc *p, struct vmspace *vs, const char *path, int argc
     /* programs come from the file system once the file server runs; the
        file server itself comes from the boot archive */
     long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd_path, w) : load_image(vs, basename(path));
-    long sp = entry < 0 ? entry : push_args(vs, argc, argv);
+    long sp = entry < 0 ? entry : push_args(vs, argc, argv, w);
     if (sp < 0) {
         vm_destroy(vs);
         return sp;

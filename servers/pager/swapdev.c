@@ -22,6 +22,29 @@ static long driver_slot;         /* its saved reply cap while it waits for a job
 static uint64_t nslots;          /* 0 until the driver is ready, and after it is gone */
 
 static void self_check(void);
+static bool checked;             /* the start-up check is over (or there is no driver) */
+static void (*on_settled)(void);
+
+static void settle(void)
+{
+    checked = true;
+    if (on_settled)
+        on_settled();
+}
+
+/* Whether swap is ready or known to be absent. */
+bool swap_settled(void)
+{
+    return checked || driver_pid < 0;
+}
+
+/* Call fn when swap settles (now if it has). */
+void swap_on_settled(void (*fn)(void))
+{
+    on_settled = fn;
+    if (swap_settled())
+        fn();
+}
 
 /* Give the job at the head of the queue to the driver, through the reply
    cap `slot` (0: as the answer of the request being handled). */
@@ -116,6 +139,7 @@ bool swap_next(struct req *rq)
         if (m->w[0] <= 0) {
             printf("pager: no swap (%s)\n", strerror(m->w[0] ? m->w[0] : -EINVAL));
             reply->w[0] = m->w[0];
+            settle();
             return true; /* the driver exits */
         }
         nslots = (uint64_t)m->w[0];
@@ -149,6 +173,8 @@ void swap_proc_gone(struct proc *p)
     driver_slot = 0;
     nslots = 0;
     swapcache_gone();
+    if (!checked)
+        settle();
     inflight = count > 0;
     while (count)
         finish(-EIO, 0);
@@ -172,6 +198,7 @@ static void check_read(void *arg, long result)
         nslots = 0;
     else
         swapcache_setup((uint32_t)nslots);
+    settle();
 }
 
 static void check_written(void *arg, long result)

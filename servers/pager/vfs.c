@@ -423,8 +423,9 @@ static void page_done(struct job *j, struct msg *r)
 }
 
 /* The frame of page idx of v; or -EAGAIN with *w naming the page once the
-   file server is asked for it (the caller parks on *w); -EFAULT (past the
-   cache), -ENOMEM, -EIO (no file server). */
+   file server is asked for it, or WAIT_MEM while frames are being freed
+   for it (the caller parks on *w); -EFAULT (past the cache), -ENOMEM, -EIO
+   (no file server). Cache frames keep to the reserve like user pages. */
 long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w)
 {
     if (idx >= v->cache->npages)
@@ -434,7 +435,14 @@ long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w)
     *w = (struct vm_wait){ v, idx };
     if (page_pending(v, idx))
         return -EAGAIN;
-    uint64_t pa = frame_alloc();
+    uint64_t pa = frame_alloc_user();
+    if (!pa) {
+        bool coming = vm_reclaim();
+        if (!(pa = frame_alloc_user()) && coming) {
+            *w = (struct vm_wait){ NULL, WAIT_MEM };
+            return -EAGAIN;
+        }
+    }
     struct job *j = pa ? job_add(MSG_FSJ_READPAGE) : NULL;
     if (!j) {
         if (pa)
@@ -499,7 +507,7 @@ bool answer_when_clean(struct req *rq, struct vnode *v, long value)
    back that way. */
 bool park_for_memory(struct req *rq, struct msg *m)
 {
-    if (!wb_queued) {
+    if (!wb_queued && !vm_reclaim()) {
         rq->reply->w[0] = m->label == MSG_PG_WRITE && m->w[3] > 0 ? m->w[3] : -ENOMEM; /* a write's part done */
         return true;
     }
