@@ -1,5 +1,5 @@
-/* Several tasks page hard at once: three workers, each with about the RAM's
-   worth of anonymous memory, write a pattern of its own over all of it and
+/* Several tasks page hard at once: three workers, each with two thirds of
+   the RAM's worth of anonymous memory (twice the RAM in all), write a pattern of its own over all of it and
    then check all of it. While all three are at it, a shell
    command (`echo hi | wc`, a pipeline of two programs) must complete with the
    right output, and then every worker must finish with its data right;
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 {
     long pct;
     uint64_t ram = paging_start("t_pagemany", argc, argv, &pct);
-    pages = scaled(ram, pct);
+    pages = scaled(ram * 2 / 3, pct); /* each: twice the RAM in all */
     struct vmstat before = vm_now();
     long unowned = swap_unowned();
     ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

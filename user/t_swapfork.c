@@ -1,4 +1,4 @@
-/* fork with swapped pages: 1.5 times the RAM of anonymous memory is filled
+/* fork with swapped pages: 1.25 times the RAM of anonymous memory is filled
    with a pattern (much of it goes to swap), then the task forks. Child and
    parent each check all of it, each writes a pattern of its own over part of
    it (copy-on-write after swap-in; the parts overlap), and each checks all of
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 {
     long pct;
     uint64_t ram = paging_start("t_swapfork", argc, argv, &pct);
-    pages = scaled(ram * 3 / 2, pct);
+    pages = scaled(ram * 5 / 4, pct); /* more than RAM: part of it is on swap when it forks */
     struct vmstat before = vm_now();
     long unowned = swap_unowned();
     mem = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -375,7 +375,9 @@ static inline void hog_stop(struct hog *h)
 
 /* Free frames plus the frames every live process holds (its resident pages;
    needs RIGHT_PROCS to see the others): constant while nothing leaks, however
-   the file server's caches grow or pages go to swap and come back. */
+   the file server's caches grow or pages go to swap and come back. One thing
+   raises it: a clean page-cache page that no process maps, dropped under
+   memory pressure (its frame is free now); frames_back allows for that. */
 static inline long frames_held(void)
 {
     sync(); /* the page cache lets go of a file once its last dirty page is written */
@@ -390,6 +392,29 @@ static inline long frames_held(void)
     struct pager_stat st;
     pager_stat(&st);
     return st.free_frames + own;
+}
+
+/* frames_held and the page cache's frames at one moment. */
+struct frames_mark { long held, cache; };
+
+static inline struct frames_mark frames_mark(void)
+{
+    struct frames_mark m = { frames_held(), -1 };
+    struct vmstat vs;
+    if (vmstat(&vs) == 0)
+        m.cache = (long)vs.used_cache;
+    return m;
+}
+
+/* Whether the frames are back to mark `was` (*now: frames_held now): the
+   same, or more by at most the page-cache pages dropped since (never fewer:
+   that is a leak). */
+static inline bool frames_back(struct frames_mark was, long *now)
+{
+    struct frames_mark m = frames_mark();
+    long dropped = was.cache > m.cache ? was.cache - m.cache : 0;
+    *now = m.held;
+    return m.held >= was.held && m.held - was.held <= dropped;
 }
 
 /* The number that follows the first `key` in text, or -1 when key is not there. */
@@ -424,7 +449,7 @@ static inline long swap_unowned(void)
    swap_unowned() is `want`; returns the last value seen. */
 static inline long unowned_settle(long want)
 {
-    uint64_t end = rdtime() + 120 * RDTIME_HZ;
+    uint64_t end = rdtime() + 60 * RDTIME_HZ; /* (the runner calls a test idle for 120 s hung) */
     for (;;) {
         long u = swap_unowned();
         if (u == want || rdtime() > end)

@@ -14,6 +14,8 @@
 
 #define WRITES_MAX 48            /* evictions under way at once (the swap queue holds 64 jobs) */
 #define TRIES_MAX 256            /* victims looked at by one reclaim */
+#define STUCK_MAX 16             /* ... or this many in a row that cannot go (swap full or absent) */
+#define REST 64                  /* vm_reclaim_idle: passes skipped after one that did nothing */
 
 static struct evict_hooks hooks;
 static unsigned writing;         /* writes under way */
@@ -77,6 +79,8 @@ static bool accessed(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
     cnt.scans++;
+    if (frame_is_cache(idx))
+        return hooks.cache_accessed(frame_space(idx), va >> 12, pa);
     struct vmspace *sole = sole_mapper(idx, pa, va);
     if (sole)
         return used_in(sole, va);
@@ -155,12 +159,20 @@ static void write_done(void *arg, long result)
 
 /* Evict frame idx: every entry that maps it names a new slot instead, the
    page leaves every page table, and the frame is written out (the swap
-   cache holds it until then). Returns 1 when the write is under way, 0 when
-   the frame is busy (the policy forgets it), -ENOSPC when swap is full,
-   -EAGAIN when the swap cache is. */
+   cache holds it until then); a page-cache frame is dropped instead, when
+   clean (the file layer's cache_drop). Returns 1 when a write is under way,
+   0 when the frame was dropped or is busy, -ENOSPC when swap is full or
+   absent, -EAGAIN when the swap path is full. */
 static int evict(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
+    if (frame_is_cache(idx)) { /* a file page: dropped when clean, read again when needed */
+        int r = hooks.cache_drop(frame_space(idx), va >> 12, pa);
+        if (r < 0)
+            frame_untrack(pa, false);
+        cnt.evict_clean += r > 0;
+        return 0;
+    }
     struct vmspace *sole = sole_mapper(idx, pa, va);
     int n = sole ? 1 : 0;
     for (struct vmspace *vs = sole ? NULL : hooks.first(); vs; vs = hooks.next(vs))
@@ -169,6 +181,8 @@ static int evict(uint32_t idx)
         frame_untrack(pa, false); /* held by something else: not evictable */
         return 0;
     }
+    if (writing >= WRITES_MAX || swap_queue_room() < 8)
+        return -EAGAIN;
     long slot = slot_new();
     if (slot < 0)
         return -ENOSPC;
@@ -201,19 +215,36 @@ static int evict(uint32_t idx)
 /* Returns true while frames are on their way back. */
 bool vm_reclaim(void)
 {
+    unsigned stuck = 0; /* victims in a row that could not go */
     for (unsigned tries = 0; frames_free() + writing < frames_high() && tries < TRIES_MAX; tries++) {
         if (swc_drop_ready())
             continue;
-        if (writing >= WRITES_MAX || swap_queue_room() < 8 || !swap_slots() || slots_used() == slots_total())
-            break;
         uint64_t *outer = meter_start(&cnt.evict_instr);
         uint32_t idx = the_policy->victim();
         int r = idx == NO_FRAME ? -ENOENT : evict(idx);
         meter_stop(outer);
-        if (r < 0)
-            break;
+        if (r == -ENOENT || r == -EAGAIN || (r < 0 && ++stuck == STUCK_MAX))
+            break; /* no victim, or the swap path is full: wait for it */
+        if (r >= 0)
+            stuck = 0;
     }
     return writing > 0;
+}
+
+/* The loop's reclaim between messages, below the low watermark: after a
+   pass that freed nothing and started nothing (only private pages left and
+   no swap for them), the next REST passes are skipped; a fault short of
+   frames still reclaims at once. */
+void vm_reclaim_idle(void)
+{
+    static unsigned rest;
+    if (rest) {
+        rest--;
+        return;
+    }
+    uint64_t before = frames_free();
+    if (!vm_reclaim() && frames_free() <= before)
+        rest = REST;
 }
 
 /* A read is over: the faults that wait for it are handled again (and take

@@ -313,7 +313,10 @@ bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags)
             err = -ENOMEM;
             break;
         }
-        bool copied = copy_in(rq, &p->vm, (char *)frame_ptr(v->cache->pages[idx]) + at % PAGE, uva + done, chunk) == 0;
+        uint64_t page = v->cache->pages[idx];
+        frame_ref(page); /* busy while the copy runs: a reclaim it causes must not drop it */
+        bool copied = copy_in(rq, &p->vm, (char *)frame_ptr(page) + at % PAGE, uva + done, chunk) == 0;
+        frame_unref(page);
         if (!copied || !mark_dirty(v, idx)) {
             if (fresh) { /* the cache must not show a page the file does not have */
                 frame_unref(fresh);
@@ -322,6 +325,8 @@ bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags)
             err = copied ? -ENOMEM : -EFAULT;
             break;
         }
+        if (fresh)
+            cache_track(v, idx, fresh);
         done += chunk;
     }
     if (done && pos + done > v->size) /* a write that wrote nothing does not grow the file */
@@ -370,7 +375,10 @@ bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off)
             chunk = n - done;
         if (chunk > v->size - *off)
             chunk = v->size - *off;
-        if (copy_out(rq, &rq->p->vm, uva + done, (char *)frame_ptr((uint64_t)pa) + in, chunk) < 0) {
+        frame_ref((uint64_t)pa); /* busy while the copy runs: a reclaim it causes must not drop it */
+        int copied = copy_out(rq, &rq->p->vm, uva + done, (char *)frame_ptr((uint64_t)pa) + in, chunk);
+        frame_unref((uint64_t)pa);
+        if (copied < 0) {
             reply->w[0] = done ? (long)done : -EFAULT;
             return true;
         }

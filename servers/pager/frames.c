@@ -21,7 +21,8 @@ static uint32_t *own;
 static uint8_t *own_space;     /* own_space[i]: the id of the address space that took frame i */
 #define OWN_TRACKED  (1U << 30)
 #define OWN_INSERTED (1U << 31)
-#define OWN_VPN      ((1U << 30) - 1)
+#define OWN_CACHE    (1U << 29)  /* a page-cache frame: the low bits are its page index */
+#define OWN_VPN      ((1U << 29) - 1)
 struct counters cnt;
 
 void *frame_ptr(uint64_t pa)
@@ -203,6 +204,22 @@ uint64_t frame_va(uint32_t idx)
 uint8_t frame_space(uint32_t idx)
 {
     return own_space[idx];
+}
+
+/* Frame pa (one reference: the cache's) now holds page `page` of the file
+   whose vnode is number `file`: the policy may evict it (dropped when
+   clean, read again when needed). */
+void frame_track_cache(uint64_t pa, uint8_t file, uint64_t page)
+{
+    uint64_t k = (pa - base) >> 12;
+    own[k] = (uint32_t)(page & OWN_VPN) | OWN_CACHE | OWN_TRACKED | OWN_INSERTED;
+    own_space[k] = file;
+    the_policy->insert((uint32_t)k, ((uint64_t)file << 40) | page | (1UL << 63));
+}
+
+bool frame_is_cache(uint32_t idx)
+{
+    return own[idx] & OWN_CACHE;
 }
 
 void frame_ref(uint64_t pa)

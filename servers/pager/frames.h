@@ -43,7 +43,9 @@ void frame_track(uint64_t pa, uint64_t va, bool evictable, uint8_t space);
 void frame_untrack(uint64_t pa, bool evicted); /* the policy forgets it (evicted, or busy); va stays */
 void frame_retrack(uint64_t pa);            /* the policy gets it back (at the va it had) */
 uint64_t frame_va(uint32_t idx);            /* the page a tracked frame backs */
-uint8_t frame_space(uint32_t idx);          /* and the address space that took it */
+uint8_t frame_space(uint32_t idx);          /* and the address space that took it (a cache frame: its file) */
+void frame_track_cache(uint64_t pa, uint8_t file, uint64_t page); /* a page-cache frame, for eviction */
+bool frame_is_cache(uint32_t idx);          /* then frame_va is the page index, frame_space the file */
 void frame_ref(uint64_t pa);                /* one more reference */
 void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
 int frame_refs(uint64_t pa);

@@ -586,7 +586,8 @@ int main(void)
     check_requests();
     frames_init(bootinfo);
     fd_init();
-    evict_init(&(struct evict_hooks){ .first = space_first, .next = space_next, .space = proc_space, .wake = vfs_wake });
+    evict_init(&(struct evict_hooks){ .first = space_first, .next = space_next, .space = proc_space, .wake = vfs_wake,
+                                         .cache_accessed = cache_accessed, .cache_drop = cache_drop });
     struct frame_stats fs;
     frames_stats(&fs);
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
@@ -612,7 +613,7 @@ int main(void)
                 fault_rq.p = p;
                 next_message(&m, handle_fault(&fault_rq));
                 if (frames_low()) /* only now: the answer may map a frame reclaim would take */
-                    vm_reclaim();
+                    vm_reclaim_idle();
                 continue;
             }
         }
@@ -641,6 +642,6 @@ int main(void)
             m = reply;
         next_message(&m, answer);
         if (frames_low())
-            vm_reclaim();
+            vm_reclaim_idle();
     }
 }

@@ -87,6 +87,8 @@ bool vfs_msync(struct req *rq);
 bool vfs_sync(struct req *rq);
 bool vfs_park(struct req *rq, struct msg *m);     /* park request m of rq on rq->wait (false: parked) */
 void vfs_wake(uint64_t key, long err);            /* handle again (err: fail) what waits on {NULL, key} */
+bool cache_accessed(uint8_t file, uint64_t idx, uint64_t pa); /* eviction's hooks for page-cache frames */
+int cache_drop(uint8_t file, uint64_t idx, uint64_t pa);
 bool vfs_park_call(void (*fn)(void), const struct vm_wait *w); /* call fn once *w's page is in; false: no room */
 long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w); /* 0, -EAGAIN (*w set) or -errno; *vp referenced */
 bool vfs_open(struct req *rq);

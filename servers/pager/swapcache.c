@@ -198,6 +198,7 @@ bool swc_drop_ready(void)
     for (unsigned i = 0; i < SWC_MAX; i++) {
         if (cache[i].state == SC_READY) {
             swc_drop(&cache[i]);
+            cnt.evict_clean++; /* its data is on the disk already */
             return true;
         }
     }

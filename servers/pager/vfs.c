@@ -411,6 +411,7 @@ static void page_done(struct job *j, struct msg *r)
     /* (a truncate meanwhile may have put the page past the end: then it is dropped) */
     if (r->w[0] >= 0 && !j->v->cache->pages[j->idx] && j->idx * PAGE < j->v->size) {
         j->v->cache->pages[j->idx] = j->pa;
+        cache_track(j->v, j->idx, j->pa);
         uint64_t end = j->v->size - j->idx * PAGE; /* past the end of the file the page reads zeros */
         if (j->v->size > j->idx * PAGE && end < PAGE)
             memset((char *)frame_ptr(j->pa) + end, 0, PAGE - end);
@@ -736,4 +737,111 @@ bool vfs_fs_next(struct req *rq)
     }
     fs_slot = slot;
     return false;
+}
+
+/* ---- eviction of page-cache frames (evict.c asks through its hooks) ---- */
+
+/* Frame pa is now page idx of v's cache: the policy may evict it. */
+void cache_track(struct vnode *v, uint64_t idx, uint64_t pa)
+{
+    frame_track_cache(pa, (uint8_t)(v - vnodes), idx);
+}
+
+/* Call fn(arg, vs, va, e) for every entry that maps frame pa as page idx of
+   v, in every live address space; stops when fn returns false. */
+static void cache_mappings(struct vnode *v, uint64_t idx, uint64_t pa,
+                           bool (*fn)(void *arg, struct vmspace *vs, uint64_t va, spte_t *e), void *arg)
+{
+    for (struct proc *p = proc_first(); p; p = proc_next(p)) {
+        if (p->state != P_RUN || !p->vm.shadow.root)
+            continue;
+        for (struct vma_node *n = vt_first(&p->vm.vmas); n; n = vt_next(n)) {
+            struct vma *r = (struct vma *)n;
+            uint64_t npages = (n->end - n->start) / PAGE;
+            if (r->vn != v || idx < r->pgoff || idx >= r->pgoff + npages)
+                continue;
+            uint64_t va = n->start + (idx - r->pgoff) * PAGE;
+            spte_t *e = shadow_lookup(&p->vm.shadow, va);
+            if (e && (*e & SPTE_PRESENT) && SPTE_PA(*e) == pa && !fn(arg, &p->vm, va, e))
+                return;
+        }
+    }
+}
+
+/* The vnode number `file` when page idx of its cache is still frame pa. */
+static struct vnode *cache_owner(uint8_t file, uint64_t idx, uint64_t pa)
+{
+    struct vnode *v = file < NVNODES ? &vnodes[file] : NULL;
+    return v && v->refs && v->cache && idx < v->cache->npages && v->cache->pages[idx] == pa ? v : NULL;
+}
+
+struct look { bool used, dirty; unsigned n; };
+
+static bool look_at(void *arg, struct vmspace *vs, uint64_t va, spte_t *e)
+{
+    struct look *l = arg;
+    long a = 0, d = 0;
+    if (sys_ad_bits(vs->as_slot, (long)va, 1, AD_CLEAR_A, &a, &d) >= 0) {
+        l->used |= a & 1;
+        l->dirty |= d & 1;
+    }
+    l->dirty |= (*e & SPTE_DIRTY) != 0;
+    l->n++;
+    return true;
+}
+
+bool cache_accessed(uint8_t file, uint64_t idx, uint64_t pa)
+{
+    struct vnode *v = cache_owner(file, idx, pa);
+    struct look l = { false, false, 0 };
+    if (v)
+        cache_mappings(v, idx, pa, look_at, &l);
+    return l.used;
+}
+
+/* The write-back about to start covers what this mapping wrote so far. */
+static bool clean_mapping(void *arg, struct vmspace *vs, uint64_t va, spte_t *e)
+{
+    (void)arg;
+    long a = 0, d = 0;
+    sys_ad_bits(vs->as_slot, (long)va, 1, AD_CLEAR_D, &a, &d);
+    *e &= ~(spte_t)SPTE_DIRTY;
+    return true;
+}
+
+static bool drop_mapping(void *arg, struct vmspace *vs, uint64_t va, spte_t *e)
+{
+    sys_unmap(vs->as_slot, (long)va, 1);
+    *e = 0; /* the next touch faults and reads the page again */
+    frame_unref(*(uint64_t *)arg);
+    return true;
+}
+
+/* Drop clean page idx (frame pa) of file number `file` from the cache and
+   from every page table that maps it. A page written through a shared
+   mapping is handed to write-back first (busy until it is on the disk).
+   Returns 1 dropped, 0 busy (dirty, under write-back or read), -1 when the
+   frame is no longer that page. */
+int cache_drop(uint8_t file, uint64_t idx, uint64_t pa)
+{
+    struct vnode *v = cache_owner(file, idx, pa);
+    if (!v)
+        return -1;
+    if (v->dirty && v->dirty[idx])
+        return 0;
+    struct look l = { false, false, 0 };
+    cache_mappings(v, idx, pa, look_at, &l);
+    if (l.dirty) {
+        cache_mappings(v, idx, pa, clean_mapping, NULL);
+        vnode_dirty(v, idx, pa); /* written back, then clean: evictable */
+        wb_fill();
+        return 0;
+    }
+    if ((uint64_t)frame_refs(pa) != l.n + 1)
+        return 0; /* a job holds it */
+    cache_mappings(v, idx, pa, drop_mapping, &pa);
+    frame_untrack(pa, true);
+    v->cache->pages[idx] = 0;
+    frame_unref(pa);
+    return 1;
 }

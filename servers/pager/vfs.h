@@ -54,6 +54,7 @@ bool mark_dirty(struct vnode *v, uint64_t idx);
 void vnode_truncate(struct vnode *v, uint64_t len);
 void release_inode(uint32_t inum);
 void wb_fill(void);               /* the write-back pump */
+void cache_track(struct vnode *v, uint64_t idx, uint64_t pa); /* pa is now page idx: evictable */
 void names_forget(void);          /* a directory changed */
 
 /* parking rq->p's request m (its reply cap taken from rq): false (parked), or

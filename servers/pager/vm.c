@@ -371,8 +371,9 @@ int zero_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64
         return 0;
     }
     *perms = prot | PERM_R;
-    cnt.zero_fill++;
-    return new_frame(v, va, 0, e, pa);
+    int r = new_frame(v, va, 0, e, pa);
+    cnt.zero_fill += r == 0;
+    return r;
 }
 
 /* A private page that has a frame. Copy-on-write pages are mapped read-only
@@ -394,8 +395,9 @@ int cow_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64_
         cnt.cow_reuse++;
         return 0;
     }
-    cnt.cow_copy++;
-    return new_frame(v, va, f, e, pa);
+    int r = new_frame(v, va, f, e, pa);
+    cnt.cow_copy += r == 0;
+    return r;
 }
 
 /* Out of frames for a user page: reclaim, and try once more when that

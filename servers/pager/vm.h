@@ -145,6 +145,12 @@ struct evict_hooks {
     struct vmspace *(*first)(void);          /* every live address space, in any order */
     struct vmspace *(*next)(struct vmspace *vs);
     struct vmspace *(*space)(uint8_t id);    /* the live address space with that id, or NULL */
+    /* Page-cache frames (the file layer's): whether a mapping of page `page`
+       of file number `file` (frame pa) was used since the last look (clears
+       A); and dropping it: 1 dropped, 0 busy now (dirty, under I/O), -1 no
+       longer the cache's. */
+    bool (*cache_accessed)(uint8_t file, uint64_t page, uint64_t pa);
+    int (*cache_drop)(uint8_t file, uint64_t page, uint64_t pa);
     void (*wake)(uint64_t key, long err);    /* handle again what waits on {NULL, key} (err: fail it) */
 };
 void evict_init(const struct evict_hooks *h); /* also starts the policy; panics when it cannot */
@@ -153,6 +159,7 @@ uint64_t evict_tables(void);                 /* bookkeeping pages of the policy'
    writing victims out. Returns true while frames are on their way (a
    waiter on WAIT_MEM is woken when one is). */
 bool vm_reclaim(void);
+void vm_reclaim_idle(void);                  /* the loop's, between messages: rests after a pass that did nothing */
 int swap_fault(struct vmspace *vs, uint64_t va, spte_t *e, struct vm_wait *w); /* 0, -EAGAIN (*w), -ENOMEM, -EIO */
 uint64_t *swapin_meter_start(void);          /* count the pager's instructions of a swap-in (cnt.swapin_instr) */
 void swapin_meter_stop(uint64_t *outer);
