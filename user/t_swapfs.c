@@ -10,17 +10,9 @@
 #define PATH "/t_swapfs.dat"
 #define SEED 31
 
-static uint64_t buf[512];
-
 static void make_file(uint64_t pages)
 {
-    int fd = open(PATH, O_WRONLY | O_CREAT | O_TRUNC);
-    PCHECK(fd >= 0);
-    for (uint64_t i = 0; i < pages; i++) {
-        pat_fill_at(buf, i, SEED);
-        PCHECK(write_all(fd, buf, sizeof buf));
-    }
-    PCHECK_EQ(close(fd), 0);
+    pat_make_file(PATH, pages, SEED);
     PCHECK_EQ(sync(), 0); /* on the disk: the page cache lets the closed file go */
 }
 

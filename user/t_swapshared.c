@@ -67,14 +67,7 @@ static int child(long arg)
 /* The file of fpages pages with SEED_FILE's pattern, written with write(). */
 static void make_file(void)
 {
-    static uint64_t buf[512];
-    int fd = open(PATH, O_RDWR | O_CREAT | O_TRUNC);
-    PCHECK(fd >= 0);
-    for (uint64_t i = 0; i < fpages; i++) {
-        pat_fill_at(buf, i, SEED_FILE);
-        PCHECK(write_all(fd, buf, sizeof buf));
-    }
-    PCHECK_EQ(close(fd), 0);
+    pat_make_file(PATH, fpages, SEED_FILE);
 }
 
 /* Read the file back with read() and check what both sides wrote. */

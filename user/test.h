@@ -235,6 +235,20 @@ static inline void pat_fill_at(uint64_t *w, uint64_t i, uint64_t seed)
         w[k] = pat_word(i * 4096 + k * 8, seed);
 }
 
+/* Make (or empty) the file path and write `pages` pages of seed's pattern
+   into it with write(). */
+static inline void pat_make_file(const char *path, uint64_t pages, uint64_t seed)
+{
+    static uint64_t buf[512];
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC);
+    PCHECK(fd >= 0);
+    for (uint64_t i = 0; i < pages; i++) {
+        pat_fill_at(buf, i, seed);
+        PCHECK(write_all(fd, buf, sizeof buf));
+    }
+    PCHECK_EQ(close(fd), 0);
+}
+
 /* Whether the 512 words at w hold seed's pattern for page i; a bad word is
    printed (who names the checker). */
 static inline bool pat_check_at(const char *who, const uint64_t *w, uint64_t i, uint64_t seed)
