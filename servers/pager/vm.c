@@ -228,9 +228,9 @@ int vm_unmap(struct vmspace *vs, uint64_t start, uint64_t end)
         vma_free(VMA(n));
         n = next;
     }
+    sys_unmap(vs->as_slot, (long)start, (long)((end - start) / PAGE)); /* out of the page table before they are free */
     shadow_walk_runs(&vs->shadow, start, end, drop_run, NULL);
     shadow_prune(&vs->shadow, start, end);
-    sys_unmap(vs->as_slot, (long)start, (long)((end - start) / PAGE));
     return 0;
 }
 
@@ -273,9 +273,9 @@ void vm_drop_file(struct vmspace *vs, struct vnode *vn, uint64_t from)
         if (v->vn != vn || !(v->flags & VMA_EOF) || from >= v->pgoff + npages)
             continue;
         uint64_t start = from > v->pgoff ? n->start + (from - v->pgoff) * PAGE : n->start;
+        sys_unmap(vs->as_slot, (long)start, (long)((n->end - start) / PAGE)); /* before the frames are free */
         shadow_walk_runs(&vs->shadow, start, n->end, drop_run, NULL);
         shadow_prune(&vs->shadow, start, n->end);
-        sys_unmap(vs->as_slot, (long)start, (long)((n->end - start) / PAGE));
     }
 }
 
