@@ -66,9 +66,6 @@ int main(int argc, char **argv)
            pages, during, after.faults_major - before.faults_major, after.swap_out - before.swap_out);
     if (scaled(ram, pct) >= ram)
         PCHECK(after.swap_out > before.swap_out);
-    long left = unowned_settle(unowned);
-    printf("t_swapfs: swap slots no task holds: %ld before, %ld after\n", unowned, left);
-    PCHECK_EQ(left, unowned);
-    printf("t_swapfs: ok\n");
+    slots_back_ok("t_swapfs", unowned);
     return 0;
 }

@@ -131,9 +131,6 @@ int main(int argc, char **argv)
            after.evict_dirty - before.evict_dirty, after.writeback - before.writeback);
     if (spages + fpages + scaled(ram, pct) > ram)
         PCHECK(after.evict_dirty > before.evict_dirty);
-    long left = unowned_settle(unowned);
-    printf("t_swapshared: swap slots no task holds: %ld before, %ld after\n", unowned, left);
-    PCHECK_EQ(left, unowned);
-    printf("t_swapshared: ok\n");
+    slots_back_ok("t_swapshared", unowned);
     return 0;
 }

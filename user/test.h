@@ -472,6 +472,16 @@ static inline long unowned_settle(long want)
     }
 }
 
+/* The end of a paging test: the swap slots no task holds come back to
+   `was` (waited for), checked, then "NAME: ok". */
+static inline void slots_back_ok(const char *name, long was)
+{
+    long left = unowned_settle(was);
+    printf("%s: swap slots no task holds: %ld before, %ld after\n", name, was, left);
+    PCHECK_EQ(left, was);
+    printf("%s: ok\n", name);
+}
+
 /* Read every page of this program's own file and image regions (a page that
    went out under memory pressure comes back, mapped as before). */
 static inline void touch_program(void)

@@ -89,7 +89,6 @@ unsigned swap_queue_room(void);            /* jobs swap_io takes before -EAGAIN 
 
 /* ---- swapcache.c: swap slots and the frames on their way to or from them ---- */
 void swapcache_setup(uint32_t nslots);     /* the swap disk works: slots 0 .. nslots-1 */
-void swapcache_gone(void);                 /* no swap from now on (entries keep their slots) */
 uint64_t slots_total(void);
 uint64_t slots_table_pages(void);          /* bookkeeping pages of the slot table */
 void swc_frames(void (*fn)(void *arg, uint64_t pa), void *arg);

@@ -33,12 +33,6 @@ void swapcache_setup(uint32_t nslots)
     slots_len = len;
 }
 
-/* The driver is gone: no new slots (slot_new checks swap_slots). The table
-   stays: entries still name slots, and their references go as they do. */
-void swapcache_gone(void)
-{
-}
-
 uint64_t slots_table_pages(void)
 {
     return slots_buf ? meta_pages(slots_len) : 0;

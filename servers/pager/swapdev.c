@@ -171,8 +171,7 @@ void swap_proc_gone(struct proc *p)
     if (driver_slot)
         sys_cap_delete(driver_slot);
     driver_slot = 0;
-    nslots = 0;
-    swapcache_gone();
+    nslots = 0; /* no new slots (slot_new asks swap_slots); entries keep theirs until they go */
     if (!checked)
         settle();
     inflight = count > 0;
