@@ -44,6 +44,7 @@ struct vmstat {
        swap-ins (from the fault that starts the read to the answer after it), and the swap
        driver's on its write and read jobs. */
     uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
+    uint64_t evict_shared;  /* of evict_dirty: pages of shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS) */
 };
 
 struct region_info {

@@ -5,7 +5,8 @@
    first half of the anonymous region and the odd file pages, the parent the
    rest) and each checks all of both, twice. The dirty file pages must reach
    the file: after msync and munmap, read() gives them back; the anonymous
-   region keeps its data to the end, and the swap slots that no live task
+   region (whose pages go to swap too: vmstat's evict_shared grows) keeps
+   its data to the end, and the swap slots that no live task
    holds (swap_unowned) are as many as before.
    argv[1]: percent of the sizes (testinit's scale; 100 when 0). */
 #include "test.h"
@@ -126,11 +127,15 @@ int main(int argc, char **argv)
     PCHECK_EQ(munmap(sm, spages * 4096), 0);
     PCHECK_EQ(unlink(PATH), 0);
     struct vmstat after = vm_now();
-    printf("t_swapshared: swap-outs %lu, swap-ins %lu, evictions %lu clean %lu dirty, written back %lu\n",
+    printf("t_swapshared: swap-outs %lu, swap-ins %lu, evictions %lu clean %lu dirty (%lu shared), "
+           "written back %lu\n",
            after.swap_out - before.swap_out, after.swap_in - before.swap_in, after.evict_clean - before.evict_clean,
-           after.evict_dirty - before.evict_dirty, after.writeback - before.writeback);
-    if (spages + fpages + scaled(ram, pct) > ram)
+           after.evict_dirty - before.evict_dirty, after.evict_shared - before.evict_shared,
+           after.writeback - before.writeback);
+    if (spages + fpages + scaled(ram, pct) > ram) { /* it did not fit: the shared anonymous pages went to swap too */
         PCHECK(after.evict_dirty > before.evict_dirty);
+        PCHECK(after.evict_shared > before.evict_shared);
+    }
     slots_back_ok("t_swapshared", unowned);
     return 0;
 }

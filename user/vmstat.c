@@ -40,6 +40,7 @@ int main(void)
     printf("swap-ins: %lu\n", st.swap_in);
     printf("evictions clean: %lu\n", st.evict_clean);
     printf("evictions dirty: %lu\n", st.evict_dirty);
+    printf("evictions shared: %lu\n", st.evict_shared);
     printf("reclaim scans: %lu\n", st.scans);
     printf("swap used: %lu (%luK)\n", st.swap_used, st.swap_used * 4);
     printf("swap free: %lu (%luK)\n", st.swap_total - st.swap_used, (st.swap_total - st.swap_used) * 4);

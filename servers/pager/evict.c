@@ -9,19 +9,27 @@
    only address spaces of one fork family map it, all at that page, so its
    mappings are the entries at that address that name it, in the address
    spaces the loop's hooks list. A frame whose entries do not account for
-   every reference is busy (something else holds it) and is not evicted. */
+   every reference is busy (something else holds it) and is not evicted.
+   A page of a shared anonymous object is found through its object: the
+   regions that name the object map page i at their own addresses (one
+   each), and the object's page list holds one more reference. Its
+   mappings are cleared (a fault asks the object again) and the object's
+   page list names the slot. */
 #include "vm.h"
 
 #define WRITES_MAX 48            /* evictions under way at once (the swap queue holds 64 jobs) */
 #define TRIES_MAX 256            /* victims looked at by one reclaim */
 #define STUCK_MAX 16             /* ... or this many in a row that cannot go (swap full or absent) */
 #define REST 64                  /* vm_reclaim_idle: passes skipped after one that did nothing */
+#define OBJ_MAX 1024             /* shared anonymous objects whose pages may be evicted */
 
 static struct evict_hooks hooks;
 static unsigned writing;         /* writes under way */
 static uint64_t *metered;        /* the counter of the piece of paging work under way, or NULL */
 static uint64_t meter_t0;        /* since when it counts */
 static uint64_t meter_ovh;       /* what one reading costs, taken off each piece */
+static struct memobj *objs[OBJ_MAX]; /* by number (1..OBJ_MAX-1): the evictable shared objects */
+static uint16_t obj_next = 1;    /* where the search for a free number starts */
 
 /* Add the instructions since meter_t0 (less a reading's cost) to *counter. */
 static void meter_add(uint64_t *counter, uint64_t now)
@@ -64,7 +72,7 @@ static bool names(const spte_t *e, uint64_t pa)
    (the common case: no fork shares it), else NULL: look in all of them. */
 static struct vmspace *sole_mapper(uint32_t idx, uint64_t pa, uint64_t va)
 {
-    struct vmspace *vs = frame_refs(pa) == 1 ? hooks.space(frame_space(idx)) : NULL;
+    struct vmspace *vs = frame_refs(pa) == 1 ? hooks.space((uint8_t)frame_space(idx)) : NULL;
     return vs && !vs->pinned && names(shadow_lookup(&vs->shadow, va), pa) ? vs : NULL;
 }
 
@@ -75,12 +83,84 @@ static bool used_in(struct vmspace *vs, uint64_t va)
     return sys_ad_bits(vs->as_slot, (long)va, 1, AD_CLEAR_A, &a, &d) >= 0 && (a & 1);
 }
 
+/* Give o a number, so that its pages can be evicted. Returns 0, or
+   -ENOMEM when OBJ_MAX objects have one. */
+int evict_obj_add(struct memobj *o)
+{
+    for (unsigned i = 0; i < OBJ_MAX - 1; i++) {
+        uint16_t id = (uint16_t)(1 + (obj_next - 1 + i) % (OBJ_MAX - 1));
+        if (!objs[id]) {
+            objs[id] = o;
+            o->id = id;
+            obj_next = (uint16_t)(id % (OBJ_MAX - 1) + 1);
+            return 0;
+        }
+    }
+    return -ENOMEM;
+}
+
+void evict_obj_forget(struct memobj *o)
+{
+    if (o->id && objs[o->id] == o)
+        objs[o->id] = NULL;
+    o->id = 0;
+}
+
+/* Call fn(vs, va, e, arg) for every shadow entry that maps page `page` of
+   object o with frame pa (fn may be NULL). Returns how many there are, or
+   -1 when a server maps it (never evicted). */
+static int obj_maps(struct memobj *o, uint64_t page, uint64_t pa,
+                    void (*fn)(struct vmspace *vs, uint64_t va, spte_t *e, void *arg), void *arg)
+{
+    int n = 0;
+    for (struct vmspace *vs = hooks.first(); vs; vs = hooks.next(vs)) {
+        for (struct vma_node *nd = vt_first(&vs->vmas); nd; nd = vt_next(nd)) {
+            struct vma *v = (struct vma *)nd; /* node is the first member */
+            if (v->obj != o || page < v->pgoff || page - v->pgoff >= (nd->end - nd->start) / PAGE)
+                continue;
+            uint64_t va = nd->start + (page - v->pgoff) * PAGE;
+            spte_t *e = shadow_lookup(&vs->shadow, va);
+            if (!names(e, pa))
+                continue;
+            if (vs->pinned)
+                return -1;
+            n++;
+            if (fn)
+                fn(vs, va, e, arg);
+        }
+    }
+    return n;
+}
+
+/* The object frame idx holds a page of, or NULL when it no longer does. */
+static struct memobj *obj_of(uint32_t idx, uint64_t *page)
+{
+    uint16_t id = frame_space(idx);
+    struct memobj *o = id < OBJ_MAX ? objs[id] : NULL;
+    *page = frame_va(idx) >> 12;
+    return o && *page < o->npages && o->pages[*page] == frame_addr(idx) ? o : NULL;
+}
+
+static void obj_used(struct vmspace *vs, uint64_t va, spte_t *e, void *arg)
+{
+    (void)e;
+    *(bool *)arg |= used_in(vs, va);
+}
+
 static bool accessed(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
     cnt.scans++;
     if (frame_is_cache(idx))
-        return hooks.cache_accessed(frame_space(idx), va >> 12, pa);
+        return hooks.cache_accessed((uint8_t)frame_space(idx), va >> 12, pa);
+    if (frame_is_obj(idx)) {
+        uint64_t page;
+        struct memobj *o = obj_of(idx, &page);
+        bool used = false;
+        if (o)
+            obj_maps(o, page, pa, obj_used, &used);
+        return used;
+    }
     struct vmspace *sole = sole_mapper(idx, pa, va);
     if (sole)
         return used_in(sole, va);
@@ -141,7 +221,13 @@ static void write_done(void *arg, long result)
             printf("pager: swap: a write failed (%s); pages stay in memory\n", strerror(result));
         said = true;
         uint32_t slot = c->slot;
-        for (struct vmspace *vs = hooks.first(); vs; vs = hooks.next(vs)) {
+        struct memobj *o = c->obj ? objs[c->obj] : NULL;
+        if (o && c->va < o->npages && o->pages[c->va] == (((spte_t)slot << 12) | SPTE_SWAP)) {
+            frame_ref(c->pa);
+            o->pages[c->va] = c->pa;
+            slot_put(slot);
+        }
+        for (struct vmspace *vs = c->obj ? NULL : hooks.first(); vs; vs = hooks.next(vs)) {
             spte_t *e = shadow_lookup(&vs->shadow, c->va);
             if (!e || *e != (((spte_t)slot << 12) | SPTE_SWAP))
                 continue;
@@ -163,11 +249,72 @@ static void write_done(void *arg, long result)
    clean (the file layer's cache_drop). Returns 1 when a write is under way,
    0 when the frame was dropped or is busy, -ENOSPC when swap is full or
    absent, -EAGAIN when the swap path is full. */
+static void unmap_entry(struct vmspace *vs, uint64_t va, spte_t *e, void *arg)
+{
+    (void)arg;
+    sys_unmap(vs->as_slot, (long)va, 1);
+    frame_unref(SPTE_PA(*e));
+    *e = 0;
+}
+
+/* A new slot and a swap-cache entry (WRITING) for frame pa, or an error as
+   evict returns it. */
+static long slot_for_write(uint64_t pa, uint64_t va, uint16_t obj, struct swc **c)
+{
+    if (writing >= WRITES_MAX || swap_queue_room() < 8)
+        return -EAGAIN;
+    long slot = slot_new();
+    if (slot < 0)
+        return -ENOSPC;
+    if (!(*c = swc_add((uint32_t)slot, pa, va, SC_WRITING))) {
+        slot_put((uint32_t)slot);
+        return -EAGAIN;
+    }
+    (*c)->obj = obj;
+    frame_ref(pa); /* the cache's */
+    frame_untrack(pa, true);
+    return slot;
+}
+
+/* Write c's frame to its slot. */
+static void start_write(struct swc *c)
+{
+    if (swap_io(true, c->slot, c->pa, write_done, c) < 0)
+        pager_panic("evict: the swap queue refused a write it had room for");
+    writing++;
+    cnt.evict_dirty++;
+}
+
+/* evict for a page of a shared anonymous object: its mappings are cleared
+   and the object's page list names the slot. */
+static int evict_obj(uint32_t idx, uint64_t pa)
+{
+    uint64_t page;
+    struct memobj *o = obj_of(idx, &page);
+    int n = o ? obj_maps(o, page, pa, NULL, NULL) : -1;
+    if (n < 0 || n + 1 != frame_refs(pa)) {
+        frame_untrack(pa, false); /* a server maps it, or something else holds it */
+        return 0;
+    }
+    struct swc *c;
+    long slot = slot_for_write(pa, page, o->id, &c);
+    if (slot < 0)
+        return (int)slot;
+    obj_maps(o, page, pa, unmap_entry, NULL);
+    o->pages[page] = ((spte_t)slot << 12) | SPTE_SWAP;
+    frame_unref(pa); /* the object's */
+    cnt.evict_shared++;
+    start_write(c);
+    return 1;
+}
+
 static int evict(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
+    if (frame_is_obj(idx))
+        return evict_obj(idx, pa);
     if (frame_is_cache(idx)) { /* a file page: dropped when clean, read again when needed */
-        int r = hooks.cache_drop(frame_space(idx), va >> 12, pa);
+        int r = hooks.cache_drop((uint8_t)frame_space(idx), va >> 12, pa);
         if (r < 0)
             frame_untrack(pa, false);
         cnt.evict_clean += r > 0;
@@ -181,18 +328,10 @@ static int evict(uint32_t idx)
         frame_untrack(pa, false); /* held by something else: not evictable */
         return 0;
     }
-    if (writing >= WRITES_MAX || swap_queue_room() < 8)
-        return -EAGAIN;
-    long slot = slot_new();
+    struct swc *c;
+    long slot = slot_for_write(pa, va, 0, &c);
     if (slot < 0)
-        return -ENOSPC;
-    struct swc *c = swc_add((uint32_t)slot, pa, va, SC_WRITING);
-    if (!c) {
-        slot_put((uint32_t)slot);
-        return -EAGAIN;
-    }
-    frame_ref(pa); /* the cache's */
-    frame_untrack(pa, true);
+        return (int)slot;
     bool first = true;
     for (struct vmspace *vs = sole ? sole : hooks.first(); vs; vs = sole ? NULL : hooks.next(vs)) {
         spte_t *e = shadow_lookup(&vs->shadow, va);
@@ -205,10 +344,7 @@ static int evict(uint32_t idx)
         first = false;
         frame_unref(pa);
     }
-    if (swap_io(true, (uint64_t)slot, pa, write_done, c) < 0)
-        pager_panic("evict: the swap queue refused a write it had room for");
-    writing++;
-    cnt.evict_dirty++;
+    start_write(c);
     return 1;
 }
 
@@ -265,18 +401,17 @@ static void read_done(void *arg, long result)
     hooks.wake(WAIT_MEM, 0);
 }
 
-/* Entry *e names a swap slot: take the slot's frame when the swap cache
-   has it, else start reading it. Returns 0 with *e naming the frame
-   (copy-on-write: the cache may share it), -EAGAIN with *w set while it
-   is read, -ENOMEM (no frame), or -EIO (swap is gone). */
-int __attribute__((noinline)) swap_fault(struct vmspace *vs, uint64_t va, spte_t *e, struct vm_wait *w)
+/* The frame of slot: 0 with one more reference to it in *pa when the
+   swap cache has it, else -EAGAIN with *w set while it is read into a new
+   frame (tracked as page `where` of `who`, an object when obj), -ENOMEM
+   (no frame) or -EIO (swap is gone). */
+static int slot_frame(uint32_t slot, bool pinned, uint64_t where, uint16_t who, bool obj, uint64_t *pa,
+                      struct vm_wait *w)
 {
-    uint32_t slot = SPTE_SLOT(*e);
     struct swc *c = swc_find(slot);
     if (c && c->state != SC_READING) {
         frame_ref(c->pa);
-        *e = c->pa | SPTE_PRESENT | SPTE_COW;
-        slot_put(slot);
+        *pa = c->pa;
         return 0;
     }
     if (!c) {
@@ -284,24 +419,61 @@ int __attribute__((noinline)) swap_fault(struct vmspace *vs, uint64_t va, spte_t
             return -EIO;
         if (swap_queue_room() == 0)
             goto wait_mem;
-        uint64_t pa = vs->pinned ? frame_alloc() : frame_take_user(); /* the read fills it */
-        if (!pa)
+        uint64_t f = pinned ? frame_alloc() : frame_take_user(); /* the read fills it */
+        if (!f)
             return -ENOMEM;
-        if (!(c = swc_add(slot, pa, va, SC_READING)) && swc_drop_ready())
-            c = swc_add(slot, pa, va, SC_READING);
+        if (!(c = swc_add(slot, f, where, SC_READING)) && swc_drop_ready())
+            c = swc_add(slot, f, where, SC_READING);
         if (!c) {
-            frame_unref(pa);
+            frame_unref(f);
             goto wait_mem;
         }
-        frame_track(pa, va, false, vs->id); /* the policy gets it when the cache lets go */
-        if (swap_io(false, slot, pa, read_done, c) < 0)
-            pager_panic("swap_fault: the swap queue refused a read it had room for");
+        c->obj = obj ? who : 0;
+        if (obj) /* the policy gets it when the cache lets go */
+            frame_track_obj(f, who, where, false);
+        else
+            frame_track(f, where, false, (uint8_t)who);
+        if (swap_io(false, slot, f, read_done, c) < 0)
+            pager_panic("slot_frame: the swap queue refused a read it had room for");
     }
     *w = (struct vm_wait){ NULL, WAIT_SWAP | slot };
     return -EAGAIN;
 wait_mem:
     *w = (struct vm_wait){ NULL, WAIT_MEM };
     return -EAGAIN;
+}
+
+/* Entry *e names a swap slot: take the slot's frame when the swap cache
+   has it, else start reading it. Returns 0 with *e naming the frame
+   (copy-on-write: the cache may share it), -EAGAIN with *w set while it
+   is read, -ENOMEM (no frame), or -EIO (swap is gone). */
+int __attribute__((noinline)) swap_fault(struct vmspace *vs, uint64_t va, spte_t *e, struct vm_wait *w)
+{
+    uint32_t slot = SPTE_SLOT(*e);
+    uint64_t pa;
+    int r = slot_frame(slot, vs->pinned, va, vs->id, false, &pa, w);
+    if (r < 0)
+        return r;
+    *e = pa | SPTE_PRESENT | SPTE_COW;
+    slot_put(slot);
+    return 0;
+}
+
+/* Page `page` of object o is on the swap disk: as swap_fault, for the
+   object's page list (pinned: a server's region asks, the reserve may
+   serve it). */
+int swap_fault_obj(struct memobj *o, uint64_t page, bool pinned, struct vm_wait *w)
+{
+    uint64_t *outer = meter_start(&cnt.swapin_instr);
+    uint32_t slot = SPTE_SLOT(o->pages[page]);
+    uint64_t pa;
+    int r = slot_frame(slot, pinned, page, o->id, true, &pa, w);
+    if (r == 0) {
+        o->pages[page] = pa;
+        slot_put(slot);
+    }
+    meter_stop(outer);
+    return r;
 }
 
 struct usage { uint64_t resident, swapped; };
@@ -317,12 +489,18 @@ static void count_usage(void *arg, uint64_t va, spte_t *e)
 }
 
 /* Pages of [start, end) of vs in memory (the zero page not counted) and on
-   the swap disk. */
+   the swap disk (a shared anonymous page counts for every region that maps it). */
 void vm_usage(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t *resident, uint64_t *swapped)
 {
     struct usage u = { 0, 0 };
     if (vs->shadow.root)
         shadow_walk(&vs->shadow, start, end, count_usage, &u);
+    for (struct vma_node *n = vt_first_at_or_after(&vs->vmas, start); n && n->start < end; n = vt_next(n)) {
+        const struct memobj *o = ((struct vma *)n)->obj; /* shared anonymous pages on swap: the object's */
+        uint64_t from = n->start > start ? n->start : start, to = n->end < end ? n->end : end;
+        for (uint64_t va = from; o && o->id && va < to; va += PAGE)
+            u.swapped += (o->pages[((struct vma *)n)->pgoff + (va - n->start) / PAGE] & SPTE_SWAP) != 0;
+    }
     *resident = u.resident;
     *swapped = u.swapped;
 }

@@ -15,14 +15,16 @@ static uint64_t base, npages, zero_pa;
 static uint64_t fixed_pages;   /* buddy metadata and counts, at the front of the pool */
 static uint64_t meta_held;     /* pages meta_alloc handed out and not yet freed */
 static uint64_t reserve;       /* free frames only the pager and the servers may take */
-/* own[i]: what eviction knows of frame i: the page it backs (OWN_VA) when it
-   is private, and whether the policy has it (OWN_INSERTED). 0 when free. */
+/* own[i]: what eviction knows of frame i: the page it backs (OWN_VPN: the
+   virtual page when it is private, the page index in its file or object
+   otherwise), and whether the policy has it (OWN_INSERTED). 0 when free. */
 static uint32_t *own;
-static uint8_t *own_space;     /* own_space[i]: the id of the address space that took frame i */
+static uint16_t *own_space;    /* own_space[i]: the address space that took frame i (or its file, or object) */
 #define OWN_TRACKED  (1U << 30)
 #define OWN_INSERTED (1U << 31)
 #define OWN_CACHE    (1U << 29)  /* a page-cache frame: the low bits are its page index */
-#define OWN_VPN      ((1U << 29) - 1)
+#define OWN_OBJ      (1U << 28)  /* a page of a shared anonymous object: the low bits are its index */
+#define OWN_VPN      ((1U << 28) - 1)
 struct counters cnt;
 
 void *frame_ptr(uint64_t pa)
@@ -52,8 +54,8 @@ void frames_init(const struct bootinfo *bi)
     buddy_init_empty(&pool, (uint32_t)npages, (struct buddy_page *)PAGER_WINDOW);
     ft_init(&refs, (uint32_t *)(PAGER_WINDOW + meta), base, npages);
     own = (uint32_t *)(PAGER_WINDOW + meta + counts);
-    own_space = (uint8_t *)(PAGER_WINDOW + meta + 2 * counts);
-    uint64_t reserved = (meta + 2 * counts + PG_ROUNDUP(npages)) / PAGE;
+    own_space = (uint16_t *)(PAGER_WINDOW + meta + 2 * counts);
+    uint64_t reserved = (meta + 2 * counts + PG_ROUNDUP(npages * sizeof *own_space)) / PAGE;
     reserve = npages / 128 > 16 ? npages / 128 : 16;
     fixed_pages = reserved;
     buddy_free_range(&pool, (uint32_t)reserved, (uint32_t)(npages - reserved));
@@ -167,6 +169,18 @@ static void untrack_freed(uint64_t k)
 
 /* Frame pa (fresh: one reference, just taken for page va) is private:
    eviction may take it when evictable. */
+/* The key the policy knows frame k's page by: its virtual address when
+   private; a file page or an object page otherwise (top bits apart). */
+static uint64_t own_key(uint64_t k)
+{
+    uint64_t page = own[k] & OWN_VPN;
+    if (own[k] & OWN_CACHE)
+        return (1UL << 63) | ((uint64_t)own_space[k] << 40) | page;
+    if (own[k] & OWN_OBJ)
+        return (1UL << 62) | ((uint64_t)own_space[k] << 40) | page;
+    return page << 12;
+}
+
 void frame_track(uint64_t pa, uint64_t va, bool evictable, uint8_t space)
 {
     uint64_t k = (pa - base) >> 12;
@@ -192,8 +206,26 @@ void frame_retrack(uint64_t pa)
     uint64_t k = (pa - base) >> 12;
     if ((own[k] & OWN_TRACKED) && !(own[k] & OWN_INSERTED) && refs.ref[k]) {
         own[k] |= OWN_INSERTED;
-        the_policy->insert((uint32_t)k, (uint64_t)(own[k] & OWN_VPN) << 12);
+        the_policy->insert((uint32_t)k, own_key(k));
     }
+}
+
+/* Frame pa (one reference: the object's) holds page `page` of shared
+   anonymous object number obj (evict_obj_add); evictable: the policy gets it. */
+void frame_track_obj(uint64_t pa, uint16_t obj, uint64_t page, bool evictable)
+{
+    uint64_t k = (pa - base) >> 12;
+    own[k] = (uint32_t)(page & OWN_VPN) | OWN_OBJ | OWN_TRACKED;
+    own_space[k] = obj;
+    if (evictable) {
+        own[k] |= OWN_INSERTED;
+        the_policy->insert((uint32_t)k, own_key(k));
+    }
+}
+
+bool frame_is_obj(uint32_t idx)
+{
+    return own[idx] & OWN_OBJ;
 }
 
 uint64_t frame_va(uint32_t idx)
@@ -201,7 +233,7 @@ uint64_t frame_va(uint32_t idx)
     return (uint64_t)(own[idx] & OWN_VPN) << 12;
 }
 
-uint8_t frame_space(uint32_t idx)
+uint16_t frame_space(uint32_t idx)
 {
     return own_space[idx];
 }
@@ -214,7 +246,7 @@ void frame_track_cache(uint64_t pa, uint8_t file, uint64_t page)
     uint64_t k = (pa - base) >> 12;
     own[k] = (uint32_t)(page & OWN_VPN) | OWN_CACHE | OWN_TRACKED | OWN_INSERTED;
     own_space[k] = file;
-    the_policy->insert((uint32_t)k, ((uint64_t)file << 40) | page | (1UL << 63));
+    the_policy->insert((uint32_t)k, own_key(k));
 }
 
 bool frame_is_cache(uint32_t idx)

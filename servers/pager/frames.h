@@ -43,9 +43,11 @@ void frame_track(uint64_t pa, uint64_t va, bool evictable, uint8_t space);
 void frame_untrack(uint64_t pa, bool evicted); /* the policy forgets it (evicted, or busy); va stays */
 void frame_retrack(uint64_t pa);            /* the policy gets it back (at the va it had) */
 uint64_t frame_va(uint32_t idx);            /* the page a tracked frame backs */
-uint8_t frame_space(uint32_t idx);          /* and the address space that took it (a cache frame: its file) */
+uint16_t frame_space(uint32_t idx);         /* and the address space that took it (a cache frame: its file) */
 void frame_track_cache(uint64_t pa, uint8_t file, uint64_t page); /* a page-cache frame, for eviction */
 bool frame_is_cache(uint32_t idx);          /* then frame_va is the page index, frame_space the file */
+void frame_track_obj(uint64_t pa, uint16_t obj, uint64_t page, bool evictable); /* a shared anonymous page */
+bool frame_is_obj(uint32_t idx);            /* then frame_va is the page index, frame_space the object */
 void frame_ref(uint64_t pa);                /* one more reference */
 void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
 int frame_refs(uint64_t pa);
@@ -76,7 +78,7 @@ struct counters {
     uint64_t zero_page, zero_fill, cow_copy, cow_reuse, file, invalid;
     uint64_t forks, execs, fork_pages;
     uint64_t writeback, bus_error;
-    uint64_t swap_out, swap_in, evict_clean, evict_dirty, scans, major, minor, oom_kills;
+    uint64_t swap_out, swap_in, evict_clean, evict_dirty, evict_shared, scans, major, minor, oom_kills;
     uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
 };
 extern struct counters cnt;
@@ -101,7 +103,7 @@ uint32_t slot_refs(uint32_t slot);
    (WRITING), being read (READING), or read and still the slot's data
    (READY). va is the page it backs (for re-tracking when the cache lets go). */
 enum { SC_WRITING = 1, SC_READING, SC_READY };
-struct swc { uint32_t slot; uint8_t state; bool orphan; uint64_t pa, va; };
+struct swc { uint32_t slot; uint8_t state; bool orphan; uint16_t obj; uint64_t pa, va; }; /* obj: va is page va of object obj (0: private) */
 struct swc *swc_find(uint32_t slot);        /* NULL when slot has no frame here */
 struct swc *swc_add(uint32_t slot, uint64_t pa, uint64_t va, int state); /* NULL when full */
 void swc_drop(struct swc *c);               /* let go of its frame (re-tracked if still mapped) */

@@ -79,7 +79,7 @@ static long pg_mmap(struct proc *p, struct msg *m)
     if (shared) { /* its pages are promised once, whoever maps them */
         if (commit_charge(len / PAGE) < 0)
             return -ENOMEM;
-        if (!(o = shared_obj(len / PAGE))) {
+        if (!(o = shared_anon(len / PAGE))) {
             commit_uncharge(len / PAGE);
             return -ENOMEM;
         }
@@ -151,6 +151,7 @@ static long pg_vmstat(struct req *rq, uint64_t uva)
         .faults_minor = cnt.minor, .swap_total = slots_total(), .swap_used = slots_used(),
         .oom_kills = cnt.oom_kills, .evict_instr = cnt.evict_instr, .swapin_instr = cnt.swapin_instr,
         .swapdrv_write_instr = cnt.swapdrv_write_instr, .swapdrv_read_instr = cnt.swapdrv_read_instr,
+        .evict_shared = cnt.evict_shared,
     };
     long r = frames_census(&st);
     return r < 0 ? r : copy_out(rq, &rq->p->vm, uva, &st, sizeof st);

@@ -40,7 +40,7 @@ static void count_obj(struct census *c, const struct memobj *o, uint64_t *n)
 {
     count_table(c, o->pages, o->npages * sizeof(uint64_t));
     for (uint64_t i = 0; i < o->npages; i++)
-        if (o->pages[i] && mark_pa(c, o->pages[i]))
+        if (o->pages[i] && !(o->pages[i] & SPTE_SWAP) && mark_pa(c, o->pages[i]))
             (*n)++;
 }
 

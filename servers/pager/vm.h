@@ -26,11 +26,13 @@ struct vma;
 struct memobj {
     uint32_t refs;               /* regions naming it */
     uint64_t npages;
-    uint64_t *pages;             /* per page: frame pa (holding one reference) or 0 */
+    uint64_t *pages;             /* per page: frame pa (holding one reference), 0, or (shared
+                                    anonymous memory) slot << 12 | SPTE_SWAP: on the swap disk */
     const uint8_t *data;         /* image objects: the file bytes behind page 0 */
     uint64_t datalen;            /* bytes of data; pages past it read as zeros */
     uint64_t key;                /* image objects: which program segment (for sharing) */
     uint64_t charged;            /* pages of the commitment it holds (shared anonymous memory) */
+    uint16_t id;                 /* shared anonymous memory: its number for eviction (evict_obj_add), or 0 */
     struct memobj *next;         /* list of image objects */
 };
 
@@ -161,6 +163,12 @@ uint64_t evict_tables(void);                 /* bookkeeping pages of the policy'
 bool vm_reclaim(void);
 void vm_reclaim_idle(void);                  /* the loop's, between messages: rests after a pass that did nothing */
 int swap_fault(struct vmspace *vs, uint64_t va, spte_t *e, struct vm_wait *w); /* 0, -EAGAIN (*w), -ENOMEM, -EIO */
+/* Shared anonymous objects: a number lets eviction find an object from
+   its frames (0, or -ENOMEM when all are taken); a page of it on the swap
+   disk comes back as swap_fault says (into o->pages[page]). */
+int evict_obj_add(struct memobj *o);
+void evict_obj_forget(struct memobj *o);
+int swap_fault_obj(struct memobj *o, uint64_t page, bool pinned, struct vm_wait *w);
 uint64_t *swapin_meter_start(void);          /* count the pager's instructions of a swap-in (cnt.swapin_instr) */
 void swapin_meter_stop(uint64_t *outer);
 void vm_usage(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t *resident, uint64_t *swapped);
@@ -171,6 +179,7 @@ const uint8_t *archive_file(const char *name, uint64_t *size);
 
 /* ---- shared.c ---- */
 struct memobj *shared_obj(uint64_t npages);
+struct memobj *shared_anon(uint64_t npages); /* shared_obj for MAP_SHARED|MAP_ANONYMOUS: its pages may go to swap */
 void memobj_free(struct memobj *o);   /* frees it and drops its pages' references */
 
 /* ---- the page cache (vfs.c), as the file kinds (file.c, fshared.c) see it ---- */
