@@ -1,15 +1,6 @@
 /* Cap tables: each address space names kernel objects through its slots (NSLOTS, the pager more). */
 #include "obj.h"
 
-/* The cap in `slot` of as if it has `type`; NULL for a bad slot or another type. */
-struct cap *cap_get(struct aspace *as, long slot, enum cap_type type)
-{
-    if (slot < 0 || slot >= (long)as->ncaps)
-        return NULL;
-    struct cap *c = &as->caps[slot];
-    return c->type == type ? c : NULL;
-}
-
 /* Put a cap in the lowest free slot above 0. Returns the slot, or -ENOMEM when full. */
 long cap_insert(struct aspace *as, enum cap_type type, void *obj, uint64_t badge)
 {

@@ -95,7 +95,15 @@ struct thread {
 };
 
 /* cap.c */
-struct cap *cap_get(struct aspace *as, long slot, enum cap_type type); /* NULL if not that type */
+/* The cap in `slot` of as if it has `type`; NULL for a bad slot or another type.
+   Inline: every system call and fault answer looks one up. */
+static inline struct cap *cap_get(struct aspace *as, long slot, enum cap_type type)
+{
+    if (slot < 0 || slot >= (long)as->ncaps)
+        return NULL;
+    struct cap *c = &as->caps[slot];
+    return c->type == type ? c : NULL;
+}
 long cap_insert(struct aspace *as, enum cap_type type, void *obj, uint64_t badge); /* slot or -ENOMEM */
 long cap_insert_at(struct aspace *as, long slot, enum cap_type type, void *obj, uint64_t badge);
 void cap_clear(struct cap *c);  /* drop the reference the cap holds */

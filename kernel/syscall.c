@@ -58,7 +58,7 @@ long mem_map(struct aspace *who, long memslot, struct aspace *target, uint64_t v
         return -EINVAL;
     if ((pa & (PGSIZE - 1)) || pa < pool_base || pa >= pool_end)
         return -EPERM;
-    return pt_map(target->root, &target->ptq, va, pa, perm_bits(perms), 0);
+    return pt_map_page(target->root, &target->ptq, va, pa, perm_bits(perms));
 }
 
 static struct aspace *as_arg(struct thread *t, long slot)

@@ -376,6 +376,15 @@ int zero_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64
     return r;
 }
 
+/* cow_resolve's copy (others still use f): 0 or -ENOMEM. Out of line, so
+   that reusing the last reference needs no stack frame. */
+static int __attribute__((noinline)) cow_copy(const struct vma *v, uint64_t va, uint64_t f, spte_t *e, uint64_t *pa)
+{
+    int r = new_frame(v, va, f, e, pa);
+    cnt.cow_copy += r == 0;
+    return r;
+}
+
 /* A private page that has a frame. Copy-on-write pages are mapped read-only
    until written; the write copies the frame if others still use it and just
    takes it over when this is the last reference. */
@@ -390,14 +399,11 @@ int cow_resolve(const struct vma *v, uint64_t va, spte_t *e, int access, uint64_
         *perms &= ~PERM_W;
         return 0;
     }
-    if (frame_refs_of(f) == 1) {
-        *e &= ~(spte_t)SPTE_COW;
-        cnt.cow_reuse++;
-        return 0;
-    }
-    int r = new_frame(v, va, f, e, pa);
-    cnt.cow_copy += r == 0;
-    return r;
+    if (__builtin_expect(frame_refs_of(f) != 1, 0))
+        return cow_copy(v, va, f, e, pa);
+    *e &= ~(spte_t)SPTE_COW;
+    cnt.cow_reuse++;
+    return 0;
 }
 
 /* Out of frames for a user page: reclaim, and try once more when that

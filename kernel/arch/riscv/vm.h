@@ -24,6 +24,7 @@ void pt_activate_kernel(void);
 /* Map one page (level 0) or megapage (level 1) at va; replaces what was there.
    Returns 0, or -ENOMEM when a table page cannot be had (pool empty, or q's limit). */
 int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level);
+int pt_map_page(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags); /* level 0, faster */
 /* Clear the leaves of the range; table pages left empty are freed and uncharged. */
 void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages);
 void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags);
