@@ -151,8 +151,10 @@ static bool accessed(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
     cnt.scans++;
-    if (frame_is_cache(idx))
-        return hooks.cache_accessed((uint8_t)frame_space(idx), va >> 12, pa);
+    if (frame_is_cache(idx)) { /* both: each clears what it read */
+        bool mapped = hooks.cache_accessed((uint8_t)frame_space(idx), va >> 12, pa);
+        return frame_touched(idx) | mapped;
+    }
     if (frame_is_obj(idx)) {
         uint64_t page;
         struct memobj *o = obj_of(idx, &page);
@@ -486,6 +488,18 @@ static void count_usage(void *arg, uint64_t va, spte_t *e)
         u->resident++;
     else if (*e & SPTE_SWAP)
         u->swapped++;
+}
+
+/* Whether the data of va's page of vs is on the swap disk (and not in memory). */
+bool vm_swapped(struct vmspace *vs, uint64_t va)
+{
+    const spte_t *e = shadow_lookup(&vs->shadow, PG_ROUNDDOWN(va));
+    if (e && (*e & SPTE_SWAP))
+        return true;
+    uint64_t swapped = 0, resident;
+    if (!e || !*e)
+        vm_usage(vs, PG_ROUNDDOWN(va), PG_ROUNDDOWN(va) + PAGE, &resident, &swapped); /* a shared object's */
+    return swapped > 0;
 }
 
 /* Pages of [start, end) of vs in memory (the zero page not counted) and on

@@ -98,7 +98,9 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
         return true;
     }
     const char *what = r == -ENOMEM ? "out of memory" : r == -EIO ? "I/O error" : r == -ENXIO ? "bus error" : "segfault";
-    const char *why = r == -EIO ? ": the file page cannot be read" : r == -ENXIO ? ": past the end of the mapped file" : "";
+    const char *why = r == -ENXIO ? ": past the end of the mapped file" : r != -EIO ? ""
+                      : vm_swapped(&p->vm, addr) ? ": the page cannot be read back from swap"
+                      : ": the file page cannot be read";
     if (r == -ENXIO)
         cnt.bus_error++;
     printf("pid %ld (%s): %s at %p pc %p (%s)%s\n", p->pid, p->name, what, (void *)addr, (void *)pc,

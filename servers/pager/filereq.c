@@ -315,6 +315,7 @@ bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags)
         }
         uint64_t page = v->cache->pages[idx];
         frame_ref(page); /* busy while the copy runs: a reclaim it causes must not drop it */
+        frame_touch(page);
         bool copied = copy_in(rq, &p->vm, (char *)frame_ptr(page) + at % PAGE, uva + done, chunk) == 0;
         frame_unref(page);
         if (!copied || !mark_dirty(v, idx)) {
@@ -376,6 +377,7 @@ bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off)
         if (chunk > v->size - *off)
             chunk = v->size - *off;
         frame_ref((uint64_t)pa); /* busy while the copy runs: a reclaim it causes must not drop it */
+        frame_touch((uint64_t)pa);
         int copied = copy_out(rq, &rq->p->vm, uva + done, (char *)frame_ptr((uint64_t)pa) + in, chunk);
         frame_unref((uint64_t)pa);
         if (copied < 0) {

@@ -20,6 +20,7 @@ static uint64_t reserve;       /* free frames only the pager and the servers may
    otherwise), and whether the policy has it (OWN_INSERTED). 0 when free. */
 static uint32_t *own;
 static uint16_t *own_space;    /* own_space[i]: the address space that took frame i (or its file, or object) */
+static uint64_t *touched;      /* bit i: the pager copied to or from frame i since the policy last looked */
 #define OWN_TRACKED  (1U << 30)
 #define OWN_INSERTED (1U << 31)
 #define OWN_CACHE    (1U << 29)  /* a page-cache frame: the low bits are its page index */
@@ -54,8 +55,10 @@ void frames_init(const struct bootinfo *bi)
     buddy_init_empty(&pool, (uint32_t)npages, (struct buddy_page *)PAGER_WINDOW);
     ft_init(&refs, (uint32_t *)(PAGER_WINDOW + meta), base, npages);
     own = (uint32_t *)(PAGER_WINDOW + meta + counts);
+    size_t spaces = PG_ROUNDUP(npages * sizeof *own_space);
     own_space = (uint16_t *)(PAGER_WINDOW + meta + 2 * counts);
-    uint64_t reserved = (meta + 2 * counts + PG_ROUNDUP(npages * sizeof *own_space)) / PAGE;
+    touched = (uint64_t *)(PAGER_WINDOW + meta + 2 * counts + spaces);
+    uint64_t reserved = (meta + 2 * counts + spaces + PG_ROUNDUP((npages + 63) / 64 * 8)) / PAGE;
     reserve = npages / 128 > 16 ? npages / 128 : 16;
     fixed_pages = reserved;
     buddy_free_range(&pool, (uint32_t)reserved, (uint32_t)(npages - reserved));
@@ -221,6 +224,22 @@ void frame_track_obj(uint64_t pa, uint16_t obj, uint64_t page, bool evictable)
         own[k] |= OWN_INSERTED;
         the_policy->insert((uint32_t)k, own_key(k));
     }
+}
+
+/* read() and write() use a page-cache frame without a mapping, so no
+   accessed bit says so: they mark it here, and eviction's look reads and
+   clears the mark with the bits. */
+void frame_touch(uint64_t pa)
+{
+    uint64_t k = (pa - base) >> 12;
+    touched[k / 64] |= 1UL << (k % 64);
+}
+
+bool frame_touched(uint32_t idx)
+{
+    bool t = touched[idx / 64] >> (idx % 64) & 1;
+    touched[idx / 64] &= ~(1UL << (idx % 64));
+    return t;
 }
 
 bool frame_is_obj(uint32_t idx)

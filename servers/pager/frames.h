@@ -48,6 +48,8 @@ void frame_track_cache(uint64_t pa, uint8_t file, uint64_t page); /* a page-cach
 bool frame_is_cache(uint32_t idx);          /* then frame_va is the page index, frame_space the file */
 void frame_track_obj(uint64_t pa, uint16_t obj, uint64_t page, bool evictable); /* a shared anonymous page */
 bool frame_is_obj(uint32_t idx);            /* then frame_va is the page index, frame_space the object */
+void frame_touch(uint64_t pa);              /* used without a mapping (read, write of a cache page) */
+bool frame_touched(uint32_t idx);           /* and since the last call? (clears the mark) */
 void frame_ref(uint64_t pa);                /* one more reference */
 void frame_unref(uint64_t pa);              /* one less; the frame is free at zero */
 int frame_refs(uint64_t pa);

@@ -831,9 +831,10 @@ int cache_drop(uint8_t file, uint64_t idx, uint64_t pa)
         return 0;
     struct look l = { false, false, 0 };
     cache_mappings(v, idx, pa, look_at, &l);
-    if (l.dirty) {
+    if (l.dirty) { /* written back, then clean: evictable */
+        if (idx * PAGE < v->size && !mark_dirty(v, idx))
+            return 0; /* no memory for the mark: the bits keep saying it, and it is tried again */
         cache_mappings(v, idx, pa, clean_mapping, NULL);
-        vnode_dirty(v, idx, pa); /* written back, then clean: evictable */
         wb_fill();
         return 0;
     }

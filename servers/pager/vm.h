@@ -172,6 +172,7 @@ int swap_fault_obj(struct memobj *o, uint64_t page, bool pinned, struct vm_wait 
 uint64_t *swapin_meter_start(void);          /* count the pager's instructions of a swap-in (cnt.swapin_instr) */
 void swapin_meter_stop(uint64_t *outer);
 void vm_usage(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t *resident, uint64_t *swapped);
+bool vm_swapped(struct vmspace *vs, uint64_t va);   /* va's page is on the swap disk */
 
 /* ---- image.c: program files of the boot archive as objects ---- */
 struct memobj *image_obj(uint64_t key, const uint8_t *data, uint64_t datalen, uint64_t npages);

@@ -1,0 +1,72 @@
+/* A file that is read with read() again and again keeps its pages in the
+   page cache while other memory churns through: read() uses a cache page
+   without mapping it, so no accessed bit can say it was used; the pager
+   marks the page itself (frame_touch), and a policy that looks at use
+   gives it its second chance like any mapped page.
+
+   A file of FILE_PAGES pages is read whole with read() (and checked)
+   between chunks of 1/16 of the RAM written over a fresh anonymous region
+   of 1.25 times the RAM, which therefore goes to swap. Pages read from
+   files meanwhile (vmstat `file`): under clock and eager (second chance on
+   one queue) fewer than half the file; under twoq, whose first queue is
+   FIFO, the file may go once (it comes back on the main queue) but not
+   twice; fifo ignores use, so there only the data is checked.
+   argv[1]: percent of the sizes (testinit's scale; 100 when 0). */
+#include "test.h"
+
+#define PATH "/t_cachehot.dat"
+#define FILE_PAGES 64
+#define SEED_FILE 21
+#define SEED_ANON 22
+
+static uint64_t buf[512];
+
+/* Read the whole file with read() and check it. */
+static void read_file(void)
+{
+    int fd = open(PATH, O_RDONLY);
+    PCHECK(fd >= 0);
+    for (uint64_t i = 0; i < FILE_PAGES; i++) {
+        PCHECK_EQ(read(fd, buf, sizeof buf), sizeof buf);
+        PCHECK(pat_check_at("t_cachehot read()", buf, i, SEED_FILE));
+    }
+    PCHECK_EQ(close(fd), 0);
+}
+
+int main(int argc, char **argv)
+{
+    long pct;
+    uint64_t ram = paging_start("t_cachehot", argc, argv, &pct);
+    struct pager_stat ps;
+    PCHECK_EQ(pager_stat(&ps), 0);
+    uint64_t pages = scaled(ram + ram / 4, pct), chunk = scaled(ram / 16, pct);
+    long unowned = swap_unowned();
+    unlink(PATH);
+    pat_make_file(PATH, FILE_PAGES, SEED_FILE);
+    read_file();
+    uint64_t *mem = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    PCHECK(mem != MAP_FAILED);
+    struct vmstat before = vm_now();
+    for (uint64_t done = 0; done < pages;) {
+        for (uint64_t end = done + chunk; done < end && done < pages; done++)
+            pat_fill_page(mem, done, SEED_ANON);
+        read_file();
+    }
+    struct vmstat after = vm_now();
+    for (uint64_t i = 0; i < pages; i++)
+        PCHECK(pat_check_page("t_cachehot anonymous", mem, i, SEED_ANON));
+    PCHECK_EQ(munmap(mem, pages * 4096), 0);
+    PCHECK_EQ(unlink(PATH), 0);
+    uint64_t reread = after.file - before.file;
+    printf("t_cachehot: %lu pages written in chunks of %lu, the %d-page file read %lu times: %lu pages read "
+           "from files, %lu swap-outs\n", pages, chunk, FILE_PAGES, (pages + chunk - 1) / chunk, reread,
+           after.swap_out - before.swap_out);
+    if (pages > ram && after.swap_out > before.swap_out) { /* it paged: the policy had to choose */
+        if (!strcmp(ps.policy, "clock") || !strcmp(ps.policy, "eager"))
+            PCHECK(reread < FILE_PAGES / 2);
+        else if (!strcmp(ps.policy, "twoq"))
+            PCHECK(reread < FILE_PAGES + FILE_PAGES / 2);
+    }
+    slots_back_ok("t_cachehot", unowned);
+    return 0;
+}
