@@ -44,6 +44,7 @@ struct vmstat {
        swap-ins (from the fault that starts the read to the answer after it), and the swap
        driver's on its write and read jobs. */
     uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
+    uint64_t fault_around;  /* pages mapped by fault-around (the policy's fault_around) beside the faulting one */
 };
 
 struct region_info {

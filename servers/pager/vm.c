@@ -473,6 +473,57 @@ int vm_resolve_wait(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, u
     return r;
 }
 
+/* The end of fault-around's run after a fault at va (page aligned) in n:
+   at most `want` pages, not past n, nor past the 2 MiB that va's last-level
+   page table covers (the run then needs no table the answer does not). */
+static uint64_t around_end(const struct vma_node *n, uint64_t va, unsigned want)
+{
+    uint64_t end = (va | ((PAGE << 9) - 1)) + 1;
+    if (want > MAP_BATCH_MAX)
+        want = MAP_BATCH_MAX;
+    if (end > va + PAGE + (uint64_t)want * PAGE)
+        end = va + PAGE + (uint64_t)want * PAGE;
+    return end < n->end ? end : n->end;
+}
+
+unsigned vm_fault_around(struct vmspace *vs, uint64_t va, unsigned want)
+{
+    struct vma_node *n = vs->hint;
+    va = PG_ROUNDDOWN(va);
+    if (!n || va < n->start || va >= n->end || !VMA(n)->ops->around)
+        return 0;
+    struct vma *v = VMA(n);
+    uint64_t pas[MAP_BATCH_MAX], end = around_end(n, va, want);
+    uint32_t perms = 0;
+    unsigned k = 0;
+    for (uint64_t a = va + PAGE; a < end; a += PAGE, k++) {
+        spte_t *slot = shadow_lookup(&vs->shadow, a), e;
+        uint32_t p;
+        if (slot && *slot) /* the kernel may map it, maybe writable or dirty: never overwritten */
+            break;
+        if (!slot && !(slot = shadow_slot(&vs->shadow, a)))
+            break;
+        if (v->ops->around(v, a, &e, &pas[k], &p) < 0)
+            break;
+        if (k && p != perms) { /* one map_batch maps with one set of rights */
+            frame_unref(SPTE_PA(e));
+            break;
+        }
+        perms = p;
+        *slot = e;
+    }
+    long done = k ? sys_map_batch(BOOT_MEM_SLOT, vs->as_slot, (long)(va + PAGE), (long)pas, (long)k, perms) : 0;
+    if (done < 0)
+        done = 0;
+    for (unsigned i = (unsigned)done; i < k; i++) { /* not mapped: the entries go, and their references */
+        spte_t *slot = shadow_lookup(&vs->shadow, va + PAGE + (uint64_t)i * PAGE);
+        frame_unref(SPTE_PA(*slot));
+        *slot = 0;
+    }
+    cnt.fault_around += (uint64_t)done;
+    return (unsigned)done;
+}
+
 /* How an eager policy touches a page of region v: a write for anonymous
    memory (so it gets its frame now), a read for the rest (a write would
    copy or dirty file pages for nothing); -1 for PROT_NONE. */
