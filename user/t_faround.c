@@ -6,7 +6,10 @@
    page and the count stays; under an eager one at most one per page. The
    data are the file's. MAP_PRIVATE read-only, then MAP_SHARED read-write:
    writes to pages that were mapped around reach the file on msync and
-   munmap (dirty tracking sees them), and only those pages are written. */
+   munmap (dirty tracking sees them), and only those pages are written.
+   Under an eager policy, anonymous regions (read-write, and read-only on
+   the zero page) are mapped whole when made (vm_populate's map_batch runs):
+   touching them takes no fault. */
 #include "test.h"
 
 #define NP 64
@@ -93,6 +96,28 @@ static uint64_t word_at(int fd, long off)
     return w;
 }
 
+/* Eager: a new anonymous region of NP pages with rights prot is mapped at
+   once; touching every page takes no fault (writes, or reads of zeros). */
+static void eager_anon(int prot)
+{
+    uint8_t *a = mmap(NULL, NP * P, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(a != MAP_FAILED);
+    (void)my_faults();
+    uint64_t f0 = my_faults();
+    for (long i = 0; i < NP; i++) {
+        volatile uint64_t *w = (volatile uint64_t *)(a + i * P);
+        if (prot & PROT_WRITE)
+            *w = (uint64_t)i;
+        else
+            CHECK_EQ(*w, 0);
+    }
+    uint64_t faults = my_faults() - f0;
+    printf("t_faround: eager anonymous (%s): %lu faults for %d pages\n", prot & PROT_WRITE ? "rw" : "r",
+           (unsigned long)faults, NP);
+    CHECK_EQ(faults, 0);
+    CHECK_EQ(munmap(a, NP * P), 0);
+}
+
 int main(void)
 {
     struct pager_stat st;
@@ -139,6 +164,10 @@ int main(void)
     CHECK(file_reads() > r0);
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(unlink("/faround"), 0);
+    if (eager) {
+        eager_anon(PROT_READ | PROT_WRITE);
+        eager_anon(PROT_READ);
+    }
     printf("t_faround: ok\n");
     return 0;
 }

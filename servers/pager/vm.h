@@ -98,7 +98,8 @@ void commit_uncharge(uint64_t pages);
 uint64_t commit_total(void);
 uint64_t commit_limit(void);
 /* Eager policies: map the pages of [start, end) now (at most EAGER_PAGES;
-   pages that need I/O or a frame that is not there stay for their fault). */
+   pages that need I/O or a frame that is not there stay for their fault),
+   a map_batch for each run of pages with the same rights. */
 void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end);
 
 int vm_create(struct vmspace *vs, bool pinned, uint8_t id); /* 0 or -ENOMEM; pinned: a server's; id: its process slot */
