@@ -45,6 +45,7 @@ struct vmstat {
        driver's on its write and read jobs. */
     uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
     uint64_t evict_shared;  /* of evict_dirty: pages of shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS) */
+    uint64_t fault_around;  /* pages mapped by fault-around (the policy's fault_around) beside the faulting one */
 };
 
 struct region_info {

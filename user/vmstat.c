@@ -36,6 +36,7 @@ int main(void)
     printf("bus errors: %lu\n", st.bus_error);
     printf("faults major: %lu\n", st.faults_major);
     printf("faults minor: %lu\n", st.faults_minor);
+    printf("pages mapped around faults: %lu\n", st.fault_around);
     printf("swap-outs: %lu\n", st.swap_out);
     printf("swap-ins: %lu\n", st.swap_in);
     printf("evictions clean: %lu\n", st.evict_clean);

@@ -61,6 +61,13 @@ static inline bool map_reply(struct req *rq, uint64_t addr, uint64_t pa, uint32_
 
 static int oom_kill(struct proc *p);
 
+/* The policy's fault-around after the fault at addr resolved: out of line,
+   so the common path pays one branch for it. */
+static void __attribute__((noinline)) fault_around(struct proc *p, uint64_t addr)
+{
+    vm_fault_around(&p->vm, addr, the_policy->fault_around);
+}
+
 /* A page fault the fault path could not resolve (r < 0): park it while a
    file page is read (-EAGAIN), fail a system call's bad buffer, or kill the
    process with a line on the console. Returns true with rq->reply set, or
@@ -162,5 +169,7 @@ bool handle_fault(struct req *rq)
         return fault_failed(rq, r);
     if (!rq->slot)
         cnt.minor++;
+    if (__builtin_expect(the_policy->fault_around != 0, 0))
+        fault_around(p, addr);
     return map_reply(rq, addr, pa, perms);
 }

@@ -38,6 +38,24 @@ static int file_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64_
     return cow_resolve(v, va, e, access, pa, perms);
 }
 
+/* Fault-around: a page wholly inside the file's data whose cache page is
+   read in already, shared copy-on-write and read-only as a read fault maps
+   it. Returns 0, or -1 (past the data, or the page needs a read). */
+static int file_around(struct vma *v, uint64_t va, spte_t *e, uint64_t *pa, uint32_t *perms)
+{
+    uint64_t idx = v->pgoff + (va - v->node.start) / PAGE, pos = idx * PAGE;
+    if (((v->flags & VMA_EOF) && pos >= vnode_size(v->vn)) || pos + PAGE > v->file_end)
+        return -1;
+    uint64_t f = vnode_page_cached(v->vn, idx);
+    if (!f)
+        return -1;
+    frame_ref(f);
+    *e = f | SPTE_PRESENT | SPTE_COW;
+    *pa = f;
+    *perms = (v->prot | PERM_R) & ~PERM_W;
+    return 0;
+}
+
 static void file_retain(struct vma *v)
 {
     vnode_ref(v->vn);
@@ -54,4 +72,5 @@ const struct region_ops file_ops = {
     .fault = file_fault,
     .retain = file_retain,
     .release = file_release,
+    .around = file_around,
 };

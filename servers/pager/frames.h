@@ -82,6 +82,7 @@ struct counters {
     uint64_t writeback, bus_error;
     uint64_t swap_out, swap_in, evict_clean, evict_dirty, evict_shared, scans, major, minor, oom_kills;
     uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
+    uint64_t fault_around;
 };
 extern struct counters cnt;
 

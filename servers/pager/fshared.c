@@ -27,6 +27,23 @@ static int fshared_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint
     return 0;
 }
 
+/* Fault-around: a file page the cache holds read in, mapped with the
+   region's full rights as a read fault maps it (the kernel's dirty bit
+   records a write, which sync reads). Returns 0, or -1 (past the end of
+   the file, or the page needs a read). */
+static int fshared_around(struct vma *v, uint64_t va, spte_t *e, uint64_t *pa, uint32_t *perms)
+{
+    uint64_t idx = v->pgoff + (va - v->node.start) / PAGE;
+    uint64_t f = idx * PAGE < vnode_size(v->vn) ? vnode_page_cached(v->vn, idx) : 0;
+    if (!f)
+        return -1;
+    frame_ref(f); /* this mapping's reference */
+    *e = f | SPTE_PRESENT;
+    *pa = f;
+    *perms = v->prot | PERM_R;
+    return 0;
+}
+
 /* Hand the pages of [start, end) that were written since the last look to the file. */
 static void fshared_sync(struct vmspace *vs, struct vma *v, uint64_t start, uint64_t end)
 {
@@ -62,4 +79,5 @@ const struct region_ops fshared_ops = {
     .retain = fshared_retain,
     .release = fshared_release,
     .sync = fshared_sync,
+    .around = fshared_around,
 };

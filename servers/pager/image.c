@@ -73,6 +73,23 @@ static int image_fault(struct vma *v, uint64_t va, int access, spte_t *e, uint64
     return cow_resolve(v, va, e, access, pa, perms);
 }
 
+/* Fault-around: a page of the segment's bytes the object holds already,
+   shared copy-on-write and read-only as a read fault maps it. Returns 0, or
+   -1 (bss, or the page is not read in yet). */
+static int image_around(struct vma *v, uint64_t va, spte_t *e, uint64_t *pa, uint32_t *perms)
+{
+    uint64_t idx = v->pgoff + (va - v->node.start) / PAGE;
+    struct memobj *o = v->obj;
+    if (idx >= o->npages || idx * PAGE >= o->datalen || !o->pages[idx])
+        return -1;
+    uint64_t f = o->pages[idx];
+    frame_ref(f);
+    *e = f | SPTE_PRESENT | SPTE_COW;
+    *pa = f;
+    *perms = (v->prot | PERM_R) & ~PERM_W;
+    return 0;
+}
+
 static void image_retain(struct vma *v)
 {
     v->obj->refs++;
@@ -98,4 +115,5 @@ const struct region_ops image_ops = {
     .fault = image_fault,
     .retain = image_retain,
     .release = image_release,
+    .around = image_around,
 };

@@ -152,6 +152,7 @@ static long pg_vmstat(struct req *rq, uint64_t uva)
         .oom_kills = cnt.oom_kills, .evict_instr = cnt.evict_instr, .swapin_instr = cnt.swapin_instr,
         .swapdrv_write_instr = cnt.swapdrv_write_instr, .swapdrv_read_instr = cnt.swapdrv_read_instr,
         .evict_shared = cnt.evict_shared,
+        .fault_around = cnt.fault_around,
     };
     long r = frames_census(&st);
     return r < 0 ? r : copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
@@ -384,7 +385,9 @@ static long rq_stat(struct req *rq)
     reply->w[1] = (long)fs.total;
     reply->w[2] = (long)cnt.zero_fill;
     reply->w[3] = (long)cnt.zero_page;
-    reply->w[4] = (the_policy->eager ? POLICY_EAGER : 0) | (the_policy->strict ? POLICY_STRICT : 0);
+    unsigned around = the_policy->fault_around < MAP_BATCH_MAX ? the_policy->fault_around : MAP_BATCH_MAX;
+    reply->w[4] = (the_policy->eager ? POLICY_EAGER : 0) | (the_policy->strict ? POLICY_STRICT : 0) |
+                  (the_policy->tick ? POLICY_TICK : 0) | (long)around << POLICY_AROUND_SHIFT;
     strncpy((char *)&reply->w[5], the_policy->name, 2 * sizeof(long));
     return (long)fs.free;
 }
@@ -570,6 +573,19 @@ static void check_requests(void)
             pager_panic("request table: a label without a handler");
 }
 
+/* The policy's tick (policy.h): the rdtime at or after which the next one is
+   due; never (UINT64_MAX) when the policy has none. */
+#define TICK_TIME (RDTIME_HZ / 10)
+static uint64_t next_tick = UINT64_MAX;
+
+/* Call the policy's tick and set the next one TICK_TIME from now. Out of
+   line: the loop pays an rdtime and a compare per message for it. */
+static void __attribute__((noinline)) policy_tick(uint64_t now)
+{
+    the_policy->tick();
+    next_tick = now + TICK_TIME;
+}
+
 /* Answer (when `answer`) and take the next message into *m. A failed IPC
    leaves *m stale, so it is never handled: the pager just receives again. */
 static void next_message(struct msg *m, bool answer)
@@ -601,6 +617,8 @@ int main(void)
     start_swap();
     swap_on_settled(start_init);
 
+    if (the_policy->tick)
+        next_tick = rdtime() + TICK_TIME;
     struct msg m, reply;
     /* the fast path's context: answered in place (the reply is m itself),
        never with a saved cap; only its process changes from fault to fault */
@@ -615,6 +633,9 @@ int main(void)
                 next_message(&m, handle_fault(&fault_rq));
                 if (frames_low()) /* only now: the answer may map a frame reclaim would take */
                     vm_reclaim_idle();
+                uint64_t now = rdtime();
+                if (__builtin_expect(now >= next_tick, 0))
+                    policy_tick(now);
                 continue;
             }
         }
@@ -644,5 +665,8 @@ int main(void)
         next_message(&m, answer);
         if (frames_low())
             vm_reclaim_idle();
+        uint64_t now = rdtime();
+        if (now >= next_tick)
+            policy_tick(now);
     }
 }

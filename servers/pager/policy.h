@@ -45,10 +45,19 @@ struct policy {
        When it cannot (the page is busy) it asks again, and the policy must
        then offer the others before this one again. */
     uint32_t (*victim)(void);
-    /* Optional (NULL: none): called about every 100 ms of the pager's time. */
+    /* Optional (NULL: none): periodic work between evictions (ageing).
+       The pager's loop calls it after taking a message when at least 100 ms
+       (rdtime) went by since the last call: never while the pager sleeps
+       waiting for a message, and once (not once per 100 ms missed) after a
+       long sleep. It may call env->accessed; it must not take long (the
+       message waits): a bounded amount of work. */
     void (*tick)(void);
-    /* On a fault, also map up to this many following pages of the region
-       that need no I/O and no new frame (0: only the faulting page). */
+    /* On a fault that resolves, also map up to this many following pages of
+       the same region (at most MAP_BATCH_MAX, not past the 2 MiB of the
+       faulting page's page table) that need no I/O and no new frame: file,
+       program and shared-file pages already in memory (0: only the faulting
+       page). Stops at the first page that has an entry or needs more.
+       Reported in PG_STAT (POLICY_AROUND_SHIFT) and vmstat (fault_around). */
     unsigned fault_around;
     /* Map every page of a region when it is created or exec'd, instead of
        on first touch. */

@@ -462,6 +462,13 @@ long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w)
     return -EAGAIN;
 }
 
+/* The frame of page idx of v when the cache holds it read in (fault-around);
+   0 otherwise. Never asks the file server, never takes a frame. */
+uint64_t vnode_page_cached(struct vnode *v, uint64_t idx)
+{
+    return idx < v->cache->npages ? v->cache->pages[idx] : 0;
+}
+
 /* ---- parking ---- */
 
 /* Park what pk says: for request rq (its reply cap is taken here), or the

@@ -479,6 +479,57 @@ int vm_resolve_wait(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, u
     return r;
 }
 
+/* The end of fault-around's run after a fault at va (page aligned) in n:
+   at most `want` pages, not past n, nor past the 2 MiB that va's last-level
+   page table covers (the run then needs no table the answer does not). */
+static uint64_t around_end(const struct vma_node *n, uint64_t va, unsigned want)
+{
+    uint64_t end = (va | ((PAGE << 9) - 1)) + 1;
+    if (want > MAP_BATCH_MAX)
+        want = MAP_BATCH_MAX;
+    if (end > va + PAGE + (uint64_t)want * PAGE)
+        end = va + PAGE + (uint64_t)want * PAGE;
+    return end < n->end ? end : n->end;
+}
+
+unsigned vm_fault_around(struct vmspace *vs, uint64_t va, unsigned want)
+{
+    struct vma_node *n = vs->hint;
+    va = PG_ROUNDDOWN(va);
+    if (!n || va < n->start || va >= n->end || !VMA(n)->ops->around)
+        return 0;
+    struct vma *v = VMA(n);
+    uint64_t pas[MAP_BATCH_MAX], end = around_end(n, va, want);
+    uint32_t perms = 0;
+    unsigned k = 0;
+    for (uint64_t a = va + PAGE; a < end; a += PAGE, k++) {
+        spte_t *slot = shadow_lookup(&vs->shadow, a), e;
+        uint32_t p;
+        if (slot && *slot) /* the kernel may map it, maybe writable or dirty: never overwritten */
+            break;
+        if (!slot && !(slot = shadow_slot(&vs->shadow, a)))
+            break;
+        if (v->ops->around(v, a, &e, &pas[k], &p) < 0)
+            break;
+        if (k && p != perms) { /* one map_batch maps with one set of rights */
+            frame_unref(SPTE_PA(e));
+            break;
+        }
+        perms = p;
+        *slot = e;
+    }
+    long done = k ? sys_map_batch(BOOT_MEM_SLOT, vs->as_slot, (long)(va + PAGE), (long)pas, (long)k, perms) : 0;
+    if (done < 0)
+        done = 0;
+    for (unsigned i = (unsigned)done; i < k; i++) { /* not mapped: the entries go, and their references */
+        spte_t *slot = shadow_lookup(&vs->shadow, va + PAGE + (uint64_t)i * PAGE);
+        frame_unref(SPTE_PA(*slot));
+        *slot = 0;
+    }
+    cnt.fault_around += (uint64_t)done;
+    return (unsigned)done;
+}
+
 /* How an eager policy touches a page of region v: a write for anonymous
    memory (so it gets its frame now), a read for the rest (a write would
    copy or dirty file pages for nothing); -1 for PROT_NONE. */
@@ -489,26 +540,54 @@ static int eager_access(const struct vma *v)
     return v->prot & (PERM_R | PERM_W) ? (int)FAULT_READ : v->prot & PERM_X ? (int)FAULT_EXEC : -1;
 }
 
+/* Map the run of n eager pages from va (frames pas, rights perms) with one
+   map_batch. Only the pages whose entries still name their frames are
+   mapped (the resolves after a page's may have reclaimed and evicted it);
+   the zero page is never evicted. Returns false when not every page could
+   be mapped (the rest come with their faults). */
+static bool populate_run(struct vmspace *vs, uint64_t va, const uint64_t *pas, unsigned n, uint32_t perms)
+{
+    unsigned k = 0;
+    for (; k < n; k++) {
+        spte_t *e = shadow_lookup(&vs->shadow, va + (uint64_t)k * PAGE);
+        bool zero = pas[k] == zero_page() && (!e || !*e || (*e & SPTE_ZERO));
+        if (!zero && !(e && (*e & SPTE_PRESENT) && SPTE_PA(*e) == pas[k]))
+            break;
+    }
+    long done = k ? sys_map_batch(BOOT_MEM_SLOT, vs->as_slot, (long)va, (long)pas, (long)k, perms) : 0;
+    return done == (long)n;
+}
+
 void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end)
 {
-    uint64_t done = 0;
-    for (struct vma_node *n = vt_first_at_or_after(&vs->vmas, start); n && n->start < end; n = vt_next(n)) {
+    uint64_t done = 0, pas[MAP_BATCH_MAX], run_va = 0;
+    uint32_t run_perms = 0;
+    unsigned run = 0;
+    bool stop = false;
+    for (struct vma_node *n = vt_first_at_or_after(&vs->vmas, start); n && n->start < end && !stop; n = vt_next(n)) {
         int access = eager_access(VMA(n));
         for (uint64_t va = n->start > start ? n->start : start; access >= 0 && va < n->end && va < end; va += PAGE) {
-            if (done++ == EAGER_PAGES)
-                return;
             uint64_t pa;
             uint32_t perms;
             struct vm_wait unused;
-            int r = vm_resolve_wait(vs, va, access, &pa, &perms, &unused);
-            if (r == -ENOMEM)
-                return;
+            int r = done++ == EAGER_PAGES ? -ENOMEM : vm_resolve_wait(vs, va, access, &pa, &perms, &unused);
+            stop = r == -ENOMEM;
             if (r < 0) /* -EAGAIN: this region's pages need I/O; they come with their faults */
                 break;
-            if (sys_map(BOOT_MEM_SLOT, vs->as_slot, (long)va, (long)pa, perms) < 0)
-                return;
+            if (run && (perms != run_perms || va != run_va + (uint64_t)run * PAGE || run == MAP_BATCH_MAX)) {
+                if (!populate_run(vs, run_va, pas, run, run_perms))
+                    return;
+                run = 0;
+            }
+            if (!run) {
+                run_va = va;
+                run_perms = perms;
+            }
+            pas[run++] = pa;
         }
     }
+    if (run)
+        populate_run(vs, run_va, pas, run, run_perms);
 }
 
 /* ---- fork ---- */

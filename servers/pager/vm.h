@@ -51,6 +51,11 @@ struct region_ops {
     /* Optional: [start, end) of v is about to be unmapped, or msync'd: hand
        its dirty pages to their file for writing back. */
     void (*sync)(struct vmspace *vs, struct vma *v, uint64_t start, uint64_t end);
+    /* Optional (fault-around): if the page at va (whose entry is empty) can be
+       had with no I/O and no new frame, set *e, *pa and *perms as a read
+       fault would (*e takes a reference to the frame) and return 0; else
+       return -1, changing nothing. */
+    int (*around)(struct vma *v, uint64_t va, spte_t *e, uint64_t *pa, uint32_t *perms);
 };
 
 struct vma {
@@ -95,7 +100,8 @@ void commit_uncharge(uint64_t pages);
 uint64_t commit_total(void);
 uint64_t commit_limit(void);
 /* Eager policies: map the pages of [start, end) now (at most EAGER_PAGES;
-   pages that need I/O or a frame that is not there stay for their fault). */
+   pages that need I/O or a frame that is not there stay for their fault),
+   a map_batch for each run of pages with the same rights. */
 void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end);
 
 int vm_create(struct vmspace *vs, bool pinned, uint8_t id); /* 0 or -ENOMEM; pinned: a server's; id: its process slot */
@@ -119,6 +125,12 @@ int vm_resolve(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32
 /* The same, but out of frames: reclaim and try again, or -EAGAIN with *w
    WAIT_MEM while evictions are under way (-ENOMEM: nothing can come back). */
 int vm_resolve_wait(struct vmspace *vs, uint64_t va, int access, uint64_t *pa, uint32_t *perms, struct vm_wait *w);
+/* After a fault at va resolved in vs->hint: map up to n following pages of
+   that region (not past it, nor past va's 2 MiB page table, at most
+   MAP_BATCH_MAX) that its kind gives with no I/O and no new frame, with one
+   map_batch, stopping at the first page that already has an entry or that
+   the kind cannot give. Returns how many were mapped (cnt.fault_around). */
+unsigned vm_fault_around(struct vmspace *vs, uint64_t va, unsigned n);
 /* Copies for request rq (NULL: the pager's own, with no request to park) fail
    with -EAGAIN on a file page that is not read yet, setting rq->waited and
    rq->wait; a request that then fails is parked and handled again once the
@@ -185,6 +197,7 @@ void memobj_free(struct memobj *o);   /* frees it and drops its pages' reference
 
 /* ---- the page cache (vfs.c), as the file kinds (file.c, fshared.c) see it ---- */
 long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w); /* frame of a file page, -EAGAIN (*w set) while it is read, -errno */
+uint64_t vnode_page_cached(struct vnode *v, uint64_t idx); /* frame of page idx if in the cache and read; else 0 (never asks, never allocates) */
 void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa); /* page idx (frame pa) needs writing back */
 void vnode_ref(struct vnode *v);
 void vnode_put(struct vnode *v);

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "sim.h"
+#include "frameq.h"
 
 extern const struct policy clock_policy, fifo_policy, twoq_policy, eager_policy;
 
@@ -193,6 +194,77 @@ static void test_empty(void)
     }
 }
 
+/* clock's tick ages the frames: it clears the accessed bits of what it
+   passes and moves the used frames to the back without evicting, so that
+   the first victim after it is the oldest frame not used since the tick,
+   not (as with bits set since the frames came in) the oldest of all. */
+static void test_clock_tick(void)
+{
+    REQUIRE(clock_policy.tick != NULL);
+    start(&clock_policy);
+    for (uint32_t f = 0; f < 8; f++) {
+        clock_policy.insert(f, f);
+        abit[f] = true;                 /* every frame used once, long ago */
+    }
+    clock_policy.tick();
+    for (uint32_t f = 0; f < 8; f++)
+        CHECK(!abit[f]);                /* looked at and cleared */
+    abit[0] = abit[1] = true;           /* used since the tick */
+    CHECK(clock_policy.victim() == 2);  /* no tick: 0 (one whole turn, then the oldest) */
+    CHECK(!abit[0] && !abit[1]);
+    CHECK(clock_policy.victim() == 3);
+}
+
+/* A sweep looks at no more frames than it is given and goes on where it
+   stopped; frames that were not used stay where they are. */
+static void test_sweep_bounded(void)
+{
+    static struct frameq_links l;
+    struct frameq q;
+    sim_alloc_reset();
+    memset(abit, 0, sizeof abit);
+    REQUIRE(frameq_links_init(&l, N, sim_alloc) == 0);
+    frameq_init(&q, &l, 1);
+    for (uint32_t f = 0; f < 10; f++) {
+        frameq_push(&q, f);
+        abit[f] = f % 2 == 1;           /* the odd ones were used */
+    }
+    frameq_sweep(&q, 4, t_accessed);    /* looks at 0..3: 1 and 3 go to the back */
+    for (uint32_t f = 0; f < 10; f++)
+        CHECK(abit[f] == (f % 2 == 1 && f > 3));
+    frameq_sweep(&q, 6, t_accessed);    /* 4..9: 5, 7 and 9 go to the back */
+    const uint32_t want[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
+    for (uint32_t i = 0; i < 10; i++)
+        CHECK(frameq_pop(&q) == want[i]);
+    CHECK(q.count == 0);
+    frameq_sweep(&q, 4, t_accessed);    /* empty: nothing to do */
+    frameq_push(&q, 3);
+    frameq_sweep(&q, 100, t_accessed);  /* one frame, looked at once */
+    CHECK(frameq_pop(&q) == 3);
+}
+
+/* Removing the frame the sweep would look at next moves it on. */
+static void test_sweep_hand_removed(void)
+{
+    static struct frameq_links l;
+    struct frameq q;
+    sim_alloc_reset();
+    memset(abit, 0, sizeof abit);
+    REQUIRE(frameq_links_init(&l, N, sim_alloc) == 0);
+    frameq_init(&q, &l, 1);
+    for (uint32_t f = 0; f < 4; f++)
+        frameq_push(&q, f);
+    frameq_sweep(&q, 2, t_accessed);    /* the hand is at 2 */
+    frameq_del(&q, 2);
+    abit[3] = true;
+    frameq_sweep(&q, 1, t_accessed);    /* looks at 3 */
+    CHECK(!abit[3]);
+    frameq_del(&q, 0);
+    frameq_del(&q, 1);
+    frameq_del(&q, 3);
+    CHECK(q.count == 0 && q.hand == NO_FRAME);
+}
+
 /* ---- MIN -------------------------------------------------------------------- */
 
 /* The fewest faults any eviction choice gives, by trying them all. */
@@ -267,6 +339,9 @@ int main(void)
     CHECK_RUN(policies, twoq);
     CHECK_RUN(policies, busy_victim_rotates);
     CHECK_RUN(policies, empty);
+    CHECK_RUN(policies, clock_tick);
+    CHECK_RUN(policies, sweep_bounded);
+    CHECK_RUN(policies, sweep_hand_removed);
     CHECK_RUN(policies, min_is_optimal);
     CHECK_RUN(policies, min_bounds_policies);
     return check_exit_code();

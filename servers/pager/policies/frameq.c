@@ -15,6 +15,7 @@ void frameq_init(struct frameq *q, struct frameq_links *l, uint8_t id)
     q->id = id;
     q->head = NO_FRAME;
     q->count = 0;
+    q->hand = NO_FRAME;
 }
 
 bool frameq_has(const struct frameq *q, uint32_t f)
@@ -42,6 +43,8 @@ void frameq_push(struct frameq *q, uint32_t f)
 void frameq_del(struct frameq *q, uint32_t f)
 {
     struct frameq_links *l = q->l;
+    if (q->hand == f) /* the sweep goes on at the next one */
+        q->hand = l->next[f] == f ? NO_FRAME : l->next[f];
     if (l->next[f] == f) {
         q->head = NO_FRAME;
     } else {
@@ -79,6 +82,25 @@ uint32_t frameq_second_chance(struct frameq *q, bool (*accessed)(uint32_t))
     return NO_FRAME;
 }
 
+void frameq_sweep(struct frameq *q, uint32_t max, bool (*accessed)(uint32_t))
+{
+    if (max > q->count)
+        max = q->count;
+    for (uint32_t i = 0; i < max; i++) {
+        uint32_t f = q->hand != NO_FRAME ? q->hand : q->head;
+        uint32_t next = q->l->next[f];
+        if (accessed(f)) {
+            if (f == q->head) {
+                frameq_rotate(q);
+            } else {
+                frameq_del(q, f);
+                frameq_push(q, f);
+            }
+        }
+        q->hand = next;
+    }
+}
+
 /* ---- one queue of every inserted frame ---- */
 
 static const struct policy_env *one_env;
@@ -107,6 +129,11 @@ void oneq_remove(uint32_t f, bool evicted)
 uint32_t oneq_second_chance(void)
 {
     return frameq_second_chance(&one, one_env->accessed);
+}
+
+void oneq_tick(void)
+{
+    frameq_sweep(&one, ONEQ_SWEEP, one_env->accessed);
 }
 
 uint32_t oneq_oldest(void)

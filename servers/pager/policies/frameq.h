@@ -16,6 +16,7 @@ struct frameq {
     uint8_t id;                  /* this queue's owner mark, 1..255 */
     uint32_t head;               /* the oldest frame, NO_FRAME when empty */
     uint32_t count;
+    uint32_t hand;               /* where frameq_sweep goes on: a frame on q, NO_FRAME: the oldest */
 };
 
 /* Links for n frames from alloc (zeroed memory). Returns 0, or -1 when
@@ -32,6 +33,11 @@ void frameq_rotate(struct frameq *q);             /* the oldest becomes the newe
    is the answer; after a whole turn, the oldest. The answer goes to the back
    too (offered once per turn). NO_FRAME when q is empty. */
 uint32_t frameq_second_chance(struct frameq *q, bool (*accessed)(uint32_t));
+/* Ageing between evictions: look at up to max frames (at most q's count),
+   going on from where the last sweep stopped (the oldest at first): a frame
+   used since the last look (accessed, which clears its bit) goes to the
+   back, one that was not stays where it is. Evicts nothing. */
+void frameq_sweep(struct frameq *q, uint32_t max, bool (*accessed)(uint32_t));
 
 /* The policies that keep every inserted frame on one queue in the order it
    came in (clock, fifo, eager) share this one: hooks for struct policy. */
@@ -40,3 +46,5 @@ void oneq_insert(uint32_t f, uint64_t key);
 void oneq_remove(uint32_t f, bool evicted);
 uint32_t oneq_second_chance(void);               /* frameq_second_chance over the queue */
 uint32_t oneq_oldest(void);                      /* the oldest, which goes to the back */
+#define ONEQ_SWEEP 256                           /* frames oneq_tick looks at */
+void oneq_tick(void);                            /* frameq_sweep of ONEQ_SWEEP frames over the queue */
