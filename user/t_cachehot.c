@@ -20,17 +20,16 @@
 #define SEED_ANON 22
 
 static uint64_t buf[512];
+static int fd;                 /* open all along: a file nobody has open loses its cache */
 
 /* Read the whole file with read() and check it. */
 static void read_file(void)
 {
-    int fd = open(PATH, O_RDONLY);
-    PCHECK(fd >= 0);
+    PCHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
     for (uint64_t i = 0; i < FILE_PAGES; i++) {
         PCHECK_EQ(read(fd, buf, sizeof buf), sizeof buf);
         PCHECK(pat_check_at("t_cachehot read()", buf, i, SEED_FILE));
     }
-    PCHECK_EQ(close(fd), 0);
 }
 
 int main(int argc, char **argv)
@@ -43,6 +42,8 @@ int main(int argc, char **argv)
     long unowned = swap_unowned();
     unlink(PATH);
     pat_make_file(PATH, FILE_PAGES, SEED_FILE);
+    fd = open(PATH, O_RDONLY);
+    PCHECK(fd >= 0);
     read_file();
     uint64_t *mem = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     PCHECK(mem != MAP_FAILED);
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i < pages; i++)
         PCHECK(pat_check_page("t_cachehot anonymous", mem, i, SEED_ANON));
     PCHECK_EQ(munmap(mem, pages * 4096), 0);
+    PCHECK_EQ(close(fd), 0);
     PCHECK_EQ(unlink(PATH), 0);
     uint64_t reread = after.file - before.file;
     printf("t_cachehot: %lu pages written in chunks of %lu, the %d-page file read %lu times: %lu pages read "
