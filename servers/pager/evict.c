@@ -5,17 +5,18 @@
    A fault on a swapped page reads it back; the fault waits (parked) while
    the read is under way, never the pager.
 
-   The reverse map: a private frame backs one virtual page (frame_va), and
-   only address spaces of one fork family map it, all at that page, so its
-   mappings are the entries at that address that name it, in the address
-   spaces the loop's hooks list. A frame whose entries do not account for
-   every reference is busy (something else holds it) and is not evicted.
-   A page of a shared anonymous object is found through its object: the
-   regions that name the object map page i at their own addresses (one
-   each), and the object's page list holds one more reference. Its
-   mappings are cleared (a fault asks the object again) and the object's
-   page list names the slot. */
+   The reverse map (rmap.c, over the address spaces the loop's hooks
+   list): a private frame backs one virtual page (frame_va), and only
+   address spaces of one fork family map it, all at that page, so its
+   mappings are the entries at that address that name it. A frame whose
+   entries do not account for every reference is busy (something else
+   holds it) and is not evicted. A page of a shared anonymous object is
+   found through its object: the regions that name the object map page i
+   at their own addresses (one each), and the object's page list holds one
+   more reference. Its mappings are cleared (a fault asks the object again)
+   and the object's page list names the slot. */
 #include "vm.h"
+#include "rmap.h"
 
 #define WRITES_MAX 48            /* evictions under way at once (the swap queue holds 64 jobs) */
 #define TRIES_MAX 256            /* victims looked at by one reclaim */
@@ -60,20 +61,33 @@ static void meter_stop(uint64_t *outer)
     meter_t0 = now;
 }
 
-/* Whether e names frame pa. */
-static bool names(const spte_t *e, uint64_t pa)
+/* The reverse map's view of the live address spaces (rmap.h): the one
+   after prev (NULL: the first), from the hooks. */
+static void *space_next(void *ctx, void *prev, struct rmap_space *s)
 {
-    return e && (*e & SPTE_PRESENT) && SPTE_PA(*e) == pa;
+    (void)ctx;
+    struct vmspace *vs = prev ? hooks.next(prev) : hooks.first();
+    if (vs)
+        *s = (struct rmap_space){ &vs->shadow, &vs->vmas, vs->pinned, vs };
+    return vs;
 }
 
-/* The policy's view: was any mapping of frame idx used since the last
-   look? Clears the accessed bits it reads, never the dirty bits. */
+/* The object region n names, and its page at n->start. */
+static const void *region_obj(const struct vma_node *n, uint64_t *pgoff)
+{
+    const struct vma *v = vt_entry(n, struct vma, node);
+    *pgoff = v->pgoff;
+    return v->obj;
+}
+
+static const struct rmap_spaces spaces = { space_next, region_obj, NULL };
+
 /* The address space that took frame idx when it still maps it alone
    (the common case: no fork shares it), else NULL: look in all of them. */
 static struct vmspace *sole_mapper(uint32_t idx, uint64_t pa, uint64_t va)
 {
     struct vmspace *vs = frame_refs(pa) == 1 ? hooks.space((uint8_t)frame_space(idx)) : NULL;
-    return vs && !vs->pinned && names(shadow_lookup(&vs->shadow, va), pa) ? vs : NULL;
+    return vs && !vs->pinned && rmap_at(&vs->shadow, va, pa) ? vs : NULL;
 }
 
 /* Whether vs's mapping of va was used since the last look (clears A). */
@@ -106,32 +120,6 @@ void evict_obj_forget(struct memobj *o)
     o->id = 0;
 }
 
-/* Call fn(vs, va, e, arg) for every shadow entry that maps page `page` of
-   object o with frame pa (fn may be NULL). Returns how many there are, or
-   -1 when a server maps it (never evicted). */
-static int obj_maps(struct memobj *o, uint64_t page, uint64_t pa,
-                    void (*fn)(struct vmspace *vs, uint64_t va, spte_t *e, void *arg), void *arg)
-{
-    int n = 0;
-    for (struct vmspace *vs = hooks.first(); vs; vs = hooks.next(vs)) {
-        for (struct vma_node *nd = vt_first(&vs->vmas); nd; nd = vt_next(nd)) {
-            struct vma *v = (struct vma *)nd; /* node is the first member */
-            if (v->obj != o || page < v->pgoff || page - v->pgoff >= (nd->end - nd->start) / PAGE)
-                continue;
-            uint64_t va = nd->start + (page - v->pgoff) * PAGE;
-            spte_t *e = shadow_lookup(&vs->shadow, va);
-            if (!names(e, pa))
-                continue;
-            if (vs->pinned)
-                return -1;
-            n++;
-            if (fn)
-                fn(vs, va, e, arg);
-        }
-    }
-    return n;
-}
-
 /* The object frame idx holds a page of, or NULL when it no longer does. */
 static struct memobj *obj_of(uint32_t idx, uint64_t *page)
 {
@@ -141,12 +129,15 @@ static struct memobj *obj_of(uint32_t idx, uint64_t *page)
     return o && *page < o->npages && o->pages[*page] == frame_addr(idx) ? o : NULL;
 }
 
-static void obj_used(struct vmspace *vs, uint64_t va, spte_t *e, void *arg)
+/* rmap_fn: *arg |= whether this mapping was used (clears A). */
+static void mark_used(void *arg, const struct rmap_space *s, uint64_t va, spte_t *e)
 {
     (void)e;
-    *(bool *)arg |= used_in(vs, va);
+    *(bool *)arg |= used_in(s->owner, va);
 }
 
+/* The policy's view: was any mapping of frame idx used since the last
+   look? Clears the accessed bits it reads, never the dirty bits. */
 static bool accessed(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
@@ -160,20 +151,16 @@ static bool accessed(uint32_t idx)
         struct memobj *o = obj_of(idx, &page);
         bool used = false;
         if (o)
-            obj_maps(o, page, pa, obj_used, &used);
+            rmap_object(&spaces, o, page, pa, mark_used, &used);
         return used;
     }
     struct vmspace *sole = sole_mapper(idx, pa, va);
     if (sole)
         return used_in(sole, va);
-    int want = frame_refs(pa), seen = 0;
+    int want = frame_refs(pa);
     bool used = false;
-    for (struct vmspace *vs = hooks.first(); vs && seen < want; vs = hooks.next(vs)) {
-        if (!names(shadow_lookup(&vs->shadow, va), pa))
-            continue;
-        seen++;
-        used |= used_in(vs, va);
-    }
+    if (want > 0) /* stops once every reference is accounted for */
+        rmap_private(&spaces, va, pa, (unsigned)want, mark_used, &used);
     return used;
 }
 
@@ -209,6 +196,17 @@ void evict_init(const struct evict_hooks *h)
     meter_ovh = least;
 }
 
+/* rmap_fn of a failed write: entry e, which names c's slot, gets c's
+   frame back. */
+static void restore_entry(void *arg, const struct rmap_space *s, uint64_t va, spte_t *e)
+{
+    (void)s, (void)va;
+    struct swc *c = arg;
+    frame_ref(c->pa);
+    *e = c->pa | SPTE_PRESENT | SPTE_COW;
+    slot_put(c->slot); /* the last one marks c an orphan */
+}
+
 /* A write is over: the page is on the disk and its frame can go. When the
    write failed, the entries that still name the slot get the frame back
    (the page stays in memory). Either way, waiters for frames try again. */
@@ -229,14 +227,8 @@ static void write_done(void *arg, long result)
             o->pages[c->va] = c->pa;
             slot_put(slot);
         }
-        for (struct vmspace *vs = c->obj ? NULL : hooks.first(); vs; vs = hooks.next(vs)) {
-            spte_t *e = shadow_lookup(&vs->shadow, c->va);
-            if (!e || *e != (((spte_t)slot << 12) | SPTE_SWAP))
-                continue;
-            frame_ref(c->pa);
-            *e = c->pa | SPTE_PRESENT | SPTE_COW;
-            slot_put(slot); /* the last one marks c an orphan */
-        }
+        if (!c->obj)
+            rmap_entry(&spaces, c->va, ((spte_t)slot << 12) | SPTE_SWAP, restore_entry, c);
     } else if (result == 0) {
         cnt.swap_out++;
     }
@@ -245,18 +237,34 @@ static void write_done(void *arg, long result)
     hooks.wake(WAIT_MEM, 0);
 }
 
-/* Evict frame idx: every entry that maps it names a new slot instead, the
-   page leaves every page table, and the frame is written out (the swap
-   cache holds it until then); a page-cache frame is dropped instead, when
-   clean (the file layer's cache_drop). Returns 1 when a write is under way,
-   0 when the frame was dropped or is busy, -ENOSPC when swap is full or
-   absent, -EAGAIN when the swap path is full. */
-static void unmap_entry(struct vmspace *vs, uint64_t va, spte_t *e, void *arg)
+/* rmap_fn: take the mapping out of its page table and clear it. */
+static void unmap_entry(void *arg, const struct rmap_space *s, uint64_t va, spte_t *e)
 {
     (void)arg;
-    sys_unmap(vs->as_slot, (long)va, 1);
+    sys_unmap(((struct vmspace *)s->owner)->as_slot, (long)va, 1);
     frame_unref(SPTE_PA(*e));
     *e = 0;
+}
+
+/* The slot a private frame is evicted to, and whether no entry names it yet. */
+struct to_slot { uint32_t slot; bool first; };
+
+/* Entry e of vs at va maps the frame being evicted: it leaves the page
+   table and names the slot instead (one slot reference each). */
+static void slot_entry(struct vmspace *vs, uint64_t va, spte_t *e, struct to_slot *t)
+{
+    uint64_t pa = SPTE_PA(*e);
+    sys_unmap(vs->as_slot, (long)va, 1);
+    *e = ((spte_t)t->slot << 12) | SPTE_SWAP;
+    if (!t->first)
+        slot_get(t->slot);
+    t->first = false;
+    frame_unref(pa);
+}
+
+static void swap_entry(void *arg, const struct rmap_space *s, uint64_t va, spte_t *e)
+{
+    slot_entry(s->owner, va, e, arg);
 }
 
 /* A new slot and a swap-cache entry (WRITING) for frame pa, or an error as
@@ -293,7 +301,7 @@ static int evict_obj(uint32_t idx, uint64_t pa)
 {
     uint64_t page;
     struct memobj *o = obj_of(idx, &page);
-    int n = o ? obj_maps(o, page, pa, NULL, NULL) : -1;
+    int n = o ? rmap_object(&spaces, o, page, pa, NULL, NULL) : -1;
     if (n < 0 || n + 1 != frame_refs(pa)) {
         frame_untrack(pa, false); /* a server maps it, or something else holds it */
         return 0;
@@ -302,7 +310,7 @@ static int evict_obj(uint32_t idx, uint64_t pa)
     long slot = slot_for_write(pa, page, o->id, &c);
     if (slot < 0)
         return (int)slot;
-    obj_maps(o, page, pa, unmap_entry, NULL);
+    rmap_object(&spaces, o, page, pa, unmap_entry, NULL);
     o->pages[page] = ((spte_t)slot << 12) | SPTE_SWAP;
     frame_unref(pa); /* the object's */
     cnt.evict_shared++;
@@ -310,6 +318,12 @@ static int evict_obj(uint32_t idx, uint64_t pa)
     return 1;
 }
 
+/* Evict frame idx: every entry that maps it names a new slot instead, the
+   page leaves every page table, and the frame is written out (the swap
+   cache holds it until then); a page-cache frame is dropped instead, when
+   clean (the file layer's cache_drop). Returns 1 when a write is under way,
+   0 when the frame was dropped or is busy, -ENOSPC when swap is full or
+   absent, -EAGAIN when the swap path is full. */
 static int evict(uint32_t idx)
 {
     uint64_t pa = frame_addr(idx), va = frame_va(idx);
@@ -323,10 +337,8 @@ static int evict(uint32_t idx)
         return 0;
     }
     struct vmspace *sole = sole_mapper(idx, pa, va);
-    int n = sole ? 1 : 0;
-    for (struct vmspace *vs = sole ? NULL : hooks.first(); vs; vs = hooks.next(vs))
-        n += !vs->pinned && names(shadow_lookup(&vs->shadow, va), pa);
-    if (n == 0 || n != frame_refs(pa)) {
+    int n = sole ? 1 : rmap_private(&spaces, va, pa, RMAP_ALL, NULL, NULL);
+    if (n <= 0 || n != frame_refs(pa)) {
         frame_untrack(pa, false); /* held by something else: not evictable */
         return 0;
     }
@@ -334,18 +346,11 @@ static int evict(uint32_t idx)
     long slot = slot_for_write(pa, va, 0, &c);
     if (slot < 0)
         return (int)slot;
-    bool first = true;
-    for (struct vmspace *vs = sole ? sole : hooks.first(); vs; vs = sole ? NULL : hooks.next(vs)) {
-        spte_t *e = shadow_lookup(&vs->shadow, va);
-        if (vs->pinned || !names(e, pa))
-            continue;
-        sys_unmap(vs->as_slot, (long)va, 1);
-        *e = ((spte_t)slot << 12) | SPTE_SWAP;
-        if (!first)
-            slot_get((uint32_t)slot);
-        first = false;
-        frame_unref(pa);
-    }
+    struct to_slot t = { (uint32_t)slot, true };
+    if (sole)
+        slot_entry(sole, va, rmap_at(&sole->shadow, va, pa), &t);
+    else
+        rmap_private(&spaces, va, pa, RMAP_ALL, swap_entry, &t);
     start_write(c);
     return 1;
 }
