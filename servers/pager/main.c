@@ -578,11 +578,13 @@ static void check_requests(void)
 #define TICK_TIME (RDTIME_HZ / 10)
 static uint64_t next_tick = UINT64_MAX;
 
-/* Call the policy's tick and set the next one TICK_TIME from now. Out of
-   line: the loop pays an rdtime and a compare per message for it. */
+/* Call the policy's tick, when fewer than a quarter of the frames are free
+   (policy.h), and set the next one TICK_TIME from now. Out of line: the
+   loop pays an rdtime and a compare per message for it. */
 static void __attribute__((noinline)) policy_tick(uint64_t now)
 {
-    the_policy->tick();
+    if (frames_free() < bootinfo->pool_pages / 4)
+        the_policy->tick();
     next_tick = now + TICK_TIME;
 }
 

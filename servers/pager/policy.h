@@ -47,10 +47,13 @@ struct policy {
     uint32_t (*victim)(void);
     /* Optional (NULL: none): periodic work between evictions (ageing).
        The pager's loop calls it after taking a message when at least 100 ms
-       (rdtime) went by since the last call: never while the pager sleeps
-       waiting for a message, and once (not once per 100 ms missed) after a
-       long sleep. It may call env->accessed; it must not take long (the
-       message waits): a bounded amount of work. */
+       (rdtime) went by since the last call and fewer than a quarter of the
+       frames are free: never while memory is plentiful (nothing will be
+       evicted soon, so there is nothing to age, and the work would only
+       delay faults), never while the pager sleeps waiting for a message,
+       and once (not once per 100 ms missed) after a long sleep. It may
+       call env->accessed; it must not take long (the message waits): a
+       bounded amount of work. */
     void (*tick)(void);
     /* On a fault that resolves, also map up to this many following pages of
        the same region (at most MAP_BATCH_MAX, not past the 2 MiB of the
