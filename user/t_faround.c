@@ -28,39 +28,18 @@ static uint64_t my_faults(void)
     return 0;
 }
 
-static long wb(void)
-{
-    struct vmstat st;
-    CHECK_EQ(vmstat(&st), 0);
-    return (long)st.writeback;
-}
-
-static long file_reads(void)
-{
-    struct vmstat st;
-    CHECK_EQ(vmstat(&st), 0);
-    return (long)st.file;
-}
-
-static long around_count(void)
-{
-    struct vmstat st;
-    CHECK_EQ(vmstat(&st), 0);
-    return (long)st.fault_around;
-}
-
 /* Touch the NP pages at a in order (reads); check the faults that took
    against the policy's promise. Returns the faults. */
 static uint64_t touch_all(const char *what, const uint8_t *a, long k, bool eager)
 {
     volatile uint64_t sum = 0;
     (void)my_faults(); /* its own pages (the ps buffer) are in before counting */
-    long around0 = around_count();
+    long around0 = (long)vm_now().fault_around;
     uint64_t f0 = my_faults();
     for (long i = 0; i < NP; i++)
         sum += *(volatile const uint64_t *)(a + i * P);
     uint64_t faults = my_faults() - f0;
-    long around = around_count() - around0;
+    long around = (long)vm_now().fault_around - around0;
     printf("t_faround: %s: %lu faults for %d pages, %ld mapped around (fault_around %ld%s)\n", what,
            (unsigned long)faults, NP, around, k, eager ? ", eager" : "");
     if (eager) {
@@ -126,7 +105,7 @@ int main(void)
     bool eager = st.policy_flags & POLICY_EAGER;
 
     pat_make_file("/faround", NP, SEED);
-    CHECK_EQ(sync(), 0); /* the file's own write-back is over: wb() counts only ours below */
+    CHECK_EQ(sync(), 0); /* the file's own write-back is over: the write-back count below is ours */
     int fd = open("/faround", O_RDWR);
     CHECK(fd >= 0);
     read_all(fd);
@@ -143,25 +122,25 @@ int main(void)
     a = mmap(NULL, NP * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     CHECK(a != MAP_FAILED);
     touch_all("shared", a, k, eager);
-    long w0 = wb();
+    long w0 = (long)vm_now().writeback;
     *(volatile uint64_t *)(a + 5 * P + 8) = 0x5555;
     *(volatile uint64_t *)(a + 9 * P) = 0x9999;
     CHECK_EQ(msync(a, NP * P, MS_SYNC), 0);
-    CHECK_EQ(wb() - w0, 2); /* the two written pages, and no other */
+    CHECK_EQ((long)vm_now().writeback - w0, 2); /* the two written pages, and no other */
     CHECK_EQ(msync(a, NP * P, MS_SYNC), 0);
-    CHECK_EQ(wb() - w0, 2); /* clean now */
+    CHECK_EQ((long)vm_now().writeback - w0, 2); /* clean now */
     *(volatile uint64_t *)(a + 13 * P + 16) = 0x1313;
     CHECK_EQ(munmap(a, NP * P), 0);
     CHECK_EQ(close(fd), 0); /* nobody holds the file: its pages come from the disk again */
-    long r0 = file_reads();
+    long r0 = (long)vm_now().file;
     fd = open("/faround", O_RDONLY);
     CHECK(fd >= 0);
     CHECK_EQ(word_at(fd, 5 * P + 8), 0x5555);
     CHECK_EQ(word_at(fd, 9 * P), 0x9999);
     CHECK_EQ(word_at(fd, 13 * P + 16), 0x1313);
     CHECK_EQ(word_at(fd, 6 * P), pat_word(6 * P, SEED));
-    CHECK_EQ(wb() - w0, 3);
-    CHECK(file_reads() > r0);
+    CHECK_EQ((long)vm_now().writeback - w0, 3);
+    CHECK((long)vm_now().file > r0);
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(unlink("/faround"), 0);
     if (eager) {

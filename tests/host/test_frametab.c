@@ -8,6 +8,7 @@
 #include "check.h"
 #include "frametab.h"
 #include "shadow.h"
+#include "nodes.h"
 
 #define PG    4096ull
 #define BASE  0x80200000ull           // pool base used by most cases
@@ -196,30 +197,7 @@ test_cow_decide(void)
 
 // ---- fork / exit / munmap simulation ----------------------------------------
 
-// Shadow node provider: aligned_alloc + memset, counted.
-static size_t nodes_live;
-
-static void *
-node_alloc(void *ctx)
-{
-    (void)ctx;
-    void *n = aligned_alloc(SHADOW_NODE_BYTES, SHADOW_NODE_BYTES);
-    if (n) {
-        memset(n, 0, SHADOW_NODE_BYTES);
-        nodes_live++;
-    }
-    return n;
-}
-
-static void
-node_free(void *ctx, void *n)
-{
-    (void)ctx;
-    nodes_live--;
-    free(n);
-}
-
-static const struct shadow_ops node_ops = { node_alloc, node_free, NULL };
+// Shadow node provider: nodes.h.
 
 // The simulated pager: a pool, its counts, the zero page, and error tallies.
 #define NF 256

@@ -215,16 +215,22 @@ static void test_clock_tick(void)
     CHECK(clock_policy.victim() == 3);
 }
 
+/* An empty queue q over fresh links, every accessed bit clear. */
+static void sweep_start(struct frameq *q)
+{
+    static struct frameq_links l;
+    sim_alloc_reset();
+    memset(abit, 0, sizeof abit);
+    REQUIRE(frameq_links_init(&l, N, sim_alloc) == 0);
+    frameq_init(q, &l, 1);
+}
+
 /* A sweep looks at no more frames than it is given and goes on where it
    stopped; frames that were not used stay where they are. */
 static void test_sweep_bounded(void)
 {
-    static struct frameq_links l;
     struct frameq q;
-    sim_alloc_reset();
-    memset(abit, 0, sizeof abit);
-    REQUIRE(frameq_links_init(&l, N, sim_alloc) == 0);
-    frameq_init(&q, &l, 1);
+    sweep_start(&q);
     for (uint32_t f = 0; f < 10; f++) {
         frameq_push(&q, f);
         abit[f] = f % 2 == 1;           /* the odd ones were used */
@@ -246,12 +252,8 @@ static void test_sweep_bounded(void)
 /* Removing the frame the sweep would look at next moves it on. */
 static void test_sweep_hand_removed(void)
 {
-    static struct frameq_links l;
     struct frameq q;
-    sim_alloc_reset();
-    memset(abit, 0, sizeof abit);
-    REQUIRE(frameq_links_init(&l, N, sim_alloc) == 0);
-    frameq_init(&q, &l, 1);
+    sweep_start(&q);
     for (uint32_t f = 0; f < 4; f++)
         frameq_push(&q, f);
     frameq_sweep(&q, 2, t_accessed);    /* the hand is at 2 */

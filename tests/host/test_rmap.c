@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "rmap.h"
+#include "nodes.h"
 
 #define PG      RMAP_PAGE
 #define NSP     8                   // address-space slots
@@ -24,29 +25,7 @@
 
 // ---- node provider -----------------------------------------------------------
 
-static size_t live_nodes;
-
-static void *
-node_alloc(void *ctx)
-{
-    (void)ctx;
-    void *n = aligned_alloc(SHADOW_NODE_BYTES, SHADOW_NODE_BYTES);
-    if (n) {
-        memset(n, 0, SHADOW_NODE_BYTES);
-        live_nodes++;
-    }
-    return n;
-}
-
-static void
-node_free(void *ctx, void *n)
-{
-    (void)ctx;
-    live_nodes--;
-    free(n);
-}
-
-static const struct shadow_ops ops = { node_alloc, node_free, NULL };
+// (nodes.h)
 
 // ---- the implementation's side: spaces with a shadow and a region tree -------
 
@@ -131,7 +110,7 @@ clear(void *arg, const struct rmap_space *s, uint64_t va, spte_t *e)
 static void
 space_init(int i, bool pinned)
 {
-    sp[i].live = shadow_init(&sp[i].sh, &ops) == 0;
+    sp[i].live = shadow_init(&sp[i].sh, &node_ops) == 0;
     vt_init(&sp[i].vt);
     sp[i].pinned = pinned;
 }
@@ -217,7 +196,7 @@ test_empty(void)
     CHECK(h.n == 0 && !h.bad);
     sp[3].live = false;
     reset();
-    CHECK(live_nodes == 0);
+    CHECK(nodes_live == 0);
 }
 
 static void
@@ -891,7 +870,7 @@ test_random_vs_model(void)
                "question %d: found %ld, pinned %ld, more than one %ld", kind, seen[kind][0], seen[kind][1],
                seen[kind][2]);
     reset();
-    CHECK(live_nodes == 0);
+    CHECK(nodes_live == 0);
 }
 
 int
