@@ -1,4 +1,5 @@
-/* ls [path...]: list a directory (name, type, size), or name a file. */
+/* ls [path...]: list a directory (name, type, size), or name a file; with
+   no path, the working directory. */
 #include "sys.h"
 
 static int list(const char *path)
@@ -44,7 +45,7 @@ static int list(const char *path)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return list("/");
+        return list(".");
     int status = 0;
     for (int i = 1; i < argc; i++)
         status |= list(argv[i]);

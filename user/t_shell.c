@@ -161,6 +161,8 @@ static void test_status(void)
     check("echo w > out; cat out; rm out; cat out", "w\n", 1);
     check("cd /nonexistent", "", 1);
     check("mkdir /cdt; cd /cdt; echo hi > f; cat /cdt/f; cd ..; rm cdt/f; rmdir cdt", "hi\n", 0);
+    /* ls with no argument lists the working directory */
+    check("mkdir /lsd; cd /lsd; echo hi > lsd_only; ls | grep -c lsd_only; rm lsd_only; cd /; rmdir lsd", "1\n", 0);
 }
 
 static void test_background(void)
