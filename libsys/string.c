@@ -50,14 +50,3 @@ char *strchr(const char *s, int c)
             return NULL;
     }
 }
-
-/* Is s a decimal number (at least one digit, nothing else)? */
-bool is_number(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}

@@ -25,7 +25,7 @@ int main(int argc, char **argv)
     (void)argc; (void)argv;
     long pa = device_info(DEV_RTC, NULL, NULL);
     if (pa <= 0) {
-        printf("b_mapbatch: no RTC: %s\n", strerror(pa));
+        printf("b_mapbatch: no RTC: %s\n", errstr(pa));
         return 1;
     }
     long pas[N];

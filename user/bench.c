@@ -224,8 +224,8 @@ static void io_latency_bench(const char *name, bool rd, uint64_t ovh)
     int f = fork();
     if (f == 0)
         lat_faulter(sh, ovh);
-    waitstatus(w, NULL);
-    waitstatus(f, NULL);
+    waitpid(w, NULL, 0);
+    waitpid(f, NULL, 0);
     close(fd);
     unlink("/lat.dat");
     if (sh->bad || !sh->samples) {
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
     report("ipc_call_reply", median(samples, RUNS));
     m.label = 0; /* tells the server to quit */
     sys_call(GRANT_SLOT, &m);
-    waitpid(pid, NULL, NULL);
+    wait_how(pid, NULL, NULL);
 
     volatile char *p = anon_map(RUNS * 4096UL);
     for (int i = 0; i < RUNS; i++) {
@@ -372,7 +372,7 @@ int main(int argc, char **argv)
         int pid = fork();
         if (pid == 0)
             exit(0);
-        waitstatus(pid, NULL);
+        waitpid(pid, NULL, 0);
         uint64_t b = rdinstret();
         fork_runs[r] = b - a;
     }
@@ -397,7 +397,7 @@ int main(int argc, char **argv)
     }
     report("cow_copy_fault", median(samples, RUNS));
     close(hold[1]);
-    waitstatus(holder, NULL);
+    waitpid(holder, NULL, 0);
     for (int i = 0; i < RUNS; i++) {
         uint64_t a = rdinstret();
         bm[(uint64_t)(RUNS + i) * 4096 + 8] = 2;
@@ -407,7 +407,7 @@ int main(int argc, char **argv)
     report("cow_reuse_fault", median(samples, RUNS));
 
     /* 16 pages mapped one by one and in one map_batch (b_mapbatch: device pages, so RIGHT_DRIVER) */
-    waitpid(spawn_rights("b_mapbatch", 0, RIGHT_DRIVER), NULL, NULL);
+    wait_how(spawn_rights("b_mapbatch", 0, RIGHT_DRIVER), NULL, NULL);
 
     if (open("/bin", O_RDONLY) >= 0) {
         file_benches(ovh);

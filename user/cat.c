@@ -10,11 +10,11 @@ static int copy(int in)
         if (n == 0)
             return 0;
         if (n < 0) {
-            dprintf(2, "cat: read: %s\n", strerror(errno));
+            dprintf(2, "cat: read: %s\n", errstr(errno));
             return 1;
         }
         if (!write_all(1, buf, (size_t)n)) {
-            dprintf(2, "cat: write: %s\n", strerror(errno));
+            dprintf(2, "cat: write: %s\n", errstr(errno));
             return 1;
         }
     }
@@ -31,7 +31,7 @@ int main(int argc, char **argv)
         } else {
             int fd = open(argv[i], O_RDONLY);
             if (fd < 0) {
-                dprintf(2, "cat: %s: %s\n", argv[i], strerror(errno));
+                dprintf(2, "cat: %s: %s\n", argv[i], errstr(errno));
                 status = 1;
                 continue;
             }

@@ -330,8 +330,8 @@ static void kid_add(long pid)
             S.kids[i] = pid;
             return;
         }
-    kill(pid); /* no room to follow it: stop it now */
-    waitpid(pid, NULL, NULL);
+    kill(pid, SIGKILL); /* no room to follow it: stop it now */
+    wait_how(pid, NULL, NULL);
 }
 
 static bool kids_full(void)
@@ -894,7 +894,7 @@ static void op_pipefork(void)
         got += r;
     close(fds[0]);
     long how = 0, code = 0;
-    if (pid > 0 && waitpid(pid, &how, &code) == pid && how == WAIT_EXITED && code == 0) {
+    if (pid > 0 && wait_how(pid, &how, &code) == pid && how == WAIT_EXITED && code == 0) {
         if (got != n)
             finding("pipe across fork: %ld bytes written, %ld read", n, got);
         for (long i = 0; i < got && i < n; i++)
@@ -935,7 +935,7 @@ static void reap_fork(void)
 {
     if (!S.gpid)
         return;
-    long how = 0, code = 0, r = waitpid(S.gpid, &how, &code);
+    long how = 0, code = 0, r = wait_how(S.gpid, &how, &code);
     if (r == S.gpid && how == WAIT_KILLED && !S.gkilled && !S.box->fork.mortal && S.box->finding != FINDING)
         finding("a fork of the child (pid %ld) was killed (cause %ld) at its op %ld (%s %lx)", r, code,
                 S.box->fork.op, kname[S.box->fork.kind % NKIND], (unsigned long)S.box->fork.a[0]);
@@ -978,7 +978,7 @@ static void op_exec(void)
     long pid = fork();
     if (pid != 0) {
         if (pid > 0)
-            waitpid(pid, NULL, NULL);
+            wait_how(pid, NULL, NULL);
         return;
     }
     S.log = &S.box->sac;
@@ -1035,7 +1035,7 @@ static void op_mustfault(void)
         exit(0);
     }
     if (pid > 0)
-        waitpid(pid, NULL, NULL);
+        wait_how(pid, NULL, NULL);
 }
 
 /* A timer on a notification of our own, then wait for it. */
@@ -1109,8 +1109,8 @@ static void reap_all(void)
     reap_fork();
     for (int i = 0; i < NKIDS; i++)
         if (S.kids[i]) {
-            kill(S.kids[i]);
-            waitpid(S.kids[i], NULL, NULL);
+            kill(S.kids[i], SIGKILL);
+            wait_how(S.kids[i], NULL, NULL);
             S.kids[i] = 0;
         }
 }
@@ -1269,7 +1269,8 @@ static void report(long batch, long idx, struct box *box, const char *fmt, ...)
                 print_log("hist ", &box->hist[k % HIST]);
     }
     if (!batch_why[0])
-        snprintf(batch_why, sizeof batch_why, "seed=%ld op=%ld: %s", seed_cfg, op, why);
+        if (snprintf(batch_why, sizeof batch_why, "seed=%ld op=%ld: %s", seed_cfg, op, why) >= (int)sizeof batch_why)
+            batch_why[sizeof batch_why - 2] = '~'; /* cut short: say so */
     nfindings++;
 }
 
@@ -1297,8 +1298,8 @@ static long kill_stragglers(void)
                 continue;
             left++;
             if (pis[i].parent == self_pid && pis[i].state == 2)
-                waitpid(pis[i].pid, NULL, NULL);
-            else if (pis[i].state == 1 && kill(pis[i].pid) == 0)
+                wait_how(pis[i].pid, NULL, NULL);
+            else if (pis[i].state == 1 && kill(pis[i].pid, SIGKILL) == 0)
                 count++;
         }
         if (!left)
@@ -1314,7 +1315,7 @@ static bool system_alive(void)
     if (pid == 0)
         exit(7);
     long how = -1, code = -1;
-    if (pid < 0 || waitpid(pid, &how, &code) != pid || how != WAIT_EXITED || code != 7)
+    if (pid < 0 || wait_how(pid, &how, &code) != pid || how != WAIT_EXITED || code != 7)
         return false;
     int fd = open("/fz/live", O_RDWR | O_CREAT | O_TRUNC);
     if (fd < 0)
@@ -1363,7 +1364,7 @@ static void batch(struct sup *s, long b)
             child_main(s->seed, b, i, (struct box *)((uint8_t *)s->box + i * PAGE), (uint64_t)s->cow,
                        (uint64_t)s->secret);
         if (pid[i] < 0)
-            report(b, i, NULL, "fork of child %ld: %s", i, strerror(pid[i]));
+            report(b, i, NULL, "fork of child %ld: %s", i, errstr(pid[i]));
         beat[i] = 0;
         since[i] = rdtime();
     }
@@ -1377,7 +1378,7 @@ static void batch(struct sup *s, long b)
             int st = state_of(pid[i]);
             if (st == 2 || st == 0) {
                 long how = -1, code = -1;
-                long r = waitpid(pid[i], &how, &code);
+                long r = wait_how(pid[i], &how, &code);
                 total_ops += box->beat;
                 if (r != pid[i])
                     report(b, i, box, "waitpid of child %ld returned %ld", i, r);
@@ -1398,7 +1399,7 @@ static void batch(struct sup *s, long b)
                 since[i] = rdtime();
             } else if (rdtime() - since[i] > HANG_SEC * RDTIME_HZ) {
                 report(b, i, box, "no progress for %d s: a hang", HANG_SEC);
-                kill(pid[i]);
+                kill(pid[i], SIGKILL);
                 hung[i] = true;
                 since[i] = rdtime();
             }

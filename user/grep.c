@@ -59,7 +59,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (p + 1 < argc && (in = open(argv[p + 1], O_RDONLY)) < 0) {
-        dprintf(2, "grep: %s: %s\n", argv[p + 1], strerror(errno));
+        dprintf(2, "grep: %s: %s\n", argv[p + 1], errstr(errno));
         return 2;
     }
     const char *pat = argv[p];
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     for (;;) {
         long n = read(in, buf, sizeof buf);
         if (n < 0) {
-            dprintf(2, "grep: read: %s\n", strerror(errno));
+            dprintf(2, "grep: read: %s\n", errstr(errno));
             return 2;
         }
         if (n == 0)

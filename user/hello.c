@@ -10,6 +10,6 @@ int main(int argc, char **argv)
         return 1;
     for (int i = 0; i < (1 << 20); i += 4096)
         p[i] = (char)i;
-    printf("hello from pid %ld: wrote 256 lazily allocated pages\n", getpid());
+    printf("hello from pid %ld: wrote 256 lazily allocated pages\n", (long)getpid());
     return 0;
 }

@@ -9,13 +9,13 @@ int main(int argc, char **argv)
     for (;;) {
         int pid = fork();
         if (pid < 0) {
-            printf("init: fork: %s\n", strerror(errno));
+            printf("init: fork: %s\n", errstr(errno));
             return 1;
         }
         if (pid == 0) {
             char *av[] = { "sh", NULL };
             execv("sh", av);
-            printf("init: cannot run sh: %s\n", strerror(errno));
+            printf("init: cannot run sh: %s\n", errstr(errno));
             exit(127);
         }
         int status, r;

@@ -15,9 +15,9 @@ int main(int argc, char **argv)
             status = 1;
             continue;
         }
-        long r = kill(atol(argv[i]));
+        long r = kill(atol(argv[i]), SIGKILL) < 0 ? -errno : 0;
         if (r < 0) {
-            dprintf(2, "kill: %s: %s\n", argv[i], strerror(r));
+            dprintf(2, "kill: %s: %s\n", argv[i], errstr(r));
             status = 1;
         }
     }

@@ -1,42 +1,37 @@
 /* ls [path...]: list a directory (name, type, size), or name a file; with
    no path, the working directory. */
 #include "sys.h"
+#include <dirent.h>
 
 static int list(const char *path)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        dprintf(2, "ls: %s: %s\n", path, strerror(errno));
-        return 1;
-    }
     struct stat st;
-    if (fstat(fd, &st) < 0) {
+    if (stat(path, &st) < 0) {
         dprintf(2, "ls: %s: %s\n", path, strerror(errno));
-        close(fd);
         return 1;
     }
-    if (st.st_type != FT_DIR) {
-        printf("%-20s %8lu\n", path, st.st_size);
-        close(fd);
+    if (!S_ISDIR(st.st_mode)) {
+        printf("%-20s %8ld\n", path, (long)st.st_size);
         return 0;
     }
-    long cookie = 0, inum;
-    char name[64];
-    int r;
-    while ((r = readdir(fd, &cookie, name, &inum)) == 1) {
-        char full[320];
-        snprintf(full, sizeof full, "%s/%s", path, name);
-        int f = open(full, O_RDONLY);
-        struct stat est = { 0 };
-        if (f >= 0) {
-            fstat(f, &est);
-            close(f);
-        }
-        printf("%-20s %s %8lu\n", name, est.st_type == FT_DIR ? "dir " : "file", est.st_size);
-    }
-    close(fd);
-    if (r < 0) {
+    DIR *d = opendir(path);
+    if (!d) {
         dprintf(2, "ls: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    struct dirent *e;
+    errno = 0;
+    while ((e = readdir(d)) != NULL) {
+        char full[320];
+        snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+        struct stat est = { 0 };
+        stat(full, &est);
+        printf("%-20s %s %8ld\n", e->d_name, S_ISDIR(est.st_mode) ? "dir " : "file", (long)est.st_size);
+    }
+    int err = errno;
+    closedir(d);
+    if (err) {
+        dprintf(2, "ls: %s: %s\n", path, strerror(err));
         return 1;
     }
     return 0;

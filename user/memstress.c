@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     uint64_t len = (uint64_t)mib << 20;
     uint64_t *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) {
-        printf("memstress: cannot map %ld MiB: %s\n", mib, strerror(errno));
+        printf("memstress: cannot map %ld MiB: %s\n", mib, errstr(errno));
         return 2;
     }
     uint64_t end = rdtime() + (uint64_t)seconds * RDTIME_HZ;

@@ -19,7 +19,7 @@ static struct region_info *get_regions(long pid, long *n)
         }
         long r = pmap(pid, ri, max);
         if (r < 0) {
-            dprintf(2, "pmap: %ld: %s\n", pid, strerror(r));
+            dprintf(2, "pmap: %ld: %s\n", pid, errstr(r));
             free(ri);
             return NULL;
         }

@@ -14,7 +14,7 @@ static struct proc_info *get_procs(long *n)
         }
         long r = ps(pi, max);
         if (r < 0) {
-            dprintf(2, "ps: %s\n", strerror(r));
+            dprintf(2, "ps: %s\n", errstr(r));
             free(pi);
             return NULL;
         }

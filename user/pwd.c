@@ -5,7 +5,7 @@ int main(void)
 {
     char buf[256];
     if (!getcwd(buf, sizeof buf)) {
-        dprintf(2, "pwd: %s\n", strerror(errno));
+        dprintf(2, "pwd: %s\n", errstr(errno));
         return 1;
     }
     printf("%s\n", buf);

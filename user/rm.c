@@ -10,7 +10,7 @@ int main(int argc, char **argv)
     int status = 0;
     for (int i = 1; i < argc; i++) {
         if (unlink(argv[i]) < 0) {
-            dprintf(2, "rm: %s: %s\n", argv[i], strerror(errno));
+            dprintf(2, "rm: %s: %s\n", argv[i], errstr(errno));
             status = 1;
         }
     }

@@ -278,9 +278,9 @@ static int builtin_kill(const struct cmd *c)
         return 2;
     }
     for (int i = 1; i < c->argc; i++) {
-        long r = is_number(c->argv[i]) ? kill(atol(c->argv[i])) : -ESRCH;
+        long r = !is_number(c->argv[i]) ? -ESRCH : kill(atol(c->argv[i]), SIGKILL) < 0 ? -errno : 0;
         if (r < 0) {
-            dprintf(2, "sh: kill: %s: %s\n", c->argv[i], strerror(r));
+            dprintf(2, "sh: kill: %s: %s\n", c->argv[i], errstr(r));
             status = 1;
         }
     }
@@ -301,7 +301,7 @@ static int run_builtin(const struct cmd *c)
         return builtin_kill(c);
     const char *dir = c->argc > 1 ? c->argv[1] : "/";
     if (chdir(dir) < 0) {
-        dprintf(2, "sh: cd: %s: %s\n", dir, strerror(errno));
+        dprintf(2, "sh: cd: %s: %s\n", dir, errstr(errno));
         return 1;
     }
     return 0;
@@ -332,7 +332,7 @@ static int redirect(const struct cmd *c)
     if (c->in) {
         int fd = open_file(c->in, O_RDONLY);
         if (fd < 0) {
-            dprintf(2, "sh: %s: %s\n", c->in, strerror(errno));
+            dprintf(2, "sh: %s: %s\n", c->in, errstr(errno));
             return -1;
         }
         move_fd(fd, 0);
@@ -340,7 +340,7 @@ static int redirect(const struct cmd *c)
     if (c->out) {
         int fd = open_file(c->out, O_WRONLY | O_CREAT | (c->append ? O_APPEND : O_TRUNC));
         if (fd < 0) {
-            dprintf(2, "sh: %s: %s\n", c->out, strerror(errno));
+            dprintf(2, "sh: %s: %s\n", c->out, errstr(errno));
             return -1;
         }
         move_fd(fd, 1);
@@ -377,7 +377,7 @@ static void child(const struct cmd *c, int in, const int out[2], bool background
     if (is_builtin(c))
         exit(run_builtin(c));
     execv(c->argv[0], c->argv);
-    dprintf(2, "sh: %s: %s\n", c->argv[0], strerror(errno));
+    dprintf(2, "sh: %s: %s\n", c->argv[0], errstr(errno));
     exit(127);
 }
 
@@ -390,7 +390,7 @@ static int start_pipeline(const struct pipeline *pl, long *pids, bool background
     for (int i = 0; i < pl->n; i++) {
         int out[2] = { -1, -1 };
         if (i + 1 < pl->n && pipe(out) < 0) {
-            dprintf(2, "sh: pipe: %s\n", strerror(errno));
+            dprintf(2, "sh: pipe: %s\n", errstr(errno));
             break;
         }
         long pid = fork();
@@ -402,7 +402,7 @@ static int start_pipeline(const struct pipeline *pl, long *pids, bool background
             close(out[1]);
         in = out[0];
         if (pid < 0) {
-            dprintf(2, "sh: fork: %s\n", strerror(errno));
+            dprintf(2, "sh: fork: %s\n", errstr(errno));
             break;
         }
         pids[started++] = pid;
@@ -454,7 +454,7 @@ static int wait_pipeline(long *pids, int n)
     int status = 0, left = n;
     while (left > 0) {
         long how, code;
-        long pid = waitpid(-1, &how, &code);
+        long pid = wait_how(-1, &how, &code);
         if (pid < 0)
             break;
         int i = 0;
@@ -477,7 +477,7 @@ static int wait_pipeline(long *pids, int n)
 static void reap_all(void)
 {
     long how, code, pid;
-    while ((pid = waitpid(-1, &how, &code)) > 0)
+    while ((pid = wait_how(-1, &how, &code)) > 0)
         bg_ended(pid, how, code);
 }
 

@@ -46,7 +46,7 @@ static long file_size(int fd)
 static void wait_ok(long pid, const char *what)
 {
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     if (how != WAIT_EXITED || code != 0) {
         printf("t_bigwrite: %s: %s %ld\n", what, how == WAIT_EXITED ? "exit status" : "killed, cause", code);
         exit(1);
@@ -94,7 +94,7 @@ static void test_write(int fd)
     wait_ok(w, "the 8 MiB write");
     CHECK_EQ(sh->result, BIG);
     long how, code;
-    CHECK_EQ(waitpid(f, &how, &code), f);
+    CHECK_EQ(wait_how(f, &how, &code), f);
     if (how != WAIT_EXITED || code != 0) {
         printf("t_bigwrite: the write was not under way after %d faults of another task (size %ld of %lu)\n",
                NFAULTS, sh->seen, BIG);
@@ -141,7 +141,7 @@ static void test_read(int fd, uint8_t *buf)
     }
     wait_ok(r, "the 8 MiB read");
     long how, code;
-    CHECK_EQ(waitpid(f, &how, &code), f);
+    CHECK_EQ(wait_how(f, &how, &code), f);
     if (how != WAIT_EXITED || code != 0) {
         printf("t_bigwrite: the read was not under way after %d faults of another task\n", NFAULTS);
         exit(1);
@@ -207,10 +207,10 @@ static void test_pipe(void)
     if (!sh->done) {
         printf("t_bigwrite: a %d-byte pipe write and its waiting reader hung (wrote %ld)\n", PIPE_BYTES,
                sh->result);
-        kill(w);
-        kill(r);
-        waitpid(w, NULL, NULL);
-        waitpid(r, NULL, NULL);
+        kill(w, SIGKILL);
+        kill(r, SIGKILL);
+        wait_how(w, NULL, NULL);
+        wait_how(r, NULL, NULL);
         exit(1);
     }
     wait_ok(r, "the pipe reader");

@@ -61,14 +61,14 @@ int main(int argc, char **argv)
         }
         scribble(0x2222, 1, 2);           /* half */
         int st, r = verify(0x2222, 1, 2);
-        if (waitstatus(grandchild, &st) != grandchild || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        if (waitpid(grandchild, &st, 0) != grandchild || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
             r = 4;
         exit(r);
     }
     scribble(0x1111, 0, 4);               /* a quarter */
     CHECK_EQ(verify(0x1111, 0, 4), 0);
     int status;
-    CHECK_EQ(waitstatus(child, &status), child);
+    CHECK_EQ(waitpid(child, &status, 0), child);
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
 
@@ -82,10 +82,10 @@ int main(int argc, char **argv)
             int b = fork();
             mem[(r % PAGES) * 512 + 1] = 0xbad;    /* both write one page */
             if (b > 0)
-                waitstatus(b, NULL);
+                waitpid(b, NULL, 0);
             exit(0);
         }
-        CHECK_EQ(waitstatus(a, &status), a);
+        CHECK_EQ(waitpid(a, &status, 0), a);
         CHECK(WIFEXITED(status));
     }
     CHECK_EQ(verify(0x1111, 0, 4), 0);

@@ -68,7 +68,7 @@ static long child_driver(bool fault)
     CHECK_EQ(device_claim(DEV_VIRTIO0 + slot), -EBUSY); /* one live driver per device */
     CHECK_EQ(write(down[1], &c, 1), 1);
     long how = -1, code = -1;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, fault ? WAIT_KILLED : WAIT_EXITED);
     CHECK_EQ(regs[STATUS / 4], 0);                      /* reset when it died */
     for (int i = 0; i < 2; i++) {

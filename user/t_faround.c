@@ -105,7 +105,7 @@ int main(void)
     bool eager = st.policy_flags & POLICY_EAGER;
 
     pat_make_file("/faround", NP, SEED);
-    CHECK_EQ(sync(), 0); /* the file's own write-back is over: the write-back count below is ours */
+    CHECK_EQ(sync_all(), 0); /* the file's own write-back is over: the write-back count below is ours */
     int fd = open("/faround", O_RDWR);
     CHECK(fd >= 0);
     read_all(fd);

@@ -19,7 +19,7 @@ static long tell(int fd) { return lseek(fd, 0, SEEK_CUR); }
 static void reap(int pid)
 {
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
 }

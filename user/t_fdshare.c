@@ -100,7 +100,7 @@ static void writer(int fd, char tag)
         fill(off, tag);
         long r = write(fd, buf, PIECE);
         if (r != PIECE)
-            printf("t_fdshare: %c: write at %ld returned %ld (%s)\n", tag, off, r, r < 0 ? strerror(errno) : "short");
+            printf("t_fdshare: %c: write at %ld returned %ld (%s)\n", tag, off, r, r < 0 ? errstr(errno) : "short");
         CHECK_EQ(r, PIECE);
     }
 }
@@ -153,7 +153,7 @@ static void round_(long leave, long flags)
     int hog = start_hog(leave, ready, again);
     CHECK_EQ(write(fgo[1], "g", 1), 1); /* the filler exits: its file is written back */
     int status;
-    CHECK_EQ(waitstatus(filler, &status), filler);
+    CHECK_EQ(waitpid(filler, &status, 0), filler);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     char c;
     CHECK_EQ(write(again[1], "a", 1), 1); /* and the hog takes what the filler's exit freed */
@@ -161,12 +161,12 @@ static void round_(long leave, long flags)
     long low = free_frames();
     CHECK_EQ(write(start[1], "g", 1), 1);
     writer(fd, 'P');
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(write(again[1], "q", 1), 1);
-    CHECK_EQ(waitstatus(hog, &status), hog);
+    CHECK_EQ(waitpid(hog, &status, 0), hog);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     int fds[] = { ready[0], ready[1], again[0], again[1], start[0], start[1], fgo[0], fgo[1] };
     for (unsigned i = 0; i < sizeof fds / sizeof fds[0]; i++)

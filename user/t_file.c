@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     CHECK(fd >= 0);
     struct stat st;
     CHECK_EQ(fstat(fd, &st), 0);
-    CHECK_EQ(st.st_type, FT_FILE);
+    CHECK(S_ISREG(st.st_mode));
     CHECK(st.st_size > 4096 && st.st_size < (long)sizeof a);
     close(fd);
 
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     }
     for (int k = 0; k < 4; k++) {
         int status;
-        CHECK_EQ(waitstatus(pids[k], &status), pids[k]);
+        CHECK_EQ(waitpid(pids[k], &status, 0), pids[k]);
         CHECK(WIFEXITED(status));
         CHECK_EQ(WEXITSTATUS(status), 0);
     }
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
     }
     for (int k = 0; k < 4; k++) {
         int status;
-        CHECK_EQ(waitstatus(pids[k], &status), pids[k]);
+        CHECK_EQ(waitpid(pids[k], &status, 0), pids[k]);
         CHECK(WIFEXITED(status));
         CHECK_EQ(WEXITSTATUS(status), 0);
     }

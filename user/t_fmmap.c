@@ -58,7 +58,7 @@ static long in_child(void (*fn)(volatile uint8_t *), volatile uint8_t *arg)
         exit(0);
     }
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     return how;
 }
 
@@ -161,7 +161,7 @@ static void shared_maps(void)
         exit(0);
     }
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK_EQ(a[7], 0x55);
     CHECK_EQ(munmap(a, 4 * P), 0); /* the parent has nothing dirty of its own */
     CHECK_EQ(byte_at("/mm2", 7), 0x55);
@@ -257,7 +257,7 @@ static void fork_partial(void)
         exit(0);
     }
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_KILLED);
     CHECK_EQ(a[5 * P], 0x88);
     for (long i = 2 * P; i < 4 * P; i += 97)

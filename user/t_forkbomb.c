@@ -30,7 +30,7 @@ static void bomb(int fds[2], int report)
             write(report, &c, 1);
             read(fds[0], &c, 1);
             if (g > 0)
-                waitstatus(g, 0);
+                waitpid(g, 0, 0);
             exit(0);
         }
         made++;
@@ -85,14 +85,14 @@ int main(int argc, char **argv)
     long pid = spawn("true", 0);   /* the shell's kill still starts */
     CHECK(pid > 0);
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_EXITED);
     for (int i = 0; i < BOMBS; i++)
-        CHECK_EQ(kill(pids[i]), 0); /* the bombs' children are orphans now */
+        CHECK_EQ(kill(pids[i], SIGKILL), 0); /* the bombs' children are orphans now */
     close(fds[0]);
     close(fds[1]);                   /* ... and exit on end of file */
     for (int i = 0; i < BOMBS; i++)
-        CHECK_EQ(waitpid(pids[i], &how, &code), pids[i]);
+        CHECK_EQ(wait_how(pids[i], &how, &code), pids[i]);
     for (int tries = 0; tries < 100000 && (np = ps(pi, 128)) > np0; tries++)
         sys_yield(); /* the orphans exit on their own */
     CHECK_EQ(np, np0); /* as before: the servers, testinit and this test */

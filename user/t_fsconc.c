@@ -22,7 +22,7 @@ static long big[CHUNK / 8];
 static void reap(int pid)
 {
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
 }
@@ -79,18 +79,19 @@ static void fresh(long *p, long bytes, long seed)
         CHECK_EQ(p[i], seed + i);
 }
 
-/* Fresh anonymous memory three ways: mmap, sbrk, and a large malloc (its own mapping). */
+/* Fresh anonymous memory three ways: mmap, sbrk (whole new pages), and a large calloc. */
 static void touch_anon(long seed)
 {
     long *m = mmap(0, 256 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(m != MAP_FAILED);
     fresh(m, 256 * 1024, seed);
     CHECK_EQ(munmap(m, 256 * 1024), 0);
-    long *s = sbrk(64 * 1024);
+    long pad = (long)(-(uintptr_t)sbrk(0) & 4095); /* from a page boundary: the break's own page keeps what it held */
+    long *s = sbrk(pad + 64 * 1024);
     CHECK(s != (void *)-1);
-    fresh(s, 64 * 1024, seed + 1);
-    CHECK(sbrk(-64 * 1024) != (void *)-1);
-    long *h = malloc(192 * 1024);
+    fresh((long *)((char *)s + pad), 64 * 1024, seed + 1);
+    CHECK(sbrk(-(pad + 64 * 1024)) != (void *)-1);
+    long *h = calloc(1, 192 * 1024);
     CHECK(h);
     fresh(h, 192 * 1024 - 64, seed + 2);
     free(h);
@@ -230,7 +231,7 @@ int main(int argc, char **argv)
         exit(0);
     }
     int status;
-    CHECK_EQ(waitstatus(kids[0], &status), kids[0]);
+    CHECK_EQ(waitpid(kids[0], &status, 0), kids[0]);
     *done = 1;                   /* also when the writer failed: the others stop */
     for (int k = 1; k < 5; k++)
         reap(kids[k]);

@@ -94,13 +94,13 @@ static void many_lookups(void)
         close(go[1]);
         for (int k = 0; k < 21; k++) {
             int st;
-            CHECK_EQ(waitstatus(pids[k], &st), pids[k]);
+            CHECK_EQ(waitpid(pids[k], &st, 0), pids[k]);
             CHECK_EQ(st, k == (round * 5) % 21 ? 0 : (100 + ENOENT) << 8);
         }
     }
     *done = 1;
     int st;
-    CHECK_EQ(waitstatus(w, &st), w);
+    CHECK_EQ(waitpid(w, &st, 0), w);
     CHECK_EQ(unlink("/edge.busy"), 0);
 }
 
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
         exit(99);
     }
     int st;
-    CHECK_EQ(waitstatus(pid, &st), pid);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(st, 0);
     big_write();
     many_lookups();

@@ -23,7 +23,7 @@ int main(void)
 
     long fspid = proc_by_name("fs", NULL);
     CHECK(fspid > 0);
-    CHECK_EQ(kill(fspid), 0);
+    CHECK_EQ(kill(fspid, SIGKILL), 0);
 
     CHECK_EQ(write(fd, "x", 1), -1);
     CHECK_EQ(errno, EIO);
@@ -36,7 +36,7 @@ int main(void)
         exit(0);
     }
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_KILLED);
     CHECK_EQ(open("/gone.dat", O_RDONLY), -1);
     pid = fork();
@@ -45,7 +45,7 @@ int main(void)
         execv("hello", av); /* from the boot archive now */
         exit(99);
     }
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_EXITED);
     CHECK_EQ(code, 0);
     printf("fsgone: ok\n");

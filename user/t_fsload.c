@@ -34,7 +34,7 @@ static uint64_t next(uint64_t n)
 
 static void die(uint64_t seq, const char *what)
 {
-    printf("fsload: operation %lu: %s failed: %s\n", (unsigned long)seq, what, strerror(errno));
+    printf("fsload: operation %lu: %s failed: %s\n", (unsigned long)seq, what, errstr(errno));
     exit(1);
 }
 
@@ -100,7 +100,7 @@ static void one_op(uint64_t seq)
     case 'u': if (unlink(f) < 0) die(seq, "unlink"); break;
     case 'm': if (mkdir(d, 0755) < 0) die(seq, "mkdir"); break;
     case 'r': if (rmdir(d) < 0) die(seq, "rmdir"); break;
-    default: if (sync() < 0) die(seq, "sync"); break;
+    default: if (sync_all() < 0) die(seq, "sync"); break;
     }
     printf("@@DONE %lu\n", (unsigned long)seq);
 }

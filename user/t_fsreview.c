@@ -89,7 +89,7 @@ int main(void)
         if (pid == 0)
             exit(cases[i].fn());
         long how, code;
-        CHECK_EQ(waitpid(pid, &how, &code), pid);
+        CHECK_EQ(wait_how(pid, &how, &code), pid);
         if (how != WAIT_EXITED || code != 0)
             printf("t_fsreview: %s failed (%s %ld)\n", cases[i].name, how == WAIT_EXITED ? "exit" : "killed", code);
         CHECK(how == WAIT_EXITED && code == 0);

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     long cookie = 0, inum;
     char name[64];
     int entries = 0;
-    while (readdir(dfd, &cookie, name, &inum) == 1) {
+    while (getdent(dfd, &cookie, name, &inum) == 1) {
         entries++;
         if (name[0] == 'f' && name[1] >= '0' && name[1] <= '9')
             seen[atol(name + 1)]++;
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         exit(99);
     }
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
     fd = open("/big2", O_RDONLY);

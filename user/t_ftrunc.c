@@ -91,7 +91,7 @@ static void truncate_and_regrow(void)
 static void end_child(int pid, long bus_before)
 {
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_KILLED);
     CHECK_EQ(bus_errors(), bus_before + 1);
 }

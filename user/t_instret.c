@@ -70,7 +70,7 @@ static void check_blocked_parent(struct shared *sh)
             exit(0);
         }
         int st;
-        CHECK_EQ(waitstatus(pid, &st), pid);
+        CHECK_EQ(waitpid(pid, &st, 0), pid);
         CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         uint64_t p1 = my_instret();
         CHECK(p1 > p0);
@@ -133,9 +133,9 @@ static void check_concurrent(struct shared *sh)
         CHECK(mine + childs <= r1 - w0);
         ok = childs > (r1 - r0) / 8; /* the child did run meanwhile, a lot */
     }
-    CHECK_EQ(kill(pid), 0);
+    CHECK_EQ(kill(pid, SIGKILL), 0);
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_KILLED);
     CHECK(ok);
 }

@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     CHECK_EQ(sys_call(GRANT_SLOT, &q), 0);
     CHECK_EQ(q.label, QUIT);
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_EXITED);
     CHECK_EQ(code, 0);
     return 0;

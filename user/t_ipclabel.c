@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     CHECK_EQ(m.label, MSG_NOTIFY);
     CHECK_EQ(m.badge, BADGE);                /* no BADGE_FAULT: not the kernel's */
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_EXITED);
     CHECK_EQ(code, 0);
 

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     close(fds[1]);
     for (int g = 0; g < GROUPS; g++) {
         int status = -1;
-        CHECK_EQ(waitstatus(pids[g], &status), pids[g]);
+        CHECK_EQ(waitpid(pids[g], &status, 0), pids[g]);
         CHECK(WIFEXITED(status));
         CHECK_EQ(WEXITSTATUS(status), 0);
     }

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
         exit(0);
     }
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK_EQ(sh[0], 2);
     CHECK_EQ(sh[1024], 3);
     CHECK_EQ(pr[0], 1);

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
     CHECK(pid > 0);
     CHECK_EQ(sys_wait(n), 0x30);            /* the child's badge */
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_EXITED);
     CHECK_EQ(code, 0);
 

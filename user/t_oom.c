@@ -39,7 +39,7 @@ static int toucher(long pages)
 {
     uint8_t *mem = mmap(NULL, (uint64_t)pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) {
-        printf("t_oom: cannot map %ld pages: %s\n", pages, strerror(errno));
+        printf("t_oom: cannot map %ld pages: %s\n", pages, errstr(errno));
         return 2;
     }
     for (long i = 0; i < pages; i++)

@@ -20,7 +20,7 @@ static int worker(long w)
 {
     uint64_t *mem = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) {
-        printf("t_pagemany worker %ld: cannot map %lu pages: %s\n", w, pages, strerror(errno));
+        printf("t_pagemany worker %ld: cannot map %lu pages: %s\n", w, pages, errstr(errno));
         return 2;
     }
     uint64_t seed = (uint64_t)w + 41;

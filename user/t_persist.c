@@ -14,7 +14,7 @@ static uint8_t pat(long i, int k) { return (uint8_t)(i * 13 + 5 + k); }
 
 static void fail(const char *what)
 {
-    printf("persist: FAIL %s (%s)\n", what, strerror(errno));
+    printf("persist: FAIL %s (%s)\n", what, errstr(errno));
     shutdown();
     exit(1);
 }

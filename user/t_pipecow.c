@@ -27,7 +27,7 @@ int main(int argc, char **argv)
         CHECK_EQ(write(fds[1], data, sizeof data), (long)sizeof data);
         CHECK_EQ(write(fds[1], "dddddddddd", 10), 10);
         int status;
-        CHECK_EQ(waitstatus(pid, &status), pid);
+        CHECK_EQ(waitpid(pid, &status, 0), pid);
         CHECK(WIFEXITED(status));
         CHECK_EQ(WEXITSTATUS(status), 0);
         for (size_t i = 0; i < sizeof buf; i++)

@@ -16,12 +16,12 @@ int main(int argc, char **argv)
     uint64_t t0 = rdtime();
     while (rdtime() - t0 < 10000000 / 10) /* 100 ms of our own spinning */
         sys_yield();
-    CHECK_EQ(kill(a), 0);
-    CHECK_EQ(kill(b), 0);
+    CHECK_EQ(kill(a, SIGKILL), 0);
+    CHECK_EQ(kill(b, SIGKILL), 0);
     long how, code;
-    CHECK_EQ(waitpid(a, &how, &code), a);
+    CHECK_EQ(wait_how(a, &how, &code), a);
     CHECK_EQ(how, WAIT_KILLED);
-    CHECK_EQ(waitpid(b, &how, &code), b);
+    CHECK_EQ(wait_how(b, &how, &code), b);
     CHECK_EQ(how, WAIT_KILLED);
     return 0;
 }

@@ -54,7 +54,7 @@ static void fork_and_touch(void)
         exit(0);
     }
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_EXITED);
     CHECK_EQ(code, 0);
 }
@@ -73,7 +73,7 @@ static void quota_kill(void)
     fork_and_touch();                     /* meanwhile: the hog holds almost its quota */
     CHECK(write(go[1], "g", 1) == 1);
     long how, code;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     CHECK_EQ(how, WAIT_KILLED);           /* the message is checked by the runner */
     fork_and_touch();                     /* afterwards */
     close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);

@@ -15,7 +15,7 @@ static void list_root(void)
     long cookie = 0, inum;
     char name[64];
     int r, bin = 0;
-    while ((r = readdir(fd, &cookie, name, &inum)) == 1) {
+    while ((r = getdent(fd, &cookie, name, &inum)) == 1) {
         CHECK(name[0] != '\0' && strlen(name) < 60);
         bin |= strcmp(name, "bin") == 0;
     }
@@ -28,7 +28,7 @@ static void list_root(void)
 static void erofs(long r, const char *what)
 {
     if (r != -1 || errno != EROFS) {
-        printf("check failed: %s gave %ld (%s), not EROFS\n", what, r, strerror(errno));
+        printf("check failed: %s gave %ld (%s), not EROFS\n", what, r, errstr(errno));
         exit(1);
     }
 }

@@ -81,10 +81,10 @@ static void run_sh(char **argv, const char *input, long inlen)
     res.errlen = read_all(err[0], res.err, sizeof res.err);
     close(out[0]);
     close(err[0]);
-    CHECK_EQ(waitpid(sh, &res.how, &res.code), sh);
+    CHECK_EQ(wait_how(sh, &res.how, &res.code), sh);
     if (feeder) {
         long how, code;
-        CHECK_EQ(waitpid(feeder, &how, &code), feeder);
+        CHECK_EQ(wait_how(feeder, &how, &code), feeder);
     }
 }
 

@@ -56,7 +56,7 @@ static void check_tools(void)
 {
     static char out[8192];
     char me[24];
-    snprintf(me, sizeof me, "%ld", getpid());
+    snprintf(me, sizeof me, "%ld", (long)getpid());
     char *pav[] = { "pmap", me, NULL };
     long how, code;
     run_capture(pav, out, sizeof out, &how, &code);

@@ -13,7 +13,7 @@
 static void make_file(uint64_t pages)
 {
     pat_make_file(PATH, pages, SEED);
-    PCHECK_EQ(sync(), 0); /* on the disk: the page cache lets the closed file go */
+    PCHECK_EQ(sync_all(), 0); /* on the disk: the page cache lets the closed file go */
 }
 
 /* Read the file back with read() in pieces of `chunk` pages (1: page by page) and check it. */

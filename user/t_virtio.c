@@ -16,11 +16,11 @@ static void selftest(void)
     if (pid == 0) {
         char *av[] = { "fs", "selftest", "1", NULL }; /* the second disk: the first is the file system */
         execv("fs", av);
-        printf("t_virtio: cannot exec fs: %s\n", strerror(errno));
+        printf("t_virtio: cannot exec fs: %s\n", errstr(errno));
         exit(127);
     }
     int status = -1;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
 }

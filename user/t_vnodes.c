@@ -58,7 +58,7 @@ int main(int argc, char **argv)
         hog(fds, rep[1]);
     long msg[2];
     CHECK_EQ(read(rep[0], msg, sizeof msg), (long)sizeof msg);
-    printf("t_vnodes: the hog mapped %ld files, then %s\n", msg[0], strerror(-msg[1]));
+    printf("t_vnodes: the hog mapped %ld files, then %s\n", msg[0], errstr(-msg[1]));
     CHECK(msg[0] < NFILES);
     CHECK_EQ(msg[1], ENFILE);
     /* a program never run before still starts (its exec needs a new vnode) */
@@ -67,11 +67,11 @@ int main(int argc, char **argv)
     if (c == 0) {
         char *av[] = { "prog", NULL };
         execv("/vn/prog", av);
-        printf("t_vnodes: exec failed: %s\n", strerror(errno));
+        printf("t_vnodes: exec failed: %s\n", errstr(errno));
         exit(9);
     }
     int status = -1;
-    CHECK_EQ(waitstatus(c, &status), c);
+    CHECK_EQ(waitpid(c, &status, 0), c);
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
     /* and init's children can still open files */
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     close(fd);
     close(fds[0]);
     close(fds[1]);
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     for (int i = 0; i < NFILES; i++) {
         char p[32];
         snprintf(p, sizeof p, "/vn/f%d", i);

@@ -29,15 +29,15 @@ static bool sync_ends(void)
     long pid = fork();
     CHECK(pid >= 0);
     if (pid == 0)
-        exit(sync() == 0 ? 0 : 2);
+        exit(sync_all() == 0 ? 0 : 2);
     uint64_t t0 = rdtime();
     while (!ended(pid) && rdtime() - t0 < WAIT_SEC * RDTIME_HZ)
         nap(RDTIME_HZ / 100);
     bool done = ended(pid);
     if (!done)
-        CHECK_EQ(kill(pid), 0);
+        CHECK_EQ(kill(pid, SIGKILL), 0);
     long how = -1, code = -1;
-    CHECK_EQ(waitpid(pid, &how, &code), pid);
+    CHECK_EQ(wait_how(pid, &how, &code), pid);
     if (done)
         CHECK(how == WAIT_EXITED && code == 0);
     return done;

@@ -16,7 +16,7 @@ static inline void run_child(const char *name, long arg, long *how, long *code)
 {
     long pid = spawn(name, arg);
     CHECK(pid > 0);
-    CHECK_EQ(waitpid(pid, how, code), pid);
+    CHECK_EQ(wait_how(pid, how, code), pid);
 }
 
 /* The first running process called name: its pid, and its page faults in *faults; -1 if none. */
@@ -108,7 +108,7 @@ static inline void run_argv(char *const av[])
         exit(99);
     }
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
@@ -133,8 +133,8 @@ static inline void kid_keep(long pid)
         }
     printf("kid_keep: more than %u children\n", (unsigned)(sizeof kids_ / sizeof kids_[0]));
     long how, code;
-    kill(pid);
-    waitpid(pid, &how, &code);
+    kill(pid, SIGKILL);
+    wait_how(pid, &how, &code);
     kids_kill();
     exit(1);
 }
@@ -157,8 +157,8 @@ static inline void kids_kill(void)
         if (!kids_[i])
             continue;
         long how, code;
-        kill(kids_[i]);
-        waitpid(kids_[i], &how, &code);
+        kill(kids_[i], SIGKILL);
+        wait_how(kids_[i], &how, &code);
         kids_[i] = 0;
     }
 }
@@ -179,7 +179,7 @@ static inline void kids_kill(void)
 /* Wait for child pid (one of kid_keep's); returns how it ended in *how and *code. */
 static inline void kid_wait(long pid, long *how, long *code)
 {
-    PCHECK_EQ(waitpid(pid, how, code), pid);
+    PCHECK_EQ(wait_how(pid, how, code), pid);
     kid_gone(pid);
 }
 
@@ -339,7 +339,7 @@ static inline int hog_main(long arg)
     struct hog *h = (struct hog *)arg;
     uint64_t *mem = mmap(NULL, h->pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) {
-        printf("hog: cannot map %lu pages: %s\n", h->pages, strerror(errno));
+        printf("hog: cannot map %lu pages: %s\n", h->pages, errstr(errno));
         return 2;
     }
     for (uint64_t pass = 1; !h->stop; pass++) {

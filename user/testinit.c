@@ -144,10 +144,10 @@ static void run_one(long i)
     long how = -1, code = -1;
     long pid = spawn_rights(t, run[i].arg, rights_of(t));
     if (pid < 0) {
-        printf("@@TEST FAIL %ld %s%s cannot spawn: %s\n", i, tag, t, strerror(pid));
+        printf("@@TEST FAIL %ld %s%s cannot spawn: %s\n", i, tag, t, errstr(pid));
         return;
     }
-    long r = waitpid(pid, &how, &code);
+    long r = wait_how(pid, &how, &code);
     if (r != pid)
         printf("@@TEST FAIL %ld %s%s waitpid returned %ld\n", i, tag, t, r);
     else if (how != WAIT_EXITED)

@@ -10,7 +10,7 @@ int main(void)
     struct vmstat st;
     long r = vmstat(&st);
     if (r < 0) {
-        dprintf(2, "vmstat: %s\n", strerror(r));
+        dprintf(2, "vmstat: %s\n", errstr(r));
         return 1;
     }
     printf("frames free: %lu\n", st.frames_free);

@@ -10,7 +10,7 @@ static int count(int fd, const char *name)
     for (;;) {
         long n = read(fd, buf, sizeof buf);
         if (n < 0) {
-            dprintf(2, "wc: %s: %s\n", name ? name : "read", strerror(errno));
+            dprintf(2, "wc: %s: %s\n", name ? name : "read", errstr(errno));
             return 1;
         }
         if (n == 0)
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         int fd = open(argv[i], O_RDONLY);
         if (fd < 0) {
-            dprintf(2, "wc: %s: %s\n", argv[i], strerror(errno));
+            dprintf(2, "wc: %s: %s\n", argv[i], errstr(errno));
             status = 1;
             continue;
         }

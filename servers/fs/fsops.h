@@ -58,8 +58,8 @@
 #define FS_ENOSPC       28
 #define FS_EROFS        30
 #define FS_EMLINK       31
-#define FS_ENAMETOOLONG 36
-#define FS_ENOTEMPTY    39
+#define FS_ENAMETOOLONG 91
+#define FS_ENOTEMPTY    90
 
 // ---- sizes ----------------------------------------------------------------
 

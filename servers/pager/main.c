@@ -38,7 +38,7 @@ static const char *bootarg_str(const char *key, char *buf, size_t size)
 /* The lowest address user mmap may use and the top of the mmap area. */
 #define MMAP_TOP (USER_STACK_TOP - USER_STACK_SIZE - 16 * PAGE)
 
-static long pg_mmap(struct proc *p, struct msg *m)
+static long req_mmap(struct proc *p, struct msg *m)
 {
     uint64_t addr = (uint64_t)m->w[0], len = PG_ROUNDUP((uint64_t)m->w[1]);
     long prot = m->w[2], flags = m->w[3];
@@ -96,7 +96,7 @@ static long pg_mmap(struct proc *p, struct msg *m)
     return (long)addr;
 }
 
-static long pg_range(struct proc *p, struct msg *m)
+static long req_range(struct proc *p, struct msg *m)
 {
     uint64_t addr = (uint64_t)m->w[0], len = PG_ROUNDUP((uint64_t)m->w[1]);
     if ((addr & (PAGE - 1)) || len == 0 || addr >= USER_LIMIT || len > USER_LIMIT - addr)
@@ -111,7 +111,7 @@ static long pg_range(struct proc *p, struct msg *m)
 /* sbrk: move the break by incr; the heap region grows lazily (eagerly under
    an eager policy) or gives its pages back. Returns the old break or -ENOMEM
    (beyond HEAP_MAX, or a promise a strict policy refuses). */
-static long pg_sbrk(struct proc *p, long incr)
+static long req_sbrk(struct proc *p, long incr)
 {
     struct vmspace *vs = &p->vm;
     uint64_t old = vs->brk, new = old + (uint64_t)incr;
@@ -139,7 +139,7 @@ static long pg_sbrk(struct proc *p, long incr)
     return (long)old;
 }
 
-static long pg_vmstat(struct req *rq, uint64_t uva)
+static long req_vmstat(struct req *rq, uint64_t uva)
 {
     struct vmstat st = {
         .zero_page = cnt.zero_page, .zero_fill = cnt.zero_fill, .cow_copy = cnt.cow_copy,
@@ -158,7 +158,7 @@ static long pg_vmstat(struct req *rq, uint64_t uva)
     return r < 0 ? r : copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
 }
 
-static long pg_pmap(struct req *rq, long pid, uint64_t uva, long max)
+static long req_pmap(struct req *rq, long pid, uint64_t uva, long max)
 {
     struct proc *t = proc_find(pid);
     if (!t || t->state != P_RUN)
@@ -178,7 +178,7 @@ static long pg_pmap(struct req *rq, long pid, uint64_t uva, long max)
     return i;
 }
 
-static long pg_ps(struct req *rq, uint64_t uva, long max)
+static long req_ps(struct req *rq, uint64_t uva, long max)
 {
     long i = 0;
     for (struct proc *t = proc_first(); t; t = proc_next(t), i++) {
@@ -200,7 +200,7 @@ static long pg_ps(struct req *rq, uint64_t uva, long max)
 /* PG_SPAWN: program name of the boot archive, with rights w5. A process gives
    only rights it holds, and RIGHT_DRIVER only with RIGHT_MAKE_DRIVER. Returns
    the pid, -EPERM (rights it may not give), -EINVAL, -EAGAIN (no slot), -errno. */
-static long pg_spawn(struct proc *p, struct msg *m)
+static long req_spawn(struct proc *p, struct msg *m)
 {
     char name[33], arg[24];
     uint32_t rights = (uint32_t)m->w[5];
@@ -217,7 +217,7 @@ static long pg_spawn(struct proc *p, struct msg *m)
     return proc_spawn(name, argv, p, false, rights, &unused);
 }
 
-static long pg_exec(struct req *rq)
+static long req_exec(struct req *rq)
 {
     char path[64];
     int n = copy_in_str(rq, &rq->p->vm, path, (uint64_t)rq->m->w[0], sizeof path);
@@ -336,15 +336,15 @@ static void redispatch(struct proc *p, struct msg *m, long slot)
    handler fills the reply itself and returns true to send it now, false when
    the answer comes later (the reply cap saved) or the caller is gone. */
 
-static long rq_spawn(struct req *rq) { return pg_spawn(rq->p, rq->m); }
+static long rq_spawn(struct req *rq) { return req_spawn(rq->p, rq->m); }
 static long rq_fork(struct req *rq) { return proc_fork(rq->p); }
-static long rq_mmap(struct req *rq) { return pg_mmap(rq->p, rq->m); }
-static long rq_range(struct req *rq) { return pg_range(rq->p, rq->m); }
-static long rq_sbrk(struct req *rq) { return pg_sbrk(rq->p, rq->m->w[0]); }
+static long rq_mmap(struct req *rq) { return req_mmap(rq->p, rq->m); }
+static long rq_range(struct req *rq) { return req_range(rq->p, rq->m); }
+static long rq_sbrk(struct req *rq) { return req_sbrk(rq->p, rq->m->w[0]); }
 static long rq_getpid(struct req *rq) { return rq->p->pid; }
 static long rq_getppid(struct req *rq) { return rq->p->parent; }
-static long rq_vmstat(struct req *rq) { return pg_vmstat(rq, (uint64_t)rq->m->w[0]); }
-static long rq_ps(struct req *rq) { return pg_ps(rq, (uint64_t)rq->m->w[0], rq->m->w[1]); }
+static long rq_vmstat(struct req *rq) { return req_vmstat(rq, (uint64_t)rq->m->w[0]); }
+static long rq_ps(struct req *rq) { return req_ps(rq, (uint64_t)rq->m->w[0], rq->m->w[1]); }
 static long rq_device(struct req *rq) { return device_query(rq->p, rq->m->w[0], rq->m->w[1], rq->reply); }
 static long rq_dma(struct req *rq) { return device_dma(rq->p, (uint64_t)rq->m->w[0], rq->reply); }
 
@@ -359,7 +359,7 @@ static long rq_rights(struct req *rq)
 static long rq_pmap(struct req *rq)
 {
     struct msg *m = rq->m;
-    return pg_pmap(rq, m->w[0], (uint64_t)m->w[1], m->w[2]);
+    return req_pmap(rq, m->w[0], (uint64_t)m->w[1], m->w[2]);
 }
 
 static long rq_anon(struct req *rq)
@@ -367,7 +367,7 @@ static long rq_anon(struct req *rq)
     struct proc *p = rq->p;
     struct msg *m = rq->m;
     struct msg mm = { .w = { 0, m->w[0], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 } };
-    return m->w[0] > (long)(1UL << 30) ? -ENOMEM : pg_mmap(p, &mm);
+    return m->w[0] > (long)(1UL << 30) ? -ENOMEM : req_mmap(p, &mm);
 }
 
 /* PG_DROPMAPS: the target's pages leave its page table (it only costs faults). */
@@ -416,7 +416,7 @@ static bool rq_exit(struct req *rq)
 
 static bool rq_exec(struct req *rq)
 {
-    long r = rq->reply->w[0] = pg_exec(rq);
+    long r = rq->reply->w[0] = req_exec(rq);
     if (r == -EAGAIN) /* the program's file is being looked up or read */
         return vfs_park(rq, rq->m);
     return r < 0; /* on success the caller is gone */

@@ -185,8 +185,9 @@ static long load_image(struct vmspace *vs, const char *name)
     return finish_image(vs) < 0 ? -ENOMEM : (long)ei.entry;
 }
 
-/* Put argc, argv[] and the strings at the top of vs's stack (the pages fault in
-   through copy_out). Returns the initial sp or -errno. */
+/* Put argc, argv[] (NULL-terminated), an empty envp[] (NULL) and an empty
+   auxiliary vector (AT_NULL) at the top of vs's stack, with the strings above
+   them (the pages fault in through copy_out). Returns the initial sp or -errno. */
 static long push_args(struct vmspace *vs, int argc, char *const argv[], struct vm_wait *w)
 {
     uint64_t sp = USER_STACK_TOP, ptrs[MAX_ARGS + 1];
@@ -200,10 +201,11 @@ static long push_args(struct vmspace *vs, int argc, char *const argv[], struct v
     }
     ptrs[argc] = 0;
     sp &= ~15UL;
-    sp -= (uint64_t)(argc + 2) * 8;
+    sp -= (uint64_t)(argc + 5) * 8;
     sp &= ~15UL;
-    uint64_t c = (uint64_t)argc;
-    if (copy_out(&own, vs, sp, &c, 8) < 0 || copy_out(&own, vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+    uint64_t c = (uint64_t)argc, tail[3] = { 0, 0, 0 }; /* envp: NULL; auxv: AT_NULL, 0 */
+    if (copy_out(&own, vs, sp, &c, 8) < 0 || copy_out(&own, vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0 ||
+        copy_out(&own, vs, sp + 8 + (uint64_t)(argc + 1) * 8, tail, sizeof tail) < 0)
         goto fail;
     return (long)sp;
 fail:

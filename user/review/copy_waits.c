@@ -24,7 +24,7 @@ int main(void)
     CHECK(d >= 0);
     long cookie = 0, inum = 0;
     errno = 0;
-    int r = readdir(d, &cookie, a, &inum);
+    int r = (int)getdent(d, &cookie, a, &inum);
     printf("review: readdir into an unread file page: %d (errno %d)\n", r, errno);
     int bad = r != 1;
 
@@ -45,7 +45,7 @@ int main(void)
     printf("review: blocked pipe read into an unread file page: %ld (errno %d)\n", n, errno);
     bad |= n != 5;
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     close(fd);
     unlink("/zz3");
     CHECK(!bad);

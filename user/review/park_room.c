@@ -42,11 +42,11 @@ int main(void)
            (long)((rdtime() - t0) / TICKS_PER_MS));
     *flag = 1;
     long how = -1, code = -1;
-    CHECK_EQ(waitpid(victim, &how, &code), victim);
+    CHECK_EQ(wait_how(victim, &how, &code), victim);
     printf("review: the task reading an unread page of a mapped file %s (code %ld)\n",
            how == WAIT_KILLED ? "was KILLED" : "exited", code);
     for (int k = 0; k < NW; k++)
-        CHECK_EQ(waitpid(w[k], &(long){0}, &(long){0}), w[k]);
+        CHECK_EQ(wait_how(w[k], &(long){0}, &(long){0}), w[k]);
     close(hfd);
     close(ffd);
     unlink("/zz8f");

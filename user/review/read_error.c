@@ -33,9 +33,9 @@ int main(void)
     bool ended = ends_within(pid, 15000);
     if (!ended) {
         printf("review: reader still blocked after 15 s\n");
-        kill(pid);
+        kill(pid, SIGKILL);
     }
-    waitpid(pid, &(long){0}, &(long){0});
+    wait_how(pid, &(long){0}, &(long){0});
     unlink("/zz9g");
     CHECK(ended);
     return 0;

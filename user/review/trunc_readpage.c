@@ -45,11 +45,11 @@ static int round_(int r)
     bool t_end = ends_within(tpid, 15000), f_end = ends_within(fpid, 15000);
     long thow = -1, tcode = -1, fhow = -1, fcode = -1;
     if (!t_end)
-        kill(tpid);
+        kill(tpid, SIGKILL);
     if (!f_end)
-        kill(fpid);
-    waitpid(tpid, &thow, &tcode);
-    waitpid(fpid, &fhow, &fcode);
+        kill(fpid, SIGKILL);
+    wait_how(tpid, &thow, &tcode);
+    wait_how(fpid, &fhow, &fcode);
     printf("review round %d: truncating open -> %ld (%s); faulting child %s (res %ld)\n", r, res[0],
            t_end ? "ended" : "HUNG", !f_end ? "HUNG" : fhow == WAIT_KILLED ? "killed" : "exited", res[1]);
     /* (a): extend the file past page 3 with write(2): bytes 3P..3P+99 must read as zeros */

@@ -39,9 +39,9 @@ static int round_(int r)
     long u = unlink(fpath);
     bool ended = ends_within(pid, 15000);
     if (!ended)
-        kill(pid);
+        kill(pid, SIGKILL);
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     printf("review round %d: unlink %ld; open(O_TRUNC) %ld; write to the open (unlinked) file %ld; child %s\n",
            r, u, res[0], res[1], ended ? "ended" : "HUNG");
     unlink(gpath);

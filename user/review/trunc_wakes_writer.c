@@ -22,10 +22,10 @@ int main(void)
     bool ended = ends_within(pid, 15000);
     if (!ended) {
         printf("review: writer pid %d still blocked in write(2) 15 s after another task's open(O_TRUNC)\n", pid);
-        kill(pid);
+        kill(pid, SIGKILL);
     }
     int status;
-    CHECK_EQ(waitstatus(pid, &status), pid);
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
     close(fd);
     close(fd2);
     unlink("/zz2f");

@@ -1,0 +1,265 @@
+/* The POSIX calls picolibc leaves to the system, over the pager protocol
+   (libsys/pg.c). Each returns what POSIX says: on error -1 with errno set
+   (pointers: NULL or MAP_FAILED), the errno being the pager's. */
+#include "sys.h"
+#include <dirent.h>
+#include <time.h>
+#include <sys/time.h>
+#include <sys/times.h>
+
+extern uint64_t __start_ticks; /* start.c: rdtime when the program started, in clock ticks */
+
+/* -errno to -1 and errno; anything else through. */
+static long posix(long r)
+{
+    if (r < 0 && r > -4096) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+static long call1(long label, long a) { return pg_call3(label, a, 0, 0); }
+
+void _exit(int status) { pg_exit(status & 0xff); }
+ssize_t read(int fd, void *buf, size_t n) { return posix(pg_read(fd, buf, n)); }
+ssize_t write(int fd, const void *buf, size_t n) { return posix(pg_write(fd, buf, n)); }
+int close(int fd) { return (int)posix(call1(MSG_PG_CLOSE, fd)); }
+int dup(int fd) { return (int)posix(call1(MSG_PG_DUP, fd)); }
+int dup2(int fd, int nfd) { return (int)posix(pg_call3(MSG_PG_DUP2, fd, nfd, 0)); }
+int pipe(int fds[2]) { return (int)posix(pg_pipe(fds)); }
+off_t lseek(int fd, off_t off, int whence) { return posix(pg_call3(MSG_PG_LSEEK, fd, off, whence)); }
+
+int open(const char *path, int flags, ...)
+{
+    return (int)posix(pg_call3(MSG_PG_OPEN, (long)path, flags, 0));
+}
+
+int fstat(int fd, struct stat *st) { return (int)posix(pg_call3(MSG_PG_FSTAT, fd, (long)st, 0)); }
+
+int stat(const char *path, struct stat *st)
+{
+    long fd = pg_call3(MSG_PG_OPEN, (long)path, O_RDONLY, 0);
+    if (fd < 0)
+        return (int)posix(fd);
+    long r = pg_call3(MSG_PG_FSTAT, fd, (long)st, 0);
+    call1(MSG_PG_CLOSE, fd);
+    return (int)posix(r);
+}
+
+int lstat(const char *path, struct stat *st) { return stat(path, st); } /* no symbolic links */
+int unlink(const char *path) { return (int)posix(call1(MSG_PG_UNLINK, (long)path)); }
+int mkdir(const char *path, mode_t mode) { (void)mode; return (int)posix(call1(MSG_PG_MKDIR, (long)path)); }
+int rmdir(const char *path) { return (int)posix(call1(MSG_PG_RMDIR, (long)path)); }
+int chdir(const char *path) { return (int)posix(call1(MSG_PG_CHDIR, (long)path)); }
+int link(const char *old, const char *new) { return (int)posix(pg_call3(MSG_PG_LINK, (long)old, (long)new, 0)); }
+void sync(void) { call1(MSG_PG_SYNC, 0); } /* returns once every dirty file page is on the disk */
+
+char *getcwd(char *buf, size_t size)
+{
+    return posix(pg_call3(MSG_PG_GETCWD, (long)buf, (long)size, 0)) < 0 ? NULL : buf;
+}
+
+/* Flush stdio first: the child would write the parent's buffered output again. */
+pid_t fork(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    return (pid_t)posix(call1(MSG_PG_FORK, 0));
+}
+
+int execv(const char *path, char *const argv[])
+{
+    fflush(stdout);
+    fflush(stderr);
+    return (int)posix(pg_exec(path, argv));
+}
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+    (void)envp; /* not passed yet: the new program starts with an empty environment */
+    return execv(path, argv);
+}
+
+pid_t getpid(void) { return (pid_t)call1(MSG_PG_GETPID, 0); }
+pid_t getppid(void) { return (pid_t)call1(MSG_PG_GETPPID, 0); }
+
+/* Until signals exist, every signal but 0 ends the process as SIGKILL would;
+   0 only checks that pid exists. */
+int kill(pid_t pid, int sig)
+{
+    if (sig < 0 || sig >= NSIG)
+        return (int)posix(-EINVAL);
+    if (sig == 0)
+        return (int)posix(pg_call3(MSG_PG_KILL, pid, 0, 1));
+    return (int)posix(call1(MSG_PG_KILL, pid));
+}
+
+/* status: exit code << 8, or the signal-like cause (the pager's fault cause). */
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+    long how, code;
+    if (options & ~WNOHANG)
+        return (pid_t)posix(-EINVAL);
+    if (options & WNOHANG)
+        return (pid_t)posix(-ENOSYS);
+    long r = pg_wait(pid, &how, &code);
+    if (r >= 0 && status)
+        *status = how == WAIT_EXITED ? (int)(code & 0xff) << 8 : (int)(code & 0x7f);
+    return (pid_t)posix(r);
+}
+
+pid_t wait(int *status) { return waitpid(-1, status, 0); }
+
+void *sbrk(ptrdiff_t incr)
+{
+    long r = posix(call1(MSG_PG_SBRK, incr));
+    return r == -1 ? (void *)-1 : (void *)r;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    struct msg m = { .label = MSG_PG_MMAP, .w = { (long)addr, (long)len, prot, flags, fd, off } };
+    long r = posix(pg_call(&m));
+    return r == -1 ? MAP_FAILED : (void *)r;
+}
+
+int munmap(void *addr, size_t len) { return (int)posix(pg_call3(MSG_PG_MUNMAP, (long)addr, (long)len, 0)); }
+int mprotect(void *addr, size_t len, int prot) { return (int)posix(pg_call3(MSG_PG_MPROTECT, (long)addr, (long)len, prot)); }
+int msync(void *addr, size_t len, int flags) { return (int)posix(pg_call3(MSG_PG_MSYNC, (long)addr, (long)len, flags)); }
+
+/* A descriptor that is neither a file nor a directory: the console or a pipe.
+   Until fstat tells them apart, both count as terminals. */
+int isatty(int fd)
+{
+    struct stat st;
+    long r = pg_call3(MSG_PG_FSTAT, fd, (long)&st, 0);
+    if (r == -EINVAL)
+        return 1;
+    errno = r < 0 ? (int)-r : ENOTTY;
+    return 0;
+}
+
+DIR *opendir(const char *path)
+{
+    long fd = pg_call3(MSG_PG_OPEN, (long)path, O_RDONLY, 0);
+    if (fd < 0) {
+        posix(fd);
+        return NULL;
+    }
+    DIR *d = malloc(sizeof *d);
+    if (!d) {
+        call1(MSG_PG_CLOSE, fd);
+        errno = ENOMEM;
+        return NULL;
+    }
+    d->fd = (int)fd;
+    d->cookie = 0;
+    return d;
+}
+
+/* NULL at the end (errno unchanged) or on an error (errno set). */
+struct dirent *readdir(DIR *d)
+{
+    long inum;
+    long r = pg_readdir(d->fd, &d->cookie, d->ent.d_name, &inum);
+    if (r <= 0) {
+        posix(r);
+        return NULL;
+    }
+    d->ent.d_ino = (ino_t)inum;
+    return &d->ent;
+}
+
+int closedir(DIR *d)
+{
+    long r = call1(MSG_PG_CLOSE, d->fd);
+    free(d);
+    return (int)posix(r);
+}
+
+/* Time since boot from rdtime: the wall clock comes later. */
+int gettimeofday(struct timeval *tv, void *tz)
+{
+    (void)tz;
+    uint64_t t = rdtime();
+    tv->tv_sec = (time_t)(t / RDTIME_HZ);
+    tv->tv_usec = (suseconds_t)(t % RDTIME_HZ / (RDTIME_HZ / 1000000));
+    return 0;
+}
+
+/* times(2), which picolibc's clock() reads. The kernel keeps no CPU time per
+   process yet, so the user time is the time since the program started (exact
+   for a program that has the machine to itself); clock ticks are
+   CLOCKS_PER_SEC (1000) a second. Returns the time since boot in ticks. */
+clock_t times(struct tms *t)
+{
+    uint64_t now = rdtime() / (RDTIME_HZ / CLOCKS_PER_SEC);
+    if (t)
+        *t = (struct tms){ .tms_utime = (clock_t)(now - __start_ticks) };
+    return (clock_t)now;
+}
+
+/* Not yet: the file server's atomic rename is being added (issue 10). */
+int rename(const char *old, const char *new)
+{
+    (void)old, (void)new;
+    return (int)posix(-ENOSYS);
+}
+
+/* nanosleep(2): a timer notification (made at the first sleep, kept for the
+   process) wakes us once rdtime has passed the end. Never interrupted yet, so
+   *rem is always zero. */
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    static long ntfn = -1;
+    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L)
+        return (int)posix(-EINVAL);
+    if (ntfn < 0 && (ntfn = sys_ntfn_create()) < 0) {
+        long r = ntfn;
+        ntfn = -1;
+        return (int)posix(r);
+    }
+    uint64_t end = rdtime() + (uint64_t)req->tv_sec * RDTIME_HZ + (uint64_t)req->tv_nsec / (1000000000UL / RDTIME_HZ);
+    while (rdtime() < end) {
+        long r = sys_timer_notify(ntfn, (long)end);
+        if (r < 0)
+            return (int)posix(r);
+        sys_wait(ntfn);
+    }
+    if (rem)
+        *rem = (struct timespec){ 0, 0 };
+    return 0;
+}
+
+unsigned sleep(unsigned s)
+{
+    struct timespec t = { .tv_sec = s };
+    return nanosleep(&t, NULL) < 0 ? s : 0;
+}
+
+int usleep(useconds_t us)
+{
+    struct timespec t = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
+    return nanosleep(&t, NULL);
+}
+
+/* CLOCK_MONOTONIC: rdtime since boot. CLOCK_REALTIME: the same until the wall clock comes. */
+int clock_gettime(clockid_t id, struct timespec *tp)
+{
+    if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC)
+        return (int)posix(-EINVAL);
+    uint64_t t = rdtime();
+    tp->tv_sec = (time_t)(t / RDTIME_HZ);
+    tp->tv_nsec = (long)(t % RDTIME_HZ * (1000000000UL / RDTIME_HZ));
+    return 0;
+}
+
+int clock_getres(clockid_t id, struct timespec *res)
+{
+    if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC)
+        return (int)posix(-EINVAL);
+    if (res)
+        *res = (struct timespec){ 0, 1000000000L / RDTIME_HZ };
+    return 0;
+}

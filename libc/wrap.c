@@ -1,0 +1,111 @@
+/* Where the system replaces a picolibc function, through the linker's --wrap
+   (SConstruct: user LINKFLAGS): calls to f reach __wrap_f here, and
+   __real_f is picolibc's own. */
+#include "sys.h"
+#include <math.h>
+
+char *__real_strerror(int err);
+double __real_strtod(const char *s, char **end);
+
+/* The system's wording for its errors (abi.def's texts, the same the servers
+   print); picolibc's for any number abi.def does not name. */
+char *__wrap_strerror(int err)
+{
+    switch (err) {
+#define X(name, num, text) case num: return (char *)text;
+    ABI_ERRNO_TABLE(X)
+#undef X
+    default:
+        return __real_strerror(err);
+    }
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A hexadecimal float after the sign and "0x" (C99: hex digits with at most one
+   point, then an optional binary exponent p[+-]d...). The first 15 significant
+   digits (60 bits) are kept exactly, any nonzero digit beyond sets a sticky bit,
+   so the one rounding, to double, is right. *end: past the last character used;
+   NULL when there is no digit (then nothing is converted). */
+static double hex_float(const char *s, const char **end)
+{
+    uint64_t mant = 0;
+    long exp = 0;
+    int digits = 0, kept = 0;
+    bool point = false, sticky = false;
+    for (;; s++) {
+        if (*s == '.' && !point) {
+            point = true;
+            continue;
+        }
+        int v = hexval(*s);
+        if (v < 0)
+            break;
+        digits++;
+        if (kept < 15 && (mant || v)) {
+            mant = mant << 4 | (uint64_t)v;
+            kept += mant != 0;
+            if (point)
+                exp -= 4;
+        } else if (kept < 15) {      /* a leading zero */
+            if (point)
+                exp -= 4;
+        } else {                      /* beyond what is kept */
+            sticky |= v != 0;
+            if (!point)
+                exp += 4;
+        }
+    }
+    if (!digits) {
+        *end = NULL;
+        return 0;
+    }
+    if ((*s == 'p' || *s == 'P')) {
+        const char *e = s + 1;
+        bool neg = *e == '-';
+        if (*e == '+' || *e == '-')
+            e++;
+        if (*e >= '0' && *e <= '9') {
+            long x = 0;
+            for (; *e >= '0' && *e <= '9'; e++)
+                if (x < 100000)
+                    x = x * 10 + (*e - '0');
+            exp += neg ? -x : x;
+            s = e;
+        }
+    }
+    *end = s;
+    if (sticky)
+        mant = mant << 1 | 1, exp -= 1;
+    return ldexp((double)mant, (int)exp);
+}
+
+/* strtod(3). picolibc 1.8's misreads hexadecimal fractions ("0xAA.0" gives
+   1360.0), so hex floats are converted here; everything else by picolibc. */
+double __wrap_strtod(const char *str, char **endp)
+{
+    const char *s = str;
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+        s++;
+    bool neg = *s == '-';
+    if (*s == '+' || *s == '-')
+        s++;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        const char *e;
+        double v = hex_float(s + 2, &e);
+        if (!e) {                     /* "0x" and no digit: the number is the 0 */
+            if (endp)
+                *endp = (char *)s + 1;
+            return neg ? -0.0 : 0.0;
+        }
+        if (endp)
+            *endp = (char *)e;
+        if (isinf(v))
+            errno = ERANGE;
+        return neg ? -v : v;
+    }
+    return __real_strtod(str, endp);
+}
