@@ -2,7 +2,9 @@
    sender is queued. They move the message register to register and switch
    straight to the partner; every other case branches away to the general path
    (trap_user), which handles it completely. The thread that entered the kernel
-   (t) is charged for the instructions until the switch (acct_switch). */
+   (t) is charged for the instructions until the switch (acct_switch). When
+   neither t nor the partner has FS on (t's FS is the live one), the FP side of
+   the switch is nothing; otherwise fp_run does it. */
 #include "obj.h"
 
 void trap_user(struct regs *r) __attribute__((noreturn));
@@ -41,6 +43,8 @@ void fastpath_call(struct thread *t)
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
     acct_switch(t, r);
+    if (t->fs | r->fs)
+        fp_run(r); /* FP state changes hands (fp.c) */
     sched_run(r);
 }
 
@@ -70,6 +74,8 @@ void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t s
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
     acct_switch(t, r);
+    if (t->fs | r->fs)
+        fp_run(r); /* FP state changes hands (fp.c) */
     sched_run(r);
 }
 
@@ -98,5 +104,7 @@ void fastpath_replyrecv(struct thread *t)
     t->blocked_ep = ep;
     tq_push(&ep->receivers, t);
     acct_switch(t, c);
+    if (t->fs | c->fs)
+        fp_run(c); /* FP state changes hands (fp.c) */
     sched_run(c);
 }

@@ -77,6 +77,7 @@ struct thread {
     uint8_t ipc_call;            /* TS_SEND: the send is a call */
     uint8_t ipc_fault;           /* TS_SEND/TS_REPLY: the message is fault_msg, reply is fault-shaped */
     uint8_t map_failed;          /* the last FAULT_MAP answer failed: FAULT_MAPFAIL [| FAULT_PTQUOTA], told with the next fault */
+    uint8_t fs;                  /* its sstatus.FS (FS_OFF..FS_DIRTY); fp.c says when it is exact */
     uint64_t tid;
     struct aspace *as;
     struct thread *as_next;
@@ -92,6 +93,7 @@ struct thread {
     uint64_t fault_msg[7];
     struct cap *owner_cap;           /* the one cap naming it, or NULL */
     struct ntfn *bound_ntfn;         /* see ntfn_bind */
+    struct fpregs fp;                /* its f registers and fcsr while the hart does not hold them (fp.c) */
 };
 
 /* cap.c */
@@ -139,6 +141,14 @@ static inline void acct_switch(struct thread *from, struct thread *to)
     from->acct += now;
     to->acct -= now;
 }
+
+/* fp.c: user floating point, switched lazily */
+extern struct thread *fp_owner;        /* whose f registers the hart holds (NULL: nobody's) */
+void fp_install(struct thread *t);     /* the FP side of a return to user in t */
+void fp_run(struct thread *t) __attribute__((noreturn)); /* fp_install, then sched_run */
+bool fp_first_use(struct thread *t);   /* illegal instruction with FS Off: FS on, true */
+void fp_sync(struct thread *t);        /* make t->fp and t->fs exact */
+void fp_forget(struct thread *t);      /* t dies */
 
 /* thread.c */
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio);

@@ -205,6 +205,8 @@ static __attribute__((noreturn)) void switch_to(struct thread *from, struct thre
     current = t;
     if (dead_thread)
         thread_reap();
+    if ((csr_read(sstatus) & SSTATUS_FS) | t->fs)
+        fp_install(t); /* some FP state is live or wanted */
     sched_run(t);
 }
 

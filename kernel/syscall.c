@@ -498,6 +498,9 @@ static long h_thread_clone(struct thread *t, uint64_t *x)
         return slot;
     }
     n->regs = src->regs;
+    fp_sync(src); /* its FP registers and FS too */
+    n->fp = src->fp;
+    n->fs = src->fs;
     n->regs.x[RI_A0] = x[RI_A3];
     n->regs.x[RI_A1] = x[RI_A4];
     set_fault_ep(n, ep);

@@ -39,6 +39,7 @@ void thread_reap(void)
 void thread_kill(struct thread *t)
 {
     ipc_cancel(t);
+    fp_forget(t);
     acct_ended += t->acct;
     t->acct = 0;
     for (struct thread **p = &t->as->threads; *p; p = &(*p)->as_next) {

@@ -22,7 +22,7 @@ static const char *tests[] = {
     "t_ptquota", "t_ipclabel", "t_vnodes",
     "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap", "t_frameacct",
     "t_memstress", "t_adbits", "t_bigwrite",
-    "t_instret", "t_faround", "t_ptick",
+    "t_instret", "t_faround", "t_ptick", "t_fp",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */

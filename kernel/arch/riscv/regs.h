@@ -35,6 +35,16 @@
 #define REG_T6 (30 * 8)
 #define REG_PC (31 * 8)
 
+/* A thread's floating-point registers (struct fpregs): f0..f31, then fcsr. */
+#define FP_FCSR (32 * 8)
+
+/* sstatus.FS, as struct thread keeps it (the field's value, not shifted). */
+#define FS_OFF 0
+#define FS_INITIAL 1
+#define FS_CLEAN 2
+#define FS_DIRTY 3
+#define FS_SHIFT 13
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 /* Index helpers for C: r->x[REGI(A0)] */
@@ -51,4 +61,5 @@
 #define RI_A7 16
 #define RI_PC 31
 struct regs { uint64_t x[32]; };
+struct fpregs { uint64_t f[32]; uint64_t fcsr; };
 #endif

@@ -22,6 +22,8 @@ void trap_user(struct regs *r)
             sched_tick();
         else if ((scause & 0xff) == IRQ_S_EXT)
             irq_handle();
+    } else if (scause == EXC_ILLEGAL && fp_first_use(t)) {
+        /* the thread's first FP instruction: FS is on now, it runs again */
     } else {
         uint64_t access = FAULT_READ;
         if (scause == EXC_INSN_PAGE || scause == EXC_INSN_ACCESS || scause == EXC_INSN_MISALIGNED)
