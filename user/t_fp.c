@@ -41,7 +41,7 @@ static bool fp_holds(const char *who, long round, const uint64_t *v)
     fp_get(got);
     for (int i = 0; i < NFP; i++) {
         if (got[i] != v[i]) {
-            printf("t_fp: %s (pid %ld, round %ld): %s%d is %lx, want %lx\n", who, getpid(), round,
+            printf("t_fp: %s (pid %ld, round %ld): %s%d is %lx, want %lx\n", who, (long)getpid(), round,
                    i < 32 ? "f" : "fcsr", i < 32 ? i : 0, got[i], v[i]);
             return false;
         }
@@ -120,7 +120,7 @@ static __attribute__((noinline)) int fresh(void)
     for (int i = 0; i < NFP; i++)
         if (got[i] != 0) {
             printf("t_fp: fresh program (pid %ld): %s%d is %lx at first use, want 0 (another task's value)\n",
-                   getpid(), i < 32 ? "f" : "fcsr", i < 32 ? i : 0, got[i]);
+                   (long)getpid(), i < 32 ? "f" : "fcsr", i < 32 ? i : 0, got[i]);
             return 1;
         }
     return 0;
@@ -141,7 +141,7 @@ static void exec_fresh(bool own_fp)
         exit(99);
     }
     long how, code;
-    PCHECK_EQ(waitpid(pid, &how, &code), pid);
+    PCHECK_EQ(wait_how(pid, &how, &code), pid);
     PCHECK_EQ(how, WAIT_EXITED);
     PCHECK_EQ(code, 0);
 }
@@ -294,7 +294,7 @@ int main(int argc, char **argv)
     if (pid == 0)
         exit(fp_holds("forked child", 0, v) ? 0 : 1);
     long how, code;
-    PCHECK_EQ(waitpid(pid, &how, &code), pid);
+    PCHECK_EQ(wait_how(pid, &how, &code), pid);
     PCHECK_EQ(how, WAIT_EXITED);
     PCHECK_EQ(code, 0);
     PCHECK(fp_holds("parent after fork", 0, v));
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
         execv("t_fp", av);
         exit(99);
     }
-    PCHECK_EQ(waitpid(pid, &how, &code), pid);
+    PCHECK_EQ(wait_how(pid, &how, &code), pid);
     PCHECK_EQ(how, WAIT_KILLED);
     PCHECK_EQ(code, 2); /* illegal instruction */
     printf("t_fp: ok\n");
