@@ -6,7 +6,8 @@ static uint64_t next_tid = 1;
 struct thread *dead_thread; /* died while current: freed once the kernel is done with it */
 static struct aspace *all_as; /* every address space (for acct_check) */
 
-/* A new, not yet runnable thread in as. NULL when out of kernel memory. */
+/* A new, not yet runnable thread in as, with FS Off and its FP registers zero
+   (exec's thread too: fp.c). NULL when out of kernel memory. */
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio)
 {
     struct thread *t = kzalloc(sizeof *t);

@@ -22,8 +22,6 @@ void trap_user(struct regs *r)
             sched_tick();
         else if ((scause & 0xff) == IRQ_S_EXT)
             irq_handle();
-    } else if (scause == EXC_ILLEGAL && fp_first_use(t)) {
-        /* the thread's first FP instruction: FS is on now, it runs again */
     } else {
         uint64_t access = FAULT_READ;
         if (scause == EXC_INSN_PAGE || scause == EXC_INSN_ACCESS || scause == EXC_INSN_MISALIGNED)
@@ -36,6 +34,8 @@ void trap_user(struct regs *r)
             schedule(t); /* the bits are set: run the instruction again */
         if (pf)
             fastpath_fault(t, addr, access, scause); /* returns only if it cannot take the fault */
+        else if (scause == EXC_ILLEGAL && fp_first_use(t))
+            schedule(t); /* its first FP instruction: FS is on now, it runs again */
         ipc_fault(t, addr, access, scause, 0);
     }
     schedule(t);
