@@ -68,18 +68,15 @@ pid_t fork(void)
     return (pid_t)posix(call1(MSG_PG_FORK, 0));
 }
 
-int execv(const char *path, char *const argv[])
+/* The new program gets envp as its environment. */
+int execve(const char *path, char *const argv[], char *const envp[])
 {
     fflush(stdout);
     fflush(stderr);
-    return (int)posix(pg_exec(path, argv));
+    return (int)posix(pg_exec(path, argv, envp));
 }
 
-int execve(const char *path, char *const argv[], char *const envp[])
-{
-    (void)envp; /* not passed yet: the new program starts with an empty environment */
-    return execv(path, argv);
-}
+int execv(const char *path, char *const argv[]) { return execve(path, argv, environ); }
 
 pid_t getpid(void) { return (pid_t)call1(MSG_PG_GETPID, 0); }
 pid_t getppid(void) { return (pid_t)call1(MSG_PG_GETPPID, 0); }
@@ -111,10 +108,37 @@ pid_t waitpid(pid_t pid, int *status, int options)
 
 pid_t wait(int *status) { return waitpid(-1, status, 0); }
 
+/* sbrk(2). malloc grows the heap a few bytes at a time, so the break the
+   pager keeps (top) runs ahead of the program's (cur) by up to SBRK_AHEAD: growth
+   within it needs no request (its pages cost nothing until touched). Shrinking
+   gives every whole page past the new break back at once, so memory got again
+   later is fresh (zeros). */
+#define SBRK_AHEAD (64 * 1024)
+static uintptr_t brk_cur, brk_top;
+
 void *sbrk(ptrdiff_t incr)
 {
-    long r = posix(call1(MSG_PG_SBRK, incr));
-    return r == -1 ? (void *)-1 : (void *)r;
+    if (!brk_cur) {
+        long r = call1(MSG_PG_SBRK, 0);
+        if (r < 0)
+            return (void *)posix(r);
+        brk_cur = brk_top = (uintptr_t)r;
+    }
+    uintptr_t old = brk_cur, want = old + (uintptr_t)incr;
+    if ((incr > 0 && want < old) || (incr < 0 && want > old))
+        return (void *)posix(-ENOMEM);
+    uintptr_t top = incr > 0 ? (want > brk_top ? (want + SBRK_AHEAD + 4095) & ~(uintptr_t)4095 : brk_top)
+                             : (want + 4095) & ~(uintptr_t)4095;
+    if (top != brk_top) {
+        long r = call1(MSG_PG_SBRK, (long)(top - brk_top));
+        if (r < 0 && incr > 0 && want > brk_top) /* no room ahead: ask for just what is wanted */
+            r = call1(MSG_PG_SBRK, (long)(want - brk_top)), top = want;
+        if (r < 0)
+            return (void *)posix(r);
+        brk_top = top;
+    }
+    brk_cur = want;
+    return (void *)old;
 }
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

@@ -59,9 +59,9 @@ long pg_wait(long pid, long *how, long *code)
     return r;
 }
 
-long pg_exec(const char *path, char *const argv[])
+long pg_exec(const char *path, char *const argv[], char *const envp[])
 {
-    return pg_call3(MSG_PG_EXEC, (long)path, (long)argv, 0);
+    return pg_call3(MSG_PG_EXEC, (long)path, (long)argv, (long)envp);
 }
 
 /* The pager moves at most IO_MAX bytes a request (so that one long read or

@@ -11,7 +11,7 @@ long pg_call3(long label, long a, long b, long c);
 void pg_exit(long status) __attribute__((noreturn));
 long pg_spawn(const char *name, long arg, long rights);
 long pg_wait(long pid, long *how, long *code);   /* pid; *how WAIT_*, *code exit code or cause */
-long pg_exec(const char *path, char *const argv[]);
+long pg_exec(const char *path, char *const argv[], char *const envp[]);
 long pg_read(int fd, void *buf, size_t n);       /* to n or end of file (see pg.c) */
 long pg_write(int fd, const void *buf, size_t n);/* all n bytes unless a request fails */
 long pg_pipe(int fds[2]);

@@ -223,7 +223,7 @@ static long req_exec(struct req *rq)
     int n = copy_in_str(rq, &rq->p->vm, path, (uint64_t)rq->m->w[0], sizeof path);
     if (n < 0)
         return n;
-    return proc_exec(rq, path, (uint64_t)rq->m->w[1]);
+    return proc_exec(rq, path, (uint64_t)rq->m->w[1], (uint64_t)rq->m->w[2]);
 }
 
 /* init's rights: power off, start drivers, act on any process. */

@@ -40,7 +40,7 @@ long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool 
                 struct vm_wait *w);
 bool proc_may_act_on(struct proc *p, struct proc *t); /* t is p, a descendant of p, or p holds RIGHT_PROCS */
 long proc_fork(struct proc *parent);
-long proc_exec(struct req *rq, const char *path, uint64_t uargv); /* rq->p's exec; only returns on failure */
+long proc_exec(struct req *rq, const char *path, uint64_t uargv, uint64_t uenvp); /* rq->p's exec; only returns on failure */
 void proc_exit(struct proc *p, long how, long code);
 long proc_wait(struct req *rq, long pid);      /* 1: reply now; 0: deferred; <0 error */
 extern long init_pid;                      /* the first program's pid (set by the loop) */

@@ -5,8 +5,9 @@
 
 #define USER_PRIO 4
 #define SERVER_PRIO 5   /* the file server: runs before user tasks whenever it has work */
-#define MAX_ARGS 32
-#define ARGS_BYTES 2048
+#define MAX_ARGS 32     /* argv entries of exec */
+#define MAX_ENV 64      /* envp entries of exec */
+#define ARGS_BYTES 8192 /* their strings, together */
 
 #define JOB_MAX 100     /* processes of one job (a level-2 process and what it forks or spawns) */
 #define RESERVE 8       /* slots only processes of levels 0 and 1 (init, the shell) may take */
@@ -185,27 +186,35 @@ static long load_image(struct vmspace *vs, const char *name)
     return finish_image(vs) < 0 ? -ENOMEM : (long)ei.entry;
 }
 
-/* Put argc, argv[] (NULL-terminated), an empty envp[] (NULL) and an empty
-   auxiliary vector (AT_NULL) at the top of vs's stack, with the strings above
-   them (the pages fault in through copy_out). Returns the initial sp or -errno. */
-static long push_args(struct vmspace *vs, int argc, char *const argv[], struct vm_wait *w)
+/* Put argc, argv[] and envp[] (each NULL-terminated), an empty auxiliary
+   vector (AT_NULL) and, above them, the strings at the top of vs's stack (the
+   pages fault in through copy_out). vec holds argv's argc strings, then
+   envp's envc. Returns the initial sp or -errno. */
+static long push_args(struct vmspace *vs, int argc, int envc, char *const vec[], struct vm_wait *w)
 {
-    uint64_t sp = USER_STACK_TOP, ptrs[MAX_ARGS + 1];
+    uint64_t sp = USER_STACK_TOP, str[MAX_ARGS + MAX_ENV], ptrs[MAX_ARGS + MAX_ENV + 4];
     struct req own = { 0 }; /* a copy that must wait for free frames says so here */
-    for (int i = argc - 1; i >= 0; i--) {
-        size_t n = strlen(argv[i]) + 1;
+    for (int i = argc + envc - 1; i >= 0; i--) {
+        size_t n = strlen(vec[i]) + 1;
         sp -= n;
-        if (copy_out(&own, vs, sp, argv[i], n) < 0)
+        if (copy_out(&own, vs, sp, vec[i], n) < 0)
             goto fail;
-        ptrs[i] = sp;
+        str[i] = sp;
     }
-    ptrs[argc] = 0;
+    int k = 0;
+    for (int i = 0; i < argc; i++)
+        ptrs[k++] = str[i];
+    ptrs[k++] = 0;
+    for (int i = 0; i < envc; i++)
+        ptrs[k++] = str[argc + i];
+    ptrs[k++] = 0;
+    ptrs[k++] = 0; /* AT_NULL */
+    ptrs[k++] = 0;
     sp &= ~15UL;
-    sp -= (uint64_t)(argc + 5) * 8;
+    sp -= (uint64_t)(k + 1) * 8;
     sp &= ~15UL;
-    uint64_t c = (uint64_t)argc, tail[3] = { 0, 0, 0 }; /* envp: NULL; auxv: AT_NULL, 0 */
-    if (copy_out(&own, vs, sp, &c, 8) < 0 || copy_out(&own, vs, sp + 8, ptrs, (uint64_t)(argc + 1) * 8) < 0 ||
-        copy_out(&own, vs, sp + 8 + (uint64_t)(argc + 1) * 8, tail, sizeof tail) < 0)
+    uint64_t c = (uint64_t)argc;
+    if (copy_out(&own, vs, sp, &c, 8) < 0 || copy_out(&own, vs, sp + 8, ptrs, (uint64_t)k * 8) < 0)
         goto fail;
     return (long)sp;
 fail:
@@ -248,7 +257,7 @@ static const char *basename(const char *path)
 /* Build a running image of program `path` with argv in a new address space.
    On success *vs holds it and its thread is started in p. -EAGAIN: *w says
    what the file server is asked for. */
-static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, char *const argv[],
+static long build(struct proc *p, struct vmspace *vs, const char *path, int argc, int envc, char *const vec[],
                   bool from_archive, struct vm_wait *w)
 {
     long r = vm_create(vs, p->server, (uint8_t)(p - procs));
@@ -257,7 +266,7 @@ static long build(struct proc *p, struct vmspace *vs, const char *path, int argc
     /* programs come from the file system once the file server runs; the
        file server itself comes from the boot archive */
     long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd_path, w) : load_image(vs, basename(path));
-    long sp = entry < 0 ? entry : push_args(vs, argc, argv, w);
+    long sp = entry < 0 ? entry : push_args(vs, argc, envc, vec, w);
     if (sp < 0) {
         vm_destroy(vs);
         return sp;
@@ -296,7 +305,7 @@ long proc_spawn(const char *name, char *const argv[], struct proc *parent, bool 
     p->rights = rights;
     p->server = !parent && (rights & RIGHT_DRIVER); /* the driver the pager starts is the file server */
     struct vmspace vs;
-    long r = build(p, &vs, name, count_args(argv), argv, !from_disk, w);
+    long r = build(p, &vs, name, count_args(argv), 0, argv, !from_disk, w);
     if (r < 0) {
         p->state = P_FREE;
         if (next_pid == p->pid + 1)
@@ -344,35 +353,45 @@ long proc_fork(struct proc *parent)
     return c->pid;
 }
 
+/* Copy the NULL-terminated array of strings at u (the caller's memory) into
+   vec[] (at most max) and the strings into buf after *used. Returns how many, or
+   -EFAULT, or -E2BIG when there are max or more or buf is full. */
+static int copy_strings(struct req *rq, uint64_t u, int max, char **vec, char *buf, size_t *used)
+{
+    for (int n = 0; n < max; n++) {
+        uint64_t ptr;
+        if (copy_in(rq, &rq->p->vm, &ptr, u + (uint64_t)n * 8, 8) < 0)
+            return -EFAULT;
+        if (!ptr)
+            return n;
+        int len = copy_in_str(rq, &rq->p->vm, buf + *used, ptr, ARGS_BYTES - *used);
+        if (len < 0)
+            return len == -ENAMETOOLONG ? -E2BIG : len;
+        vec[n] = buf + *used;
+        *used += (size_t)len + 1;
+    }
+    return -E2BIG;
+}
+
 /* exec for request rq: replace rq->p's image with program `path`, arguments
    from its memory at uargv (a NULL-terminated array of string pointers). Only
    returns on failure, with -errno (-EAGAIN: rq->wait says what to wait for);
    on success the old thread is gone and the new one runs. */
-long proc_exec(struct req *rq, const char *path, uint64_t uargv)
+long proc_exec(struct req *rq, const char *path, uint64_t uargv, uint64_t uenvp)
 {
     struct proc *p = rq->p;
     static char buf[ARGS_BYTES];
-    char *argv[MAX_ARGS + 1];
-    int argc = 0;
+    char *vec[MAX_ARGS + MAX_ENV];
     size_t used = 0;
-    for (; argc < MAX_ARGS; argc++) {
-        uint64_t ptr;
-        if (copy_in(rq, &p->vm, &ptr, uargv + (uint64_t)argc * 8, 8) < 0)
-            return -EFAULT;
-        if (!ptr)
-            break;
-        int n = copy_in_str(rq, &p->vm, buf + used, ptr, ARGS_BYTES - used);
-        if (n < 0)
-            return n == -ENAMETOOLONG ? -E2BIG : n;
-        argv[argc] = buf + used;
-        used += (size_t)n + 1;
-    }
-    if (argc == MAX_ARGS)
-        return -E2BIG;
-    argv[argc] = NULL;
+    int argc = copy_strings(rq, uargv, MAX_ARGS, vec, buf, &used);
+    if (argc < 0)
+        return argc;
+    int envc = uenvp ? copy_strings(rq, uenvp, MAX_ENV, vec + argc, buf, &used) : 0;
+    if (envc < 0)
+        return envc;
     struct vmspace old = p->vm, vs;
     long old_thread = p->thread_slot;
-    long r = build(p, &vs, path, argc, argv, false, &rq->wait);
+    long r = build(p, &vs, path, argc, envc, vec, false, &rq->wait);
     if (r < 0)
         return r;
     (void)old_thread; /* dies with the old address space */
