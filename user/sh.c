@@ -6,8 +6,12 @@
      a ; b        one after the other
      a &          in the background ([pid] is printed, nobody waits)
      # ...        a comment to the end of the line
+     $NAME ${NAME} $?   the variable's value ("" if unset), the last status;
+                  expanded outside '...' quotes
    Builtins: cd, exit [n], wait, kill PID... (a builtin because the pager
-   lets only a parent kill: the shell is the parent of its jobs). The status of a line is that of its last
+   lets only a parent kill: the shell is the parent of its jobs), export
+   NAME[=VALUE]..., unset NAME..., NAME=VALUE... (every variable is in the
+   environment of the programs the shell starts). The status of a line is that of its last
    pipeline, and a pipeline's is that of its last command (127: not found,
    128 + cause: killed). */
 #include "sys.h"
@@ -127,18 +131,77 @@ static const char *token_text(int t)
     return text[t];
 }
 
-/* Copy the word at lx->s (quotes removed) into lx->words; *word points at it.
-   Returns T_WORD, or T_ERR (reported) on an unterminated quote. */
+/* Append the value of the variable at *sp (just past a '$': NAME, {NAME} or ?)
+   to out[*n..cap); a '$' before anything else stays itself. Returns false when
+   the value does not fit (reported). */
+static bool expand_var(const char **sp, char *out, size_t *n, size_t cap)
+{
+    const char *s = *sp;
+    char name[64], num[12];
+    size_t len = 0;
+    bool braces = *s == '{';
+    const char *value;
+    if (*s == '?') {
+        snprintf(num, sizeof num, "%d", last_status);
+        value = num;
+        s++;
+    } else {
+        s += braces;
+        while ((*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (len > 0 && *s >= '0' && *s <= '9')) &&
+               len + 1 < sizeof name)
+            name[len++] = *s++;
+        name[len] = 0;
+        if (len == 0 || (braces && *s != '}')) {  /* not a variable: keep the '$' */
+            if (*n + 1 >= cap)
+                goto full;
+            out[(*n)++] = '$';
+            return true;
+        }
+        s += braces;
+        value = getenv(name);
+        if (!value)
+            value = "";
+    }
+    size_t vl = strlen(value);
+    if (*n + vl >= cap)
+        goto full;
+    memcpy(out + *n, value, vl);
+    *n += vl;
+    *sp = s;
+    return true;
+full:
+    dprintf(2, "sh: the line is too long after $ expansion\n");
+    return false;
+}
+
+/* Copy the word at lx->s (quotes removed, $variables expanded outside single
+   quotes) into lx->words; *word points at it. Returns T_WORD, or T_ERR
+   (reported) on an unterminated quote or a word that does not fit. */
 static int lex_word(struct lexer *lx, char **word)
 {
     const char *s = lx->s;
     char *out = lx->words + lx->used;
-    size_t n = 0;
+    size_t n = 0, cap = sizeof lx->words - lx->used - 1;
     while (*s && !is_blank(*s) && !is_special(*s)) {
+        if (n + 2 >= cap) {
+            dprintf(2, "sh: the line is too long after $ expansion\n");
+            return T_ERR;
+        }
         if (*s == '"' || *s == '\'') {
             char q = *s++;
-            while (*s && *s != q)
-                out[n++] = *s++;
+            while (*s && *s != q) {
+                if (n + 2 >= cap) {
+                    dprintf(2, "sh: the line is too long after $ expansion\n");
+                    return T_ERR;
+                }
+                if (q == '"' && *s == '$') {
+                    s++;
+                    if (!expand_var(&s, out, &n, cap))
+                        return T_ERR;
+                } else {
+                    out[n++] = *s++;
+                }
+            }
             if (!*s) {
                 dprintf(2, "sh: unterminated %c quote\n", q);
                 return T_ERR;
@@ -147,6 +210,10 @@ static int lex_word(struct lexer *lx, char **word)
         } else if (*s == '\\' && s[1]) {
             out[n++] = s[1];
             s += 2;
+        } else if (*s == '$') {
+            s++;
+            if (!expand_var(&s, out, &n, cap))
+                return T_ERR;
         } else {
             out[n++] = *s++;
         }
@@ -248,7 +315,62 @@ static bool is_builtin(const struct cmd *c)
 {
     const char *n = c->argv[0];
     return strcmp(n, "cd") == 0 || strcmp(n, "exit") == 0 || strcmp(n, "wait") == 0 ||
-           strcmp(n, "kill") == 0;
+           strcmp(n, "kill") == 0 || strcmp(n, "export") == 0 || strcmp(n, "unset") == 0 ||
+           (strchr(n, '=') && n[0] != '=');
+}
+
+/* NAME=VALUE (alone, or after export): set the variable for the shell and the
+   programs it starts (there are no variables that are not exported). export
+   NAME with no value keeps NAME as it is. Returns 0, or 1 on a bad name. */
+static int assign(const char *what, const char *a)
+{
+    char name[64];
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    bool ok = len > 0 && len < sizeof name && !(a[0] >= '0' && a[0] <= '9');
+    for (size_t i = 0; ok && i < len; i++)
+        ok = a[i] == '_' || (a[i] >= 'a' && a[i] <= 'z') || (a[i] >= 'A' && a[i] <= 'Z') || (a[i] >= '0' && a[i] <= '9');
+    if (!ok) {
+        dprintf(2, "sh: %s: '%s': not a valid name\n", what, a);
+        return 1;
+    }
+    memcpy(name, a, len);
+    name[len] = 0;
+    if (eq && setenv(name, eq + 1, 1) < 0) {
+        dprintf(2, "sh: %s: %s: %s\n", what, name, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* export NAME[=VALUE]..., unset NAME..., or NAME=VALUE... alone. */
+static int builtin_vars(const struct cmd *c)
+{
+    const char *n = c->argv[0];
+    int status = 0;
+    if (strcmp(n, "unset") == 0) {
+        for (int i = 1; i < c->argc; i++)
+            unsetenv(c->argv[i]);
+        return 0;
+    }
+    if (strcmp(n, "export") == 0) {
+        if (c->argc == 1) {
+            for (char **e = environ; *e; e++)
+                printf("export %s\n", *e);
+            return 0;
+        }
+        for (int i = 1; i < c->argc; i++)
+            status |= assign("export", c->argv[i]);
+        return status;
+    }
+    for (int i = 0; i < c->argc; i++) {
+        if (!strchr(c->argv[i], '=')) {
+            dprintf(2, "sh: %s: a command after variable assignments is not supported\n", c->argv[i]);
+            return 1;
+        }
+        status |= assign("set", c->argv[i]);
+    }
+    return status;
 }
 
 static void reap_all(void);
@@ -299,6 +421,8 @@ static int run_builtin(const struct cmd *c)
     }
     if (strcmp(n, "kill") == 0)
         return builtin_kill(c);
+    if (strcmp(n, "cd") != 0)
+        return builtin_vars(c);
     const char *dir = c->argc > 1 ? c->argv[1] : "/";
     if (chdir(dir) < 0) {
         dprintf(2, "sh: cd: %s: %s\n", dir, errstr(errno));
