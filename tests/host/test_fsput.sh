@@ -166,6 +166,7 @@ case_bad_image() {
         conv=notrunc status=none
     put_bad bad_image "check finds problems" "check found problems" "$T/bm.img" \
         "$T/prog" /bin/x || return
+    put_bad bad_image "empty guest path" "empty GUESTPATH" "$T/bin.img" "$T/prog" "" || return
     put_bad bad_image "missing host file" "nonexistent" "$T/bin.img" \
         "$T/nonexistent" /bin/x || return
     local out

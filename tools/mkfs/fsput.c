@@ -261,6 +261,8 @@ main(int argc, char **argv)
     for (int i = 0; i < nput; i++) {
         puts[i].host = argv[2 + 2 * i];
         puts[i].guest = argv[3 + 2 * i];
+        if (puts[i].guest[0] == '\0')
+            die("an empty GUESTPATH (for %s)", puts[i].host);
         load_host(&puts[i]);
     }
     const char *epoch = getenv("SOURCE_DATE_EPOCH");
