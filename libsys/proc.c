@@ -273,6 +273,15 @@ int stat(const char *path, struct stat *st)
     return r;
 }
 
+/* No symbolic links on this file system: lstat is stat. */
+int lstat(const char *path, struct stat *st) { return stat(path, st); }
+int ftruncate(int fd, long len) { return (int)posix(call3(MSG_PG_FTRUNCATE, fd, len, 0)); }
+int rename(const char *oldpath, const char *newpath) { return (int)posix(call3(MSG_PG_RENAME, (long)oldpath, (long)newpath, 0)); }
+int fsync(int fd) { return (int)posix(call1(MSG_PG_FSYNC, fd)); }
+/* The file's size travels with its pages (and truncation is on the disk when
+   ftruncate returns): fdatasync does what fsync does. */
+int fdatasync(int fd) { return fsync(fd); }
+
 /* Write all n bytes of buf to fd, going on after short writes. False if that failed. */
 bool write_all(int fd, const void *buf, size_t n)
 {

@@ -76,6 +76,11 @@ int rmdir(const char *path);
 int chdir(const char *path);
 int link(const char *oldpath, const char *newpath);
 int stat(const char *path, struct stat *st);
+int lstat(const char *path, struct stat *st);   /* = stat: the file system has no symbolic links */
+int ftruncate(int fd, long len);                /* shrinks or grows a file open for writing */
+int rename(const char *oldpath, const char *newpath); /* atomic; replaces an existing newpath */
+int fsync(int fd);                              /* returns once the file's data and size are on the disk */
+int fdatasync(int fd);                          /* = fsync */
 char *getcwd(char *buf, size_t size);
 long lseek(int fd, long off, int whence);
 int readdir(int fd, long *cookie, char name[64], long *inum); /* 1: an entry; 0: the end; -1: error */

@@ -15,8 +15,8 @@ static int list(const char *path)
         close(fd);
         return 1;
     }
-    if (st.st_type != FT_DIR) {
-        printf("%-20s %8lu\n", path, st.st_size);
+    if (!S_ISDIR(st.st_mode)) {
+        printf("%-20s %8ld\n", path, (long)st.st_size);
         close(fd);
         return 0;
     }
@@ -32,7 +32,7 @@ static int list(const char *path)
             fstat(f, &est);
             close(f);
         }
-        printf("%-20s %s %8lu\n", name, est.st_type == FT_DIR ? "dir " : "file", est.st_size);
+        printf("%-20s %s %8ld\n", name, S_ISDIR(est.st_mode) ? "dir " : "file", (long)est.st_size);
     }
     close(fd);
     if (r < 0) {

@@ -702,12 +702,6 @@ uint32_t vnode_type(struct vnode *v)
     return v->type;
 }
 
-long vfs_stat(struct req *rq, struct vnode *v, uint64_t uva)
-{
-    struct stat st = { .st_ino = v->inum, .st_size = v->size, .st_type = v->type };
-    return copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
-}
-
 /* ---- the file server's side ---- */
 
 /* PG_FS_NEXT from the file server: finish its last job, then give it the next
