@@ -74,6 +74,11 @@ static void shrink_and_grow(void)
     CHECK_EQ(ftruncate(fd, 10), 0);
     CHECK_EQ(close(fd), 0);
     check_file(10, 10, 'a');
+    fd = open(PATH, O_RDWR);                /* growing a file whose last page is not cached */
+    CHECK(fd >= 0);
+    CHECK_EQ(ftruncate(fd, 2 * P + 5), 0);
+    CHECK_EQ(close(fd), 0);
+    check_file(2 * P + 5, 10, 'a');
 }
 
 static int ready[2], go[2];

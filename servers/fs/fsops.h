@@ -1,5 +1,5 @@
 // File-system operations over the on-disk format (fsformat.h) and the
-// write-ahead log (fslib.h): path lookup, create, mkdir, link, unlink,
+// write-ahead log (fslib.h): path lookup, create, mkdir, link, rename, unlink,
 // rmdir, read, write, truncate, readdir and the block map the file server
 // uses to move file pages straight between the disk and page frames.
 //

@@ -530,6 +530,17 @@ bool vfs_ftruncate(struct req *rq, struct vnode *v, long len)
         reply->w[0] = -ENOMEM;
         return true;
     }
+    if ((uint64_t)len > v->size && v->size % PAGE && !v->cache->pages[v->size / PAGE]) {
+        /* growing: the old last page is read first, so that its bytes past the
+           old end are zeroed below (a read still under way would bring them) */
+        long pa = vnode_page(v, v->size / PAGE, &rq->wait);
+        if (pa == -EAGAIN)
+            return vfs_park(rq, rq->m);
+        if (pa < 0) {
+            reply->w[0] = pa;
+            return true;
+        }
+    }
     struct job *j = job_for(rq, MSG_FSJ_TRUNCATE, ftrunc_done);
     if (!j)
         return true;
