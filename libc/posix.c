@@ -48,6 +48,12 @@ int stat(const char *path, struct stat *st)
 }
 
 int lstat(const char *path, struct stat *st) { return stat(path, st); } /* no symbolic links */
+int ftruncate(int fd, off_t len) { return (int)posix(pg_call3(MSG_PG_FTRUNCATE, fd, len, 0)); }
+int rename(const char *old, const char *new) { return (int)posix(pg_call3(MSG_PG_RENAME, (long)old, (long)new, 0)); } /* atomic */
+int fsync(int fd) { return (int)posix(call1(MSG_PG_FSYNC, fd)); }
+/* A file's size travels with its pages (and a truncation is on the disk when
+   ftruncate returns): fdatasync does what fsync does. */
+int fdatasync(int fd) { return fsync(fd); }
 int unlink(const char *path) { return (int)posix(call1(MSG_PG_UNLINK, (long)path)); }
 int mkdir(const char *path, mode_t mode) { (void)mode; return (int)posix(call1(MSG_PG_MKDIR, (long)path)); }
 int rmdir(const char *path) { return (int)posix(call1(MSG_PG_RMDIR, (long)path)); }
@@ -224,12 +230,6 @@ clock_t times(struct tms *t)
     return (clock_t)now;
 }
 
-/* Not yet: the file server's atomic rename is being added (issue 10). */
-int rename(const char *old, const char *new)
-{
-    (void)old, (void)new;
-    return (int)posix(-ENOSYS);
-}
 
 /* nanosleep(2): a timer notification (made at the first sleep, kept for the
    process) wakes us once rdtime has passed the end. Never interrupted yet, so

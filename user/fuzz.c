@@ -453,6 +453,7 @@ static const long labels[] = {
     MSG_PG_PMAP, MSG_PG_PS, MSG_PG_DMA, MSG_PG_OPEN, MSG_PG_FSTAT, MSG_PG_FS_NEXT, MSG_PG_UNLINK,
     MSG_PG_MKDIR, MSG_PG_RMDIR, MSG_PG_LSEEK, MSG_PG_READDIR, MSG_PG_CHDIR, MSG_PG_GETCWD, MSG_PG_LINK,
     MSG_PG_DROPMAPS, MSG_PG_SYNC, MSG_PG_MSYNC, MSG_FAULT, MSG_FAULT_MAP, MSG_FAULT_KILL,
+    MSG_PG_FTRUNCATE, MSG_PG_FSYNC, MSG_PG_RENAME,
     MSG_FSJ_READY, MSG_FSJ_LOOKUP, MSG_FSJ_WRITEPAGE, MSG_NOTIFY, MSG_PG_SHUTDOWN, -1, -MSG_PG_KILL,
 };
 
@@ -567,6 +568,18 @@ static long sane_request(long label, long *w, bool call, int *mortal)
         return label;
     case MSG_PG_CHDIR:
         w[0] = (long)rpath();
+        return label;
+    case MSG_PG_RENAME:
+        w[0] = (long)wpath();
+        w[1] = (long)wpath();
+        return label;
+    case MSG_PG_FTRUNCATE:
+        w[0] = fd_any();
+        if (chance(80))
+            w[1] = (long)below(5 * PAGE);
+        return label;
+    case MSG_PG_FSYNC:
+        w[0] = fd_any();
         return label;
     case MSG_PG_FSTAT: case MSG_PG_LSEEK: case MSG_PG_READDIR:
         w[0] = fd_any();
@@ -797,7 +810,8 @@ static void op_file(void)
     static const long fl[] = { MSG_PG_OPEN, MSG_PG_OPEN, MSG_PG_OPEN, MSG_PG_READ, MSG_PG_WRITE, MSG_PG_WRITE,
                                MSG_PG_LSEEK, MSG_PG_FSTAT, MSG_PG_READDIR, MSG_PG_CLOSE, MSG_PG_UNLINK,
                                MSG_PG_MKDIR, MSG_PG_RMDIR, MSG_PG_LINK, MSG_PG_CHDIR, MSG_PG_GETCWD,
-                               MSG_PG_SYNC, MSG_PG_DUP, MSG_PG_DUP2, MSG_PG_MMAP };
+                               MSG_PG_SYNC, MSG_PG_DUP, MSG_PG_DUP2, MSG_PG_MMAP, MSG_PG_FTRUNCATE,
+                               MSG_PG_FSYNC, MSG_PG_RENAME };
     w[0] = fl[below(sizeof fl / sizeof fl[0])];
     int mortal = 0;
     w[0] = sane_request(w[0], &w[1], true, &mortal);

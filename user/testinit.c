@@ -23,6 +23,7 @@ static const char *tests[] = {
     "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap", "t_frameacct",
     "t_memstress", "t_adbits", "t_bigwrite",
     "t_instret", "t_faround", "t_ptick", "t_fp",
+    "t_readfull", "t_ftruncate", "t_rename", "t_fsync", "t_stat",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */
@@ -35,6 +36,7 @@ static const char *paging_tests[] = {
 static const char *data_tests[] = {
     "t_fork", "t_cow", "t_pipecow", "t_sbrk", "t_stack", "t_mmap", "t_mapdeny", "t_authority",
     "t_exec", "t_fdexec", "t_shell", "t_file", "t_fmmap", "t_ftrunc", "t_wbgap", "t_faround", "t_ptick",
+    "t_readfull", "t_ftruncate",
 };
 
 #define NELEM(a) (long)(sizeof a / sizeof a[0])

@@ -1510,6 +1510,178 @@ fs_link(struct fs *fs, uint32_t cwd, const char *oldpath, const char *newpath)
     return tx_end(fs, r);
 }
 
+// Point the entry in slot of file block fbn of directory dp at inum.
+// Returns 0 or -FS_EIO.
+static int
+dir_set(struct fs *fs, const struct dinode *dp, uint64_t fbn, int slot,
+        uint32_t inum)
+{
+    const uint8_t *p;
+    uint32_t b;
+    int r = bmap_get(fs, dp, fbn, &b);
+    if (r < 0 || b == 0 || (r = bpeek(fs, b, &p)) < 0)
+        return r < 0 ? r : -FS_EIO;
+    uint8_t *buf = fs->scratch[SC_DIR];
+    mem_copy(buf, p, BS);
+    ((struct fs_dirent *)buf)[slot].inum = inum;
+    return bwrite(fs, b, buf);
+}
+
+// Whether directory dir is anc or lies below it (following ".." up to the
+// root). Returns 1, 0, or an error (-FS_EIO for a loop).
+static int
+dir_below(struct fs *fs, uint32_t dir, uint32_t anc)
+{
+    for (uint32_t k = 0; k < fs->sb.ninodes; k++) {
+        struct dinode d;
+        if (dir == anc)
+            return 1;
+        if (dir == FS_ROOT_INUM)
+            return 0;
+        int r = live_dir(fs, dir, &d);
+        if (r == 0)
+            r = dir_lookup(fs, &d, "..", 2, &dir, NULL, NULL);
+        if (r < 0)
+            return r;
+    }
+    return -FS_EIO;
+}
+
+// What fs_rename works on inside its transaction: the old entry (parent
+// od, inode ip), the new parent (*nd: od itself when they are the same
+// directory) and the entry the new name replaces, if any (inode tp).
+struct renaming {
+    struct dinode od, nd_own, *nd, ip, tp;
+    uint32_t ino, tino;
+    uint64_t ofbn, nfbn;
+    int oslot, nslot;
+    bool replace;
+};
+
+// The checks of fs_rename inside its transaction, filling *w. Returns 0,
+// 1 (nothing to do: both names are the same file) or fs_rename's error.
+static int
+rename_check(struct fs *fs, const struct pathend *eo, const struct pathend *en,
+             struct renaming *w)
+{
+    int r = find_entry(fs, eo, &w->od, &w->ino, &w->ip, &w->ofbn, &w->oslot);
+    if (r < 0)
+        return r;
+    bool dir = w->ip.type == FS_T_DIR;
+    if (!dir && (eo->slash || en->slash))
+        return -FS_ENOTDIR;
+    w->nd = eo->dir == en->dir ? &w->od : &w->nd_own;
+    if (w->nd != &w->od && (r = live_dir(fs, en->dir, w->nd)) < 0)
+        return r;
+    r = dir_lookup(fs, w->nd, en->name, en->len, &w->tino, &w->nfbn, &w->nslot);
+    if (r < 0 && r != -FS_ENOENT)
+        return r;
+    w->replace = r == 0;
+    if (w->replace && w->tino == w->ino)
+        return 1;
+    if (w->replace && (r = iget_used(fs, w->tino, &w->tp)) < 0)
+        return r == -FS_ENOENT ? -FS_EIO : r;
+    if (w->replace && w->tp.type == FS_T_DIR && !dir)
+        return -FS_EISDIR;
+    if (w->replace && w->tp.type != FS_T_DIR && dir)
+        return -FS_ENOTDIR;
+    if (w->replace && dir && (r = dir_empty(fs, &w->tp)) <= 0)
+        return r < 0 ? r : -FS_ENOTEMPTY;
+    if (dir && (r = dir_below(fs, en->dir, w->ino)) != 0)
+        return r < 0 ? r : -FS_EINVAL;
+    if (dir && !w->replace && w->nd != &w->od && w->nd->nlink >= UINT16_MAX)
+        return -FS_EMLINK;
+    return 0;
+}
+
+// The changes of fs_rename, in its transaction: the new name (a new entry,
+// or the replaced one pointed at the inode), the old name cleared, a moved
+// directory's ".." and the link counts. Returns 0 or an error.
+static int
+rename_apply(struct fs *fs, const struct pathend *eo, const struct pathend *en,
+             struct renaming *w, uint32_t *gone)
+{
+    bool dir = w->ip.type == FS_T_DIR, move = dir && w->nd != &w->od;
+    int r = w->replace ? dir_set(fs, w->nd, w->nfbn, w->nslot, w->ino)
+                       : dir_add(fs, w->nd, en->name, en->len, w->ino);
+    if (r == 0)
+        r = dir_clear(fs, &w->od, w->ofbn, w->oslot);
+    if (r == 0 && move)
+        r = dir_set(fs, &w->ip, 0, 1, en->dir);     // its ".."
+    if (r < 0)
+        return r;
+    if (move) {
+        w->od.nlink--;
+        w->nd->nlink++;
+    }
+    if (w->replace) {
+        if (w->tp.type == FS_T_DIR) {
+            w->tp.nlink = 0;                        // its name and "." are gone
+            w->nd->nlink--;                         // and its ".."
+        } else {
+            w->tp.nlink--;
+        }
+        if (w->tp.nlink == 0)
+            *gone = w->tino;
+        if ((r = iput(fs, w->tino, &w->tp)) < 0)
+            return r;
+    }
+    touch(fs, &w->od);
+    touch(fs, w->nd);
+    if ((r = iput(fs, eo->dir, &w->od)) == 0 && w->nd != &w->od)
+        r = iput(fs, en->dir, w->nd);
+    return r;
+}
+
+int
+fs_rename(struct fs *fs, uint32_t cwd, const char *oldpath,
+          const char *newpath, uint32_t *gone)
+{
+    struct pathend eo, en;
+    struct renaming w;
+    uint32_t dummy;
+    if (gone == NULL)
+        gone = &dummy;
+    *gone = 0;
+    if (!fs->mounted)
+        return -FS_EINVAL;
+    int r = walk_parent(fs, cwd, oldpath, &eo);
+    if (r == 0)
+        r = walk_parent(fs, cwd, newpath, &en);
+    if (r < 0)
+        return r;
+    if (eo.len == 0 || en.len == 0)
+        return -FS_EBUSY;                           // the root
+    if (fs_name_is_dot(eo.name, eo.len) || fs_name_is_dot(en.name, en.len))
+        return -FS_EINVAL;
+    if ((r = tx_begin(fs)) < 0)
+        return r;
+    r = rename_check(fs, &eo, &en, &w);
+    if (r == 0)
+        r = rename_apply(fs, &eo, &en, &w, gone);
+    if ((r = tx_end(fs, r < 0 ? r : 0)) < 0)
+        *gone = 0;
+    return r;
+}
+
+int
+fs_touch(struct fs *fs, uint32_t inum)
+{
+    struct dinode ip;
+    if (!fs->mounted)
+        return -FS_EINVAL;
+    int r = iget_used(fs, inum, &ip);
+    if (r < 0 || fs->now == 0 || ip.mtime == fs->now)
+        return r;
+    if ((r = tx_begin(fs)) < 0)
+        return r;
+    if ((r = iget_used(fs, inum, &ip)) == 0) {
+        ip.mtime = fs->now;
+        r = iput(fs, inum, &ip);
+    }
+    return tx_end(fs, r);
+}
+
 int
 fs_release(struct fs *fs, uint32_t inum)
 {

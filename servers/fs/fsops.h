@@ -1,5 +1,5 @@
 // File-system operations over the on-disk format (fsformat.h) and the
-// write-ahead log (fslib.h): path lookup, create, mkdir, link, unlink,
+// write-ahead log (fslib.h): path lookup, create, mkdir, link, rename, unlink,
 // rmdir, read, write, truncate, readdir and the block map the file server
 // uses to move file pages straight between the disk and page frames.
 //
@@ -207,6 +207,25 @@ int fs_rmdir(struct fs *fs, uint32_t cwd, const char *path, uint32_t *inum);
 // or the path errors.
 int fs_link(struct fs *fs, uint32_t cwd, const char *oldpath,
             const char *newpath);
+
+// Rename oldpath to newpath in one transaction: all of it or nothing
+// after a crash. An existing newpath is replaced: a file by a file, an
+// empty directory by a directory; the replaced inode keeps its blocks when
+// that was its last name (nlink 0): *gone (may be NULL) gets its number
+// (else 0): call fs_release(*gone) once no one has it open. A directory
+// moved to another parent gets its ".." changed. Both names of one file:
+// nothing happens (0). Returns 0, -FS_EISDIR (a file onto a directory),
+// -FS_ENOTDIR (a directory onto a file; a file with a trailing '/'),
+// -FS_ENOTEMPTY (onto a directory that is not empty), -FS_EINVAL (a
+// directory into itself or below it; a last name "." or ".."), -FS_EBUSY
+// (the root), -FS_EMLINK, -FS_ENOSPC, or the path errors.
+int fs_rename(struct fs *fs, uint32_t cwd, const char *oldpath,
+              const char *newpath, uint32_t *gone);
+
+// Set the modification time of inode inum to fs->now (in a transaction
+// of its own) unless it is that already or fs->now is 0. Returns 0 or the
+// inode errors.
+int fs_touch(struct fs *fs, uint32_t inum);
 
 // Free inode inum if it has no name left (nlink 0): its blocks (in as many
 // transactions as needed) and then the inode. Does nothing for an inode

@@ -38,6 +38,31 @@ static int block_write(void *ctx, uint64_t blockno, const void *buf)
 
 static const struct blockdev dev = { block_read, block_write, NULL };
 
+_Static_assert(FILE_MAX == FS_MAX_FILE_SIZE, "abi.def's FILE_MAX is the format's largest file");
+
+/* The clock for modification times: the goldfish RTC of the device tree
+   (TIME_LOW at +0, then TIME_HIGH at +4: nanoseconds since 1970; reading
+   TIME_LOW latches TIME_HIGH). NULL when there is none: times are left
+   alone (0, "unknown"). */
+#define RTC_VA 0x3100000000UL
+static volatile uint32_t *rtc;
+
+static void rtc_init(void)
+{
+    long base = device_info(DEV_RTC, NULL, NULL);
+    if (base > 0 && sys_map_device(DRV_DEV_SLOT, -1, (long)RTC_VA, base, PERM_R) == 0)
+        rtc = (volatile uint32_t *)RTC_VA;
+}
+
+/* Seconds since 1970 by the RTC, or 0 without one. */
+static uint64_t rtc_seconds(void)
+{
+    if (!rtc)
+        return 0;
+    uint64_t lo = rtc[0], hi = rtc[1];
+    return (hi << 32 | lo) / 1000000000UL;
+}
+
 static void __attribute__((noinline)) touch_stack(void)
 {
     volatile char deep[32 * 1024];
@@ -64,6 +89,7 @@ static long start(void)
     memset(mem, 0, memsize);
     memset(jobpage, 0, sizeof jobpage);
     touch_stack();
+    rtc_init();
     err = fs_mount(&fs, &dev, blocks, mem, memsize);
     if (err < 0) {
         printf("fs: cannot mount the disk: %s\n", err == -FS_EINVAL ? fs_mount_error(&fs) : strerror(err));
@@ -126,7 +152,22 @@ static void writepage(struct msg *m)
         r = fs_stat(&fs, inum, &st);
     if (r == 0 && st.size != want)
         r = fs_set_size(&fs, inum, want); /* map_block may have grown it to the block's end */
+    if (r == 0)
+        r = fs_touch(&fs, inum); /* the modification time (a transaction at most once a second) */
     m->w[0] = r;
+}
+
+/* STAT: what the disk says of an inode. */
+static void do_stat(struct msg *m)
+{
+    struct fs_statbuf st;
+    long r = fs_stat(&fs, (uint32_t)m->w[0], &st);
+    m->w[0] = r;
+    m->w[1] = r < 0 ? 0 : st.type;
+    m->w[2] = r < 0 ? 0 : (long)st.size;
+    m->w[3] = r < 0 ? 0 : st.nlink;
+    m->w[4] = r < 0 ? 0 : (long)st.mtime;
+    m->w[5] = r < 0 ? 0 : (long)st.blocks;
 }
 
 static void do_readdir(struct msg *m)
@@ -162,6 +203,7 @@ int main(int argc, char **argv)
     for (;;) {
         if (fs_next(&m) < 0)
             return 1;
+        fs.now = rtc_seconds(); /* what this job changes is modified now */
         switch (m.label) {
         case MSG_FSJ_LOOKUP:
             lookup(&m);
@@ -190,6 +232,17 @@ int main(int argc, char **argv)
             jobpage[2047] = 0;
             jobpage[sizeof jobpage - 1] = 0;
             m.w[0] = m.w[1] == -1 ? -ENOENT : fs_link(&fs, (uint32_t)m.w[0], jobpage, jobpage + 2048);
+            break;
+        case MSG_FSJ_RENAME: {
+            uint32_t gone = 0;
+            jobpage[2047] = 0;
+            jobpage[sizeof jobpage - 1] = 0;
+            long r = m.w[1] == -1 ? -ENOENT : fs_rename(&fs, (uint32_t)m.w[0], jobpage, jobpage + 2048, &gone);
+            m.w[0] = r < 0 ? r : gone;
+            break;
+        }
+        case MSG_FSJ_STAT:
+            do_stat(&m);
             break;
         case MSG_FSJ_RELEASE:
             m.w[0] = fs_release(&fs, (uint32_t)m.w[0]);

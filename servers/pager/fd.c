@@ -6,6 +6,7 @@
    request moves at most IO_MAX bytes (bounded work a turn; libsys asks again
    for the rest, docs/design.md). */
 #include "pager.h"
+#include "stat.h"
 
 #define PIPE_SIZE 4096
 #define CONSOLE_BUF 1024
@@ -559,6 +560,14 @@ static bool do_io(struct req *rq, struct file *f)
     return now && cut && rq->reply->w[0] > 0 ? answer_behind(rq) : now;
 }
 
+/* fstat of a pipe or the console: its kind, nothing else. Returns 0 or -EFAULT. */
+static long stat_other(struct req *rq, struct file *f)
+{
+    struct stat st = { .st_mode = f->kind == F_PIPE ? S_IFIFO | 0600 : S_IFCHR | 0620, .st_nlink = 1,
+                       .st_blksize = f->kind == F_PIPE ? PIPE_SIZE : 1 };
+    return copy_out(rq, &rq->p->vm, (uint64_t)rq->m->w[1], &st, sizeof st) < 0 ? -EFAULT : 0;
+}
+
 /* Descriptor requests. Returns true when `reply` is to be sent now. */
 bool fd_request(struct req *rq)
 {
@@ -630,8 +639,24 @@ bool fd_request(struct req *rq)
         return vfs_readdir(rq, f->vnode);
     case MSG_PG_FSTAT:
         if (!f) break;
-        reply->w[0] = f->kind == F_FILE ? vfs_stat(rq, f->vnode, (uint64_t)m->w[1]) : -EINVAL;
+        if (f->kind == F_FILE)
+            return vfs_fstat(rq, f->vnode);
+        reply->w[0] = stat_other(rq, f);
         return true;
+    case MSG_PG_FTRUNCATE:
+        if (!f) break;
+        if (f->kind != F_FILE || (f->flags & O_ACCMODE) == O_RDONLY) {
+            reply->w[0] = -EINVAL; /* not a file open for writing (Linux's answer) */
+            return true;
+        }
+        return vfs_ftruncate(rq, f->vnode, m->w[1]);
+    case MSG_PG_FSYNC:
+        if (!f) break;
+        if (f->kind != F_FILE) {
+            reply->w[0] = -EINVAL; /* a pipe or the console: nothing to put on a disk */
+            return true;
+        }
+        return vfs_fsync(rq, f->vnode);
     }
     reply->w[0] = -EBADF;
     return true;

@@ -351,13 +351,33 @@ bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags)
     return answer_when_clean(rq, v, (long)done + (m->w[3] > 0 ? m->w[3] : 0));
 }
 
-/* read from a file at *off. Returns true with reply->w[0] = bytes (short when
-   a page must be read first but some bytes were copied) or -errno; false when
-   parked. */
+/* The rest of read request m, after `done` more bytes: it waits for what
+   rq->wait names (the next file page, or a page of the buffer not read yet)
+   and goes on from there; w3 carries the bytes of the earlier turns, part of
+   the answer. Returns false (parked), or true with the bytes so far as the
+   answer when there is no room to park. */
+static bool read_rest(struct req *rq, struct msg *m, uint64_t done)
+{
+    struct msg rest = *m;
+    rest.w[1] += (long)done;
+    rest.w[2] -= (long)done;
+    rest.w[3] += (long)done;
+    if (!park(rq, &rest, rq->wait.v, rq->wait.idx))
+        return false;
+    rq->reply->w[0] = rest.w[3];
+    return true;
+}
+
+/* read from a file at *off: the whole request unless it reaches the end of
+   the file. A page that is not in the cache is waited for, before the first
+   byte and after some (then the request goes on from there: read_rest).
+   Returns true with reply->w[0] = bytes (short only at the end of the file,
+   or when an error follows some bytes) or -errno; false when parked. */
 bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off)
 {
     struct msg *m = rq->m, *reply = rq->reply;
     uint64_t uva = (uint64_t)m->w[1], n = (uint64_t)m->w[2], done = 0;
+    long before = m->w[3] > 0 ? m->w[3] : 0; /* bytes of earlier turns (read_rest) */
     if (v->type == FT_DIR) {
         reply->w[0] = -EISDIR;
         return true;
@@ -365,10 +385,10 @@ bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off)
     while (done < n && *off < v->size) {
         uint64_t idx = *off / PAGE, in = *off % PAGE;
         long pa = vnode_page(v, idx, &rq->wait);
-        if (pa == -EAGAIN && !done)
-            return vfs_park(rq, m);
+        if (pa == -EAGAIN)
+            return done ? read_rest(rq, m, done) : vfs_park(rq, m);
         if (pa < 0) {
-            reply->w[0] = done ? (long)done : pa;
+            reply->w[0] = done || before ? (long)done + before : pa;
             return true;
         }
         uint64_t chunk = PAGE - in;
@@ -380,14 +400,16 @@ bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off)
         frame_touch((uint64_t)pa);
         int copied = copy_out(rq, &rq->p->vm, uva + done, (char *)frame_ptr((uint64_t)pa) + in, chunk);
         frame_unref((uint64_t)pa);
+        if (copied == -EAGAIN && (done || before)) /* the buffer's next page is a file page not read yet */
+            return read_rest(rq, m, done);
         if (copied < 0) {
-            reply->w[0] = done ? (long)done : -EFAULT;
+            reply->w[0] = done || before ? (long)done + before : copied;
             return true;
         }
         done += chunk;
         *off += chunk;
     }
-    reply->w[0] = (long)done;
+    reply->w[0] = (long)done + before;
     return true;
 }
 
@@ -424,3 +446,158 @@ bool vfs_msync(struct req *rq)
 }
 
 
+
+/* ---- stat, ftruncate, fsync, rename (issue 10) ---- */
+
+/* The STAT job is done: fill the caller's struct stat (its pages were
+   probed) from what the disk says (links, time, blocks) and the cache (the
+   size, which may be ahead of the disk's). */
+static void stat_done(struct job *j, struct msg *r)
+{
+    struct vnode *v = j->v;
+    long res = r->w[0] < 0 ? r->w[0] : 0;
+    if (res == 0 && j->p && j->p->state == P_RUN) {
+        bool dir = v->type == FT_DIR;
+        struct stat st = {
+            .st_ino = (uint16_t)v->inum, /* picolibc's ino_t is 16 bits; readdir has the whole number */
+            .st_mode = dir ? S_IFDIR | 0755 : S_IFREG | 0644,
+            .st_nlink = (uint16_t)r->w[3],
+            .st_size = (int64_t)v->size,
+            .st_blksize = PAGE,
+            .st_blocks = r->w[5] * (PAGE / 512),
+        };
+        st.st_mtim.tv_sec = st.st_atim.tv_sec = st.st_ctim.tv_sec = r->w[4];
+        if (copy_out(NULL, &j->p->vm, (uint64_t)j->n, &st, sizeof st) < 0)
+            res = -EFAULT;
+    }
+    vnode_put(v);
+    job_reply(j, res, 0, 0);
+}
+
+/* fstat of a file or directory: a STAT job asks the disk for its links and
+   time. Returns true with reply set, false while the job runs. */
+bool vfs_fstat(struct req *rq, struct vnode *v)
+{
+    uint64_t uva = (uint64_t)rq->m->w[1];
+    if (user_probe(rq, &rq->p->vm, uva, sizeof(struct stat)) < 0) { /* copied when the job is done */
+        rq->reply->w[0] = -EAGAIN;
+        return true;
+    }
+    if (!fsproc) {
+        rq->reply->w[0] = -EIO;
+        return true;
+    }
+    struct job *j = job_for(rq, MSG_FSJ_STAT, stat_done);
+    if (!j)
+        return true;
+    vnode_ref(v);
+    j->v = v;
+    j->n = uva;
+    j->m.w[0] = v->inum;
+    fs_kick();
+    return false;
+}
+
+static void ftrunc_done(struct job *j, struct msg *r)
+{
+    if (r->w[0] >= 0)
+        j->v->disk_size = (uint64_t)j->m.w[1]; /* write-backs queued later finish later */
+    vnode_put(j->v);
+    job_reply(j, r->w[0] < 0 ? r->w[0] : 0, 0, 0);
+}
+
+/* ftruncate(fd, len) of a file open for writing: the cache changes now (pages
+   past a shorter end go from the cache and from every mapping, the rest of
+   the last page reads zeros), the disk in a TRUNCATE job queued behind the
+   write-backs under way; the answer comes when it is done. Returns true with
+   reply set (-EINVAL, -EFBIG, -ENOMEM, -EIO), false while the job runs. */
+bool vfs_ftruncate(struct req *rq, struct vnode *v, long len)
+{
+    struct msg *reply = rq->reply;
+    if (len < 0 || v->type != FT_FILE) {
+        reply->w[0] = -EINVAL;
+        return true;
+    }
+    if ((uint64_t)len > FILE_MAX) {
+        reply->w[0] = -EFBIG;
+        return true;
+    }
+    if (!fsproc) {
+        reply->w[0] = -EIO;
+        return true;
+    }
+    if (!vnode_grow(v, PG_ROUNDUP((uint64_t)len) / PAGE)) {
+        reply->w[0] = -ENOMEM;
+        return true;
+    }
+    if ((uint64_t)len > v->size && v->size % PAGE && !v->cache->pages[v->size / PAGE]) {
+        /* growing: the old last page is read first, so that its bytes past the
+           old end are zeroed below (a read still under way would bring them) */
+        long pa = vnode_page(v, v->size / PAGE, &rq->wait);
+        if (pa == -EAGAIN)
+            return vfs_park(rq, rq->m);
+        if (pa < 0) {
+            reply->w[0] = pa;
+            return true;
+        }
+    }
+    struct job *j = job_for(rq, MSG_FSJ_TRUNCATE, ftrunc_done);
+    if (!j)
+        return true;
+    uint64_t n = (uint64_t)len, old = v->size;
+    if (n < old) {
+        vnode_truncate(v, n);
+    } else if (n > old) {
+        /* what a shared mapping wrote past the old end is not the file's */
+        uint64_t idx = old / PAGE, from = old % PAGE;
+        if (from && v->cache->pages[idx])
+            memset((char *)frame_ptr(v->cache->pages[idx]) + from, 0, PAGE - from);
+        v->size = n;
+    }
+    vnode_ref(v);
+    j->v = v;
+    j->m.w[0] = v->inum;
+    j->m.w[1] = len;
+    fs_kick();
+    return false;
+}
+
+/* fsync(fd) and fdatasync(fd): the dirty pages of every shared mapping of the
+   file, in every process, are handed to write-back, and the answer comes when
+   the file has no dirty page left (its size goes with its pages: WRITEPAGE
+   sets it; truncation answers only once it is on the disk). A write error is
+   the answer (reported once). Returns true with reply set, false while
+   waiting. */
+bool vfs_fsync(struct req *rq, struct vnode *v)
+{
+    for (struct proc *p = proc_first(); p; p = proc_next(p)) {
+        if (p->state != P_RUN)
+            continue;
+        for (struct vma_node *n = vt_first(&p->vm.vmas); n; n = vt_next(n))
+            if (((struct vma *)n)->vn == v && ((struct vma *)n)->ops == &fshared_ops)
+                vm_sync(&p->vm, n->start, n->end);
+    }
+    return answer_when_clean(rq, v, 0);
+}
+
+/* rename(old, new): one log transaction in the file server. Returns true
+   with reply set, false while the job runs. */
+bool vfs_rename(struct req *rq)
+{
+    struct msg *m = rq->m, *reply = rq->reply;
+    char path2[256];
+    int n = copy_in_str(rq, &rq->p->vm, path2, (uint64_t)m->w[1], sizeof path2);
+    if (n < 0) {
+        reply->w[0] = n;
+        return true;
+    }
+    names_forget();
+    struct job *j = path_job(rq, (uint64_t)m->w[0], MSG_FSJ_RENAME, remove_done); /* the file the new name replaced: like unlink */
+    if (!j)
+        return true;
+    memcpy(j->path2, path2, (size_t)n + 1);
+    if (!path2[0])
+        j->path2[0] = 0, j->m.w[1] = -1; /* an empty new name: the server says ENOENT */
+    fs_kick();
+    return false;
+}

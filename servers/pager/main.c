@@ -514,6 +514,9 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_SYNC) = { ANYONE, NULL, vfs_sync },
     RQ(PG_RIGHTS) = { ANYONE, rq_rights, NULL },       /* only drops the sender's own */
     RQ(PG_SWAP_NEXT) = { SWAP_DRIVER, NULL, swap_next },
+    RQ(PG_FTRUNCATE) = { ANYONE, NULL, fd_request },
+    RQ(PG_RENAME) = { ANYONE, NULL, vfs_rename },
+    RQ(PG_FSYNC) = { ANYONE, NULL, fd_request },
 };
 
 /* 0 when p may send m under rule, else the error for the reply. */
@@ -656,8 +659,8 @@ int main(void)
                 reply.w[0] = -EPERM; /* a task sent a label only the kernel sends */
                 answer = true;
             } else {
-                if (m.label == MSG_PG_WRITE)
-                    m.w[3] = 0; /* the part-done count of a continued write is the pager's own (filereq.c) */
+                if (m.label == MSG_PG_WRITE || m.label == MSG_PG_READ)
+                    m.w[3] = 0; /* the part-done count of a continued write or read is the pager's own (filereq.c) */
                 struct req rq = { .p = p, .m = &m, .reply = &reply };
                 answer = handle(&rq);
             }

@@ -99,6 +99,9 @@ bool vfs_path_op(struct req *rq);
 bool vfs_chdir(struct req *rq);
 bool vfs_link(struct req *rq);
 uint32_t vnode_type(struct vnode *v);             /* FT_FILE or FT_DIR */
-long vfs_stat(struct req *rq, struct vnode *v, uint64_t uva);
+bool vfs_fstat(struct req *rq, struct vnode *v);
+bool vfs_ftruncate(struct req *rq, struct vnode *v, long len);
+bool vfs_fsync(struct req *rq, struct vnode *v);
+bool vfs_rename(struct req *rq);
 bool vfs_fs_next(struct req *rq);
 void vfs_proc_gone(struct proc *p);

@@ -702,14 +702,6 @@ uint32_t vnode_type(struct vnode *v)
     return v->type;
 }
 
-long vfs_stat(struct req *rq, struct vnode *v, uint64_t uva)
-{
-    struct stat st = { .st_ino = (uint16_t)v->inum, .st_size = (int64_t)v->size, .st_nlink = 1,
-                       .st_mode = v->type == FT_DIR ? S_IFDIR | 0755 : S_IFREG | 0644, .st_blksize = 4096,
-                       .st_blocks = (int64_t)((v->size + 511) / 512) };
-    return copy_out(rq, &rq->p->vm, uva, &st, sizeof st);
-}
-
 /* ---- the file server's side ---- */
 
 /* PG_FS_NEXT from the file server: finish its last job, then give it the next

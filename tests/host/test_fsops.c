@@ -888,6 +888,82 @@ test_links(void)
 }
 
 static void
+test_rename(void)
+{
+    uint32_t f, g, d, e, sub, x, gone;
+    REQUIRE(fresh_fs());
+    REQUIRE((f = make_file("/f", 9000, 1)) != 0);
+    REQUIRE((g = make_file("/g", 5000, 2)) != 0);
+    REQUIRE(fs_create(&fs, ROOT, "/d", FS_T_DIR, &d, false) == 0);
+    REQUIRE(fs_create(&fs, ROOT, "/e", FS_T_DIR, &e, false) == 0);
+    REQUIRE(fs_create(&fs, ROOT, "/d/sub", FS_T_DIR, &sub, false) == 0);
+    // a new name, then another directory
+    CHECK(fs_rename(&fs, ROOT, "/f", "/f2", &gone) == 0 && gone == 0);
+    CHECK(lookup("/f") == 0 && lookup("/f2") == f && file_is("/f2", 9000, 1));
+    CHECK(fs_rename(&fs, d, "../f2", "f3", &gone) == 0 && lookup("/d/f3") == f);
+    CHECK(nlink_of(f) == 1);
+    CHECK_CLEAN();
+    // replacing a file: the old one has no name left
+    uint32_t before = free_blocks();
+    CHECK(fs_rename(&fs, ROOT, "/d/f3", "/g", &gone) == 0 && gone == g);
+    CHECK(lookup("/g") == f && lookup("/d/f3") == 0 && nlink_of(g) == 0);
+    CHECK(free_blocks() == before);             // until released
+    CHECK(fs_release(&fs, g) == 0 && free_blocks() == before + 2);
+    CHECK_CLEAN();
+    // replacing one of two names of a file: it keeps the other
+    REQUIRE(make_file("/h", 100, 3) != 0 && fs_link(&fs, ROOT, "/h", "/d/h2") == 0);
+    CHECK(fs_rename(&fs, ROOT, "/g", "/h", &gone) == 0 && gone == 0);
+    CHECK(lookup("/h") == f && file_is("/d/h2", 100, 3) && nlink_of(lookup("/d/h2")) == 1);
+    // two names of one file: nothing happens
+    REQUIRE(fs_link(&fs, ROOT, "/h", "/h3") == 0);
+    CHECK(fs_rename(&fs, ROOT, "/h", "/h3", &gone) == 0 && gone == 0);
+    CHECK(lookup("/h") == f && lookup("/h3") == f && nlink_of(f) == 2);
+    CHECK(fs_unlink(&fs, ROOT, "/h3", NULL) == 0);
+    CHECK_CLEAN();
+    // a directory to another parent: its ".." and the link counts follow
+    CHECK(nlink_of(d) == 3 && nlink_of(e) == 2);
+    CHECK(fs_rename(&fs, ROOT, "/d/sub", "/e/sub2", &gone) == 0 && gone == 0);
+    CHECK(nlink_of(d) == 2 && nlink_of(e) == 3 && nlink_of(sub) == 2);
+    CHECK(fs_namei(&fs, sub, "..", &x) == 0 && x == e);
+    CHECK_CLEAN();
+    // onto an empty directory: replaced (released by the caller)
+    CHECK(fs_unlink(&fs, ROOT, "/d/h2", &x) == 0 && fs_release(&fs, x) == 0);
+    CHECK(fs_rename(&fs, ROOT, "/e/sub2", "/d", &gone) == 0 && gone == d);
+    CHECK(lookup("/d") == sub && lookup("/e/sub2") == 0 && nlink_of(d) == 0);
+    CHECK(nlink_of(e) == 2 && nlink_of(ROOT) == 4);
+    CHECK(fs_namei(&fs, sub, "..", &x) == 0 && x == ROOT);
+    CHECK(fs_release(&fs, d) == 0);
+    CHECK_CLEAN();
+    // errors change nothing
+    REQUIRE(make_file("/e/in", 10, 4) != 0);
+    CHECK(fs_rename(&fs, ROOT, "/nope", "/x", &gone) == -FS_ENOENT);
+    CHECK(fs_rename(&fs, ROOT, "/h", "/nope/x", &gone) == -FS_ENOENT);
+    CHECK(fs_rename(&fs, ROOT, "", "/x", &gone) == -FS_ENOENT);
+    CHECK(fs_rename(&fs, ROOT, "/h", "/e", &gone) == -FS_EISDIR);
+    CHECK(fs_rename(&fs, ROOT, "/e", "/h", &gone) == -FS_ENOTDIR);
+    CHECK(fs_rename(&fs, ROOT, "/h/", "/x", &gone) == -FS_ENOTDIR);
+    CHECK(fs_rename(&fs, ROOT, "/h", "/x/", &gone) == -FS_ENOTDIR);
+    CHECK(fs_rename(&fs, ROOT, "/d", "/e", &gone) == -FS_ENOTEMPTY);
+    CHECK(fs_rename(&fs, ROOT, "/e", "/e/x", &gone) == -FS_EINVAL);
+    CHECK(fs_rename(&fs, ROOT, "/", "/x", &gone) == -FS_EBUSY);
+    CHECK(fs_rename(&fs, ROOT, "/h", "/", &gone) == -FS_EBUSY);
+    CHECK(fs_rename(&fs, ROOT, "/e/.", "/x", &gone) == -FS_EINVAL);
+    CHECK(fs_rename(&fs, ROOT, "/h", "/e/..", &gone) == -FS_EINVAL);
+    CHECK(gone == 0 && lookup("/x") == 0 && lookup("/h") == f && file_is("/e/in", 10, 4));
+    CHECK(fs_rename(&fs, ROOT, "/e", "/e", &gone) == 0);
+    CHECK_CLEAN();
+    // the modification time: stamped when fs->now is set
+    fs.now = 1234567890;
+    CHECK(fs_touch(&fs, f) == 0 && fs_stat(&fs, f, &(struct fs_statbuf){ 0 }) == 0);
+    struct fs_statbuf st;
+    CHECK(fs_stat(&fs, f, &st) == 0 && st.mtime == 1234567890);
+    CHECK(fs_rename(&fs, ROOT, "/h", "/e/h", &gone) == 0);
+    CHECK(fs_stat(&fs, e, &st) == 0 && st.mtime == 1234567890);
+    fs.now = 0;
+    CHECK_CLEAN();
+}
+
+static void
 test_rmdir(void)
 {
     uint32_t d, e, x;
@@ -1260,6 +1336,52 @@ state_link(void)
 
 #define BIGW (100 * BS + 123)       // crosses into the indirect range
 
+// rename: a file replacing another, and a directory moved to another parent.
+static bool
+setup_rename(void)
+{
+    uint32_t x;
+    return setup_dir() && small_file("/f") &&
+           fs_create(&fs, ROOT, "/e", FS_T_DIR, &x, false) == 0 &&
+           fs_create(&fs, ROOT, "/e/sub", FS_T_DIR, &x, false) == 0;
+}
+
+static void
+op_rename_file(void)
+{
+    uint32_t gone;
+    if (fs_rename(&fs, ROOT, "/f", "/d/keep", &gone) == 0 && gone != 0)
+        fs_release(&fs, gone);
+}
+
+static int
+state_rename_file(void)
+{
+    if (lookup("/f") != 0)
+        return file_is("/f", 30000, 7) && file_is("/d/keep", 30000, 7) &&
+               lookup("/f") != lookup("/d/keep") ? OLD : BAD;
+    return file_is("/d/keep", 30000, 7) && nlink_of(lookup("/d/keep")) == 1 ? NEW : BAD;
+}
+
+static void
+op_rename_dir(void)
+{
+    fs_rename(&fs, ROOT, "/e/sub", "/d/sub2", NULL);
+}
+
+static int
+state_rename_dir(void)
+{
+    uint32_t d = lookup("/d"), e = lookup("/e"), s = lookup("/e/sub"), t = lookup("/d/sub2"), up;
+    if (s != 0 && t == 0)
+        return nlink_of(e) == 3 && nlink_of(d) == 2 && fs_namei(&fs, s, "..", &up) == 0 && up == e
+                   ? OLD : BAD;
+    if (s == 0 && t != 0)
+        return nlink_of(e) == 2 && nlink_of(d) == 3 && fs_namei(&fs, t, "..", &up) == 0 && up == d
+                   ? NEW : BAD;
+    return BAD;
+}
+
 static bool
 setup_big(void)
 {
@@ -1510,6 +1632,8 @@ CRASH_CASE(unlink, 512, setup_unlink, op_unlink, state_unlink, 2, false)
 CRASH_CASE(mkdir, 512, setup_dir, op_mkdir, state_mkdir, 1, false)
 CRASH_CASE(rmdir, 512, setup_rmdir, op_rmdir, state_rmdir, 2, false)
 CRASH_CASE(link, 512, setup_link, op_link, state_link, 1, false)
+CRASH_CASE(rename_file, 512, setup_rename, op_rename_file, state_rename_file, 1, false)
+CRASH_CASE(rename_dir, 512, setup_rename, op_rename_dir, state_rename_dir, 1, false)
 CRASH_CASE(big_write, 512, setup_big, op_big_write, state_big_write, 10, true)
 CRASH_CASE(truncate, 512, setup_truncate, op_truncate, state_truncate, 1, false)
 CRASH_CASE(truncate_small, 512, setup_dir, op_truncate_small, state_truncate_small, 1, false)
@@ -1794,6 +1918,7 @@ main(int argc, char **argv)
     CHECK_RUN(fsops, big_file);
     CHECK_RUN(fsops, holes);
     CHECK_RUN(fsops, links);
+    CHECK_RUN(fsops, rename);
     CHECK_RUN(fsops, rmdir);
     CHECK_RUN(fsops, bad_input);
     CHECK_RUN(fsops, enospc);
@@ -1807,6 +1932,8 @@ main(int argc, char **argv)
     CHECK_RUN(fsops, crash_mkdir);
     CHECK_RUN(fsops, crash_rmdir);
     CHECK_RUN(fsops, crash_link);
+    CHECK_RUN(fsops, crash_rename_file);
+    CHECK_RUN(fsops, crash_rename_dir);
     CHECK_RUN(fsops, crash_big_write);
     CHECK_RUN(fsops, crash_truncate);
     CHECK_RUN(fsops, crash_truncate_small);
