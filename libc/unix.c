@@ -178,7 +178,7 @@ long sysconf(int name)
     switch (name) {
     case _SC_PAGESIZE: return 4096;
     case _SC_CLK_TCK: return CLOCKS_PER_SEC;
-    case _SC_OPEN_MAX: return 64;            /* the pager's descriptors a process */
+    case _SC_OPEN_MAX: return FD_MAX;        /* the pager's descriptors a process (abi.def) */
     case _SC_NPROCESSORS_ONLN: return 1;
     default:
         errno = EINVAL;

@@ -5,6 +5,7 @@
 #include <math.h>
 
 char *__real_strerror(int err);
+double __wrap_ceil(double x);
 double __real_strtod(const char *s, char **end);
 
 /* The system's wording for its errors (abi.def's texts, the same the servers
@@ -84,7 +85,8 @@ static double hex_float(const char *s, const char **end)
 }
 
 /* strtod(3). picolibc 1.8's misreads hexadecimal fractions ("0xAA.0" gives
-   1360.0), so hex floats are converted here; everything else by picolibc. */
+   1360.0), so hex floats are converted here; everything else by picolibc,
+   except that a decimal number ends before any 'x' ("00x2" is 0, then "x2"). */
 double __wrap_strtod(const char *str, char **endp)
 {
     const char *s = str;
@@ -107,5 +109,38 @@ double __wrap_strtod(const char *str, char **endp)
             errno = ERANGE;
         return neg ? -v : v;
     }
-    return __real_strtod(str, endp);
+    /* A decimal number never holds an 'x': picolibc reads "00x2" as 2. Where
+       it went past one, read again only what came before it. */
+    char *e;
+    double v = __real_strtod(str, &e);
+    const char *x = s;
+    while (x < e && *x != 'x' && *x != 'X')
+        x++;
+    if (x < e) {
+        char buf[64], *b = buf, *e2;
+        size_t n = (size_t)(x - str);
+        if (n >= sizeof buf && !(b = malloc(n + 1)))
+            return __real_strtod("", endp); /* no memory: nothing converted */
+        memcpy(b, str, n);
+        b[n] = 0;
+        v = __real_strtod(b, &e2);
+        e = (char *)str + (e2 - b);
+        if (b != buf)
+            free(b);
+    }
+    if (endp)
+        *endp = e;
+    return v;
+}
+
+/* ceil(3). picolibc 1.8's is wrong for large halves: ceil(2^31 - 0.5) gave
+   2147482624. Doubles from 2^52 up are integers already. */
+double __wrap_ceil(double x)
+{
+    if (!(fabs(x) < 0x1p52))
+        return x;                       /* integral, infinite or NaN */
+    double t = (double)(int64_t)x;      /* toward zero: exact here */
+    if (t < x)
+        t += 1;
+    return t == 0 ? copysign(0.0, x) : t;
 }

@@ -1,10 +1,13 @@
 /* init: the first process. Starts the shell on the console, starts it again
-   when it ends, and reaps every orphan in between. */
+   when it ends, and reaps every orphan in between. The shell's environment
+   starts with HOME=/ and PATH=/bin. */
 #include "sys.h"
 
 int main(int argc, char **argv)
 {
     (void)argc; (void)argv;
+    if (setenv("HOME", "/", 0) < 0 || setenv("PATH", "/bin", 0) < 0)
+        printf("init: no environment for the shell: %s\n", strerror(errno));
     printf("init: starting sh (try 'echo hi | wc', 'ps', 'vmstat', 'pmap')\n");
     for (;;) {
         int pid = fork();

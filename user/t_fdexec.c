@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     CHECK_EQ(errno, EBADF);
     CHECK_EQ(lseek(fd, 0, SEEK_SET), -1);
     CHECK_EQ(errno, EBADF);
-    long bad[] = { -1, 16, 1000 };
+    long bad[] = { -1, FD_MAX, 1000 };
     for (int i = 0; i < 3; i++) {
         CHECK_EQ(dup2(d, (int)bad[i]), -1);
         CHECK_EQ(errno, EBADF);
@@ -102,11 +102,11 @@ int main(int argc, char **argv)
         CHECK_EQ(errno, EBADF);
     }
     /* a full table: EMFILE; the copies all share the offset */
-    int copies[16], n = 0, r;
+    int copies[FD_MAX], n = 0, r;
     while ((r = dup(d)) >= 0)
         copies[n++] = r;
     CHECK_EQ(errno, EMFILE);
-    CHECK(n > 0 && n < 16);
+    CHECK(n > 0 && n < (int)FD_MAX);
     CHECK_EQ(lseek(copies[n - 1], 0, SEEK_SET), 0);
     CHECK_EQ(tell(d), 0);
     while (n > 0)

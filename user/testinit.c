@@ -23,7 +23,7 @@ static const char *tests[] = {
     "t_ftrunc", "t_fdshare", "t_fsmeta", "t_wbgap", "t_frameacct",
     "t_memstress", "t_adbits", "t_bigwrite",
     "t_instret", "t_faround", "t_ptick", "t_fp",
-    "t_readfull", "t_ftruncate", "t_rename", "t_fsync", "t_stat",
+    "t_readfull", "t_ftruncate", "t_rename", "t_fsync", "t_stat", "t_lua", "t_sqlite",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */

@@ -8,7 +8,7 @@
 
 /* ---- proc.c: processes ---- */
 #define NPROC 128
-#define NFD 16
+#define NFD ((long)FD_MAX) /* abi.def */
 enum pstate { P_FREE = 0, P_RUN, P_ZOMBIE };
 struct file;
 struct proc {

@@ -1,0 +1,90 @@
+/* SQLite (ports/sqlite: /bin/sqlite3) on this system's files: create, insert,
+   update and delete, a transaction rolled back, an index, the integrity
+   check, the database read back by a new process, and 2,000 rows inserted in
+   one transaction. Each step runs the shell with SQL on its stdin and checks
+   everything it printed. (A database that survives a reboot, and one whose
+   machine is killed in the middle of a transaction: tests/ports/sqlite_crash.py.) */
+#include "test.h"
+
+#define DB "/t_sqlite.db"
+
+/* Run sqlite3 DB with sql on stdin; its stdout (and stderr) in out[size].
+   Returns the exit status. */
+static int run_sql(const char *sql, char *out, size_t size)
+{
+    int in[2], res[2];
+    CHECK_EQ(pipe(in), 0);
+    CHECK_EQ(pipe(res), 0);
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(res[1], 1);
+        dup2(res[1], 2);
+        close(in[0]), close(in[1]), close(res[0]), close(res[1]);
+        char *av[] = { "sqlite3", DB, NULL };
+        execv("/bin/sqlite3", av);
+        printf("t_sqlite: /bin/sqlite3: %s\n", strerror(errno));
+        exit(127);
+    }
+    close(in[0]);
+    close(res[1]);
+    CHECK(write_all(in[1], sql, strlen(sql)));
+    close(in[1]);
+    size_t n = 0;
+    long r;
+    while (n + 1 < size && (r = read(res[0], out + n, size - 1 - n)) > 0)
+        n += (size_t)r;
+    out[n] = 0;
+    close(res[0]);
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* sql must print exactly want and exit with want_status. */
+static void expect(const char *what, const char *sql, const char *want, int want_status)
+{
+    static char out[8192];
+    int st = run_sql(sql, out, sizeof out);
+    if (st != want_status || strcmp(out, want) != 0) {
+        printf("t_sqlite: %s: exit %d, printed:\n%s---- wanted:\n%s----\n", what, st, out, want);
+        exit(1);
+    }
+    printf("t_sqlite: %s ok\n", what);
+}
+
+int main(void)
+{
+    unlink(DB);
+    unlink(DB "-journal");
+    expect("create, insert, update, delete, rollback, index",
+           "create table t(a integer primary key, b text);\n"
+           "insert into t(b) values ('one'), ('two'), ('three');\n"
+           "update t set b = 'TWO' where a = 2;\n"
+           "delete from t where a = 3;\n"
+           "begin; insert into t(b) values ('gone'); rollback;\n"
+           "create index tb on t(b);\n"
+           "select * from t order by a;\n"
+           "select b from t where b = 'TWO';\n"
+           "explain query plan select a from t where b = 'one';\n"
+           "pragma integrity_check;\n",
+           "1|one\n2|TWO\nTWO\nQUERY PLAN\n`--SEARCH t USING COVERING INDEX tb (b=?)\nok\n", 0);
+    expect("read back by a new process", "select count(*), group_concat(b) from t;\n", "2|one,TWO\n", 0);
+    expect("2000 rows in one transaction",
+           "begin;\n"
+           "with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000)\n"
+           "  insert into t(b) select 'row ' || i from n;\n"
+           "commit;\n"
+           "select count(*), sum(length(b)) from t;\n"
+           "pragma integrity_check;\n",
+           "2002|14899\nok\n", 0);
+    expect("an error is reported and changes nothing",
+           "insert into t(a, b) values (1, 'dup');\nselect count(*) from t;\n",
+           "Error near line 1: UNIQUE constraint failed: t.a\n2002\n", 1);
+    CHECK_EQ(unlink(DB), 0);
+    struct stat st;
+    CHECK(stat(DB "-journal", &st) < 0 && errno == ENOENT); /* no hot journal left behind */
+    return 0;
+}
