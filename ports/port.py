@@ -7,24 +7,43 @@ with the user programs' toolchain and C library; nothing in the sources is
 changed.
 
 Archives come from PORTS_CACHE (default: ../shared/ports-cache if it exists,
-then build/ports/cache), or are downloaded from the upstream address into
-build/ports/cache. Either way the SHA-256 must match the recipe's.
+beside this tree or beside the one it was cloned from, then build/ports/cache),
+or are downloaded from the upstream address into build/ports/cache. Either way
+the SHA-256 must match the recipe's.
 """
 import hashlib
 import os
 import shutil
+import subprocess
 import tarfile
 import urllib.request
 
 
+def origin_dir(top):
+    """The directory of the repository this one was cloned from, when that is a
+    local path (a clean clone of a working tree), else None."""
+    try:
+        url = subprocess.run(['git', '-C', top, 'config', '--get', 'remote.origin.url'],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if url.startswith('file://'):
+        url = url[len('file://'):]
+    return os.path.abspath(os.path.join(top, url)) if url and '://' not in url and ':' not in url.split('/')[0] else None
+
+
 def cache_dirs(top, env_value):
-    """The directories searched for archives, in order."""
+    """The directories searched for archives, in order: PORTS_CACHE alone when
+    set; else ../shared/ports-cache beside this tree, or beside the tree it was
+    cloned from (a clean clone elsewhere), if there is one; then build/ports/cache."""
     if env_value:
         return [env_value]
     dirs = []
-    shared = os.path.normpath(os.path.join(top, '..', 'shared', 'ports-cache'))
-    if os.path.isdir(shared):
-        dirs.append(shared)
+    for base in [top, origin_dir(top)]:
+        if base:
+            shared = os.path.normpath(os.path.join(base, '..', 'shared', 'ports-cache'))
+            if os.path.isdir(shared) and shared not in dirs:
+                dirs.append(shared)
     dirs.append(os.path.join(top, 'build', 'ports', 'cache'))
     return dirs
 

@@ -455,6 +455,7 @@ int main(int argc, char **argv)
         samples[i] = b - a - ovh;
     }
     report("cow_reuse_fault", median(samples, RUNS));
+    munmap(bm, big); /* the rows below fork from a small parent */
 
     /* 16 pages mapped one by one and in one map_batch (b_mapbatch: device pages, so RIGHT_DRIVER) */
     wait_how(spawn_rights("b_mapbatch", 0, RIGHT_DRIVER), NULL, NULL);
