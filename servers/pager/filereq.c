@@ -176,8 +176,9 @@ static void chdir_done(struct job *j, struct msg *r)
     job_reply(j, res, 0, 0);
 }
 
-/* link(old, new): files only (the file server refuses directories). */
-bool vfs_link(struct req *rq)
+/* A job on two paths (old at w0, new at w1 of the request): link, rename.
+   Returns true with reply set, false while the job runs. */
+static bool two_path_job(struct req *rq, long label, void (*done)(struct job *, struct msg *))
 {
     struct msg *m = rq->m, *reply = rq->reply;
     char path2[256];
@@ -187,7 +188,7 @@ bool vfs_link(struct req *rq)
         return true;
     }
     names_forget();
-    struct job *j = path_job(rq, (uint64_t)m->w[0], MSG_FSJ_LINK, simple_done);
+    struct job *j = path_job(rq, (uint64_t)m->w[0], label, done);
     if (!j)
         return true;
     memcpy(j->path2, path2, (size_t)n + 1);
@@ -196,6 +197,9 @@ bool vfs_link(struct req *rq)
     fs_kick();
     return false;
 }
+
+/* link(old, new): files only (the file server refuses directories). */
+bool vfs_link(struct req *rq) { return two_path_job(rq, MSG_FSJ_LINK, simple_done); }
 
 bool vfs_chdir(struct req *rq)
 {
@@ -580,24 +584,6 @@ bool vfs_fsync(struct req *rq, struct vnode *v)
     return answer_when_clean(rq, v, 0);
 }
 
-/* rename(old, new): one log transaction in the file server. Returns true
-   with reply set, false while the job runs. */
-bool vfs_rename(struct req *rq)
-{
-    struct msg *m = rq->m, *reply = rq->reply;
-    char path2[256];
-    int n = copy_in_str(rq, &rq->p->vm, path2, (uint64_t)m->w[1], sizeof path2);
-    if (n < 0) {
-        reply->w[0] = n;
-        return true;
-    }
-    names_forget();
-    struct job *j = path_job(rq, (uint64_t)m->w[0], MSG_FSJ_RENAME, remove_done); /* the file the new name replaced: like unlink */
-    if (!j)
-        return true;
-    memcpy(j->path2, path2, (size_t)n + 1);
-    if (!path2[0])
-        j->path2[0] = 0, j->m.w[1] = -1; /* an empty new name: the server says ENOENT */
-    fs_kick();
-    return false;
-}
+/* rename(old, new): one log transaction in the file server; the file the new
+   name replaced is let go like unlink's. */
+bool vfs_rename(struct req *rq) { return two_path_job(rq, MSG_FSJ_RENAME, remove_done); }
