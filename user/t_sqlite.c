@@ -23,7 +23,8 @@ static int run_sql(const char *sql, char *out, size_t size)
         dup2(res[1], 2);
         close(in[0]), close(in[1]), close(res[0]), close(res[1]);
         char *av[] = { "sqlite3", DB, NULL };
-        execv("/bin/sqlite3", av);
+        char *env[] = { "HOME=/", NULL }; /* else it warns that it has no ~/.sqliterc */
+        execve("/bin/sqlite3", av, env);
         printf("t_sqlite: /bin/sqlite3: %s\n", strerror(errno));
         exit(127);
     }

@@ -1,0 +1,65 @@
+/* SQLite across a reboot and a kill (tests/ports/sqlite_crash.py boots this
+   as init). With argument 0: make /crash.db, then commit batches of 100 rows
+   for ever, one sqlite3 process a transaction, printing "@@COMMIT n" once
+   batch n's sqlite3 has returned; the host kills QEMU at some moment, most
+   likely inside a transaction. With argument 1 (the next boot, same disk):
+   print "@@CHECK integrity=<pragma integrity_check> rows=<count> batches=<max
+   batch>" and power off. */
+#include "sys.h"
+
+static int run_sql(const char *sql, char *out, size_t size)
+{
+    int res[2];
+    if (pipe(res) < 0)
+        return -1;
+    int pid = fork();
+    if (pid == 0) {
+        dup2(res[1], 1);
+        close(res[0]), close(res[1]);
+        char *av[] = { "sqlite3", "/crash.db", (char *)sql, NULL };
+        execv("/bin/sqlite3", av);
+        exit(127);
+    }
+    close(res[1]);
+    size_t n = 0;
+    long r;
+    while (n + 1 < size && (r = read(res[0], out + n, size - 1 - n)) > 0)
+        n += (size_t)r;
+    out[n] = 0;
+    close(res[0]);
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int main(int argc, char **argv)
+{
+    static char out[512], sql[512];
+    setenv("HOME", "/", 0); /* the shell of sqlite3 looks for ~/.sqliterc */
+    if (argc > 1 && atol(argv[1]) == 1) {
+        int st = run_sql("pragma integrity_check; select count(*), coalesce(max(batch), 0) from t;", out, sizeof out);
+        char *nl = strchr(out, '\n');
+        if (nl)
+            *nl = ' ';
+        printf("@@CHECK status=%d integrity=%s\n", st, out);
+        shutdown();
+        return 0;
+    }
+    if (run_sql("create table if not exists t(batch integer, i integer, pad text);", out, sizeof out) != 0) {
+        printf("@@FAIL create: %s\n", out);
+        return 1;
+    }
+    printf("sqlcrash: started\n");
+    for (long n = 1;; n++) {
+        snprintf(sql, sizeof sql,
+                 "begin; with recursive k(i) as (select 1 union all select i + 1 from k where i < 100) "
+                 "insert into t select %ld, i, printf('%%0200d', i) from k; commit;", n);
+        int st = run_sql(sql, out, sizeof out);
+        if (st != 0) {
+            printf("@@FAIL batch %ld: status %d: %s\n", n, st, out);
+            return 1;
+        }
+        printf("@@COMMIT %ld\n", n);
+    }
+}
