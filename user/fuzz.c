@@ -47,7 +47,7 @@
 #define KBASE 0xffffffc000000000UL
 #define PAGE 4096UL
 #define FINDING 0xf1d1f1d1L
-#define NFDS 16
+#define NFDS ((int)FD_MAX) /* the pager's descriptors a process (abi.def; a power of two) */
 #define NSLOT 64
 #define NREG 24
 #define NKIDS 8
