@@ -293,3 +293,46 @@ void ipc_cancel(struct thread *t)
         ipc_abort_reply(c);
     }
 }
+
+static bool is_ipc_call(uint64_t nr)
+{
+    return nr == SYS_SEND || nr == SYS_RECV || nr == SYS_CALL || nr == SYS_REPLY || nr == SYS_REPLYRECV ||
+           nr == SYS_NBSEND;
+}
+
+/* Where t stands, for thread_regs (THREAD_*). With interrupt, a blocking
+   system call t is in (a send no receiver has taken yet, a receive, a
+   notification wait) is ended first: it returns -EINTR (a7 = IPC_FAILED for
+   an IPC call, as for any failed one) and t is ready. A call waiting for its
+   answer and a fault are never interrupted: their receiver holds the request. */
+int ipc_interrupt(struct thread *t, bool interrupt)
+{
+    if (t->state == TS_RUNNING)
+        return THREAD_READY;
+    if (t->ipc_fault)
+        return THREAD_FAULT;
+    if (t->state == TS_REPLY)
+        return THREAD_CALL;
+    if (!interrupt)
+        return THREAD_BLOCKED;
+    switch (t->state) {
+    case TS_SEND:
+        tq_remove(&t->blocked_ep->senders, t);
+        break;
+    case TS_RECV:
+        tq_remove(&t->blocked_ep->receivers, t);
+        break;
+    case TS_NTFN:
+        t->blocked_ntfn->waiter = NULL;
+        break;
+    default:
+        return THREAD_BLOCKED;
+    }
+    t->blocked_ep = NULL;
+    t->blocked_ntfn = NULL;
+    t->regs.x[RI_A0] = (uint64_t)-EINTR;
+    if (is_ipc_call(t->regs.x[RI_A7]))
+        t->regs.x[RI_A7] = IPC_FAILED;
+    sched_ready(t);
+    return THREAD_INTERRUPTED;
+}

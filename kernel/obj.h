@@ -193,6 +193,7 @@ long ntfn_notify(struct ntfn *n, uint64_t bits);
 long ntfn_wait(struct thread *t, struct ntfn *n);
 void ipc_cancel(struct thread *t);
 void ipc_abort_reply(struct thread *caller);
+int ipc_interrupt(struct thread *t, bool interrupt); /* THREAD_* */
 long ntfn_bind(struct thread *t, struct ntfn *n); /* n NULL: unbind */
 
 /* syscall.c */

@@ -535,6 +535,54 @@ static long h_thread_instret(struct thread *t, uint64_t *x)
     return (long)acct_count(o, t);
 }
 
+/* Is [buf, buf + len) of t's memory mapped with all of perm (PTE_R, PTE_W)?
+   Only for callers that never fault (thread_regs: the pager). */
+static bool user_mapped(struct thread *t, uint64_t buf, uint64_t len, pte_t perm)
+{
+    if (buf >= USER_LIMIT || len > USER_LIMIT - buf)
+        return false;
+    for (uint64_t va = ROUNDDOWN(buf, PGSIZE); va < buf + len; va += PGSIZE) {
+        pte_t e = pt_lookup(t->as->root, va);
+        if ((e & (perm | PTE_U)) != (perm | PTE_U))
+            return false;
+    }
+    return true;
+}
+
+static uint64_t *user_word(struct thread *t, uint64_t va)
+{
+    return P2V(PTE_PA(pt_lookup(t->as->root, va)) + (va & (PGSIZE - 1)));
+}
+
+/* Another thread's registers, through a THREAD cap (only the pager holds those
+   of user tasks): REGS_GET copies them (pc, x1..x31) into buf, after ending a
+   blocking call with REGS_INTERRUPT; REGS_SET loads them from buf into a ready
+   thread (a caller that owes it an answer replies first). Returns the thread's state (THREAD_*), -EBADCAP, -EINVAL (itself,
+   bad flags), -EFAULT (buf not mapped), -EBUSY (REGS_SET on a blocked thread). */
+static long h_thread_regs(struct thread *t, uint64_t *x)
+{
+    struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
+    if (!c)
+        return -EBADCAP;
+    struct thread *o = c->obj;
+    uint64_t buf = x[RI_A1], flags = x[RI_A2];
+    if (o == t || (flags != REGS_GET && flags != (REGS_GET | REGS_INTERRUPT) && flags != REGS_SET) || (buf & 7))
+        return -EINVAL;
+    if (!user_mapped(t, buf, REGS_WORDS * 8, flags == REGS_SET ? PTE_R : PTE_R | PTE_W))
+        return -EFAULT;
+    if (flags != REGS_SET) {
+        int state = ipc_interrupt(o, flags & REGS_INTERRUPT);
+        for (unsigned i = 0; i < REGS_WORDS; i++)
+            *user_word(t, buf + (uint64_t)i * 8) = o->regs.x[i ? i - 1 : RI_PC];
+        return state;
+    }
+    if (ipc_interrupt(o, false) != THREAD_READY)
+        return -EBUSY;
+    for (unsigned i = 0; i < REGS_WORDS; i++)
+        o->regs.x[i ? i - 1 : RI_PC] = *user_word(t, buf + (uint64_t)i * 8);
+    return THREAD_READY;
+}
+
 static long h_nop(struct thread *t, uint64_t *x)
 {
     (void)t; (void)x;
@@ -579,6 +627,7 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_PT_INFO] = h_pt_info,
     [SYS_MAP_BATCH] = h_map_batch,
     [SYS_THREAD_INSTRET] = h_thread_instret,
+    [SYS_THREAD_REGS] = h_thread_regs,
 };
 
 /* Handle the ecall of t (the current thread). */

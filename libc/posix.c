@@ -66,12 +66,17 @@ char *getcwd(char *buf, size_t size)
     return posix(pg_call3(MSG_PG_GETCWD, (long)buf, (long)size, 0)) < 0 ? NULL : buf;
 }
 
-/* Flush stdio first: the child would write the parent's buffered output again. */
+/* Flush stdio first: the child would write the parent's buffered output again.
+   The child has none of the parent's caps but its pager's: it makes its own
+   notification for sleeping (__libc_ntfn). */
 pid_t fork(void)
 {
     fflush(stdout);
     fflush(stderr);
-    return (pid_t)posix(call1(MSG_PG_FORK, 0));
+    long r = call1(MSG_PG_FORK, 0);
+    if (r == 0)
+        __libc_ntfn_forget();
+    return (pid_t)posix(r);
 }
 
 /* The new program gets envp as its environment. */
@@ -86,17 +91,6 @@ int execv(const char *path, char *const argv[]) { return execve(path, argv, envi
 
 pid_t getpid(void) { return (pid_t)call1(MSG_PG_GETPID, 0); }
 pid_t getppid(void) { return (pid_t)call1(MSG_PG_GETPPID, 0); }
-
-/* Until signals exist, every signal but 0 ends the process as SIGKILL would;
-   0 only checks that pid exists. */
-int kill(pid_t pid, int sig)
-{
-    if (sig < 0 || sig >= NSIG)
-        return (int)posix(-EINVAL);
-    if (sig == 0)
-        return (int)posix(pg_call3(MSG_PG_KILL, pid, 0, 1));
-    return (int)posix(call1(MSG_PG_KILL, pid));
-}
 
 /* status: exit code << 8, or the signal-like cause (the pager's fault cause). */
 pid_t waitpid(pid_t pid, int *status, int options)
@@ -158,13 +152,12 @@ int munmap(void *addr, size_t len) { return (int)posix(pg_call3(MSG_PG_MUNMAP, (
 int mprotect(void *addr, size_t len, int prot) { return (int)posix(pg_call3(MSG_PG_MPROTECT, (long)addr, (long)len, prot)); }
 int msync(void *addr, size_t len, int flags) { return (int)posix(pg_call3(MSG_PG_MSYNC, (long)addr, (long)len, flags)); }
 
-/* A descriptor that is neither a file nor a directory: the console or a pipe.
-   Until fstat tells them apart, both count as terminals. */
+/* A terminal: a descriptor fstat calls a character device (the console). */
 int isatty(int fd)
 {
     struct stat st;
     long r = pg_call3(MSG_PG_FSTAT, fd, (long)&st, 0);
-    if (r == -EINVAL)
+    if (r == 0 && S_ISCHR(st.st_mode))
         return 1;
     errno = r < 0 ? (int)-r : ENOTTY;
     return 0;
@@ -231,35 +224,41 @@ clock_t times(struct tms *t)
 }
 
 
-/* nanosleep(2): a timer notification (made at the first sleep, kept for the
-   process) wakes us once rdtime has passed the end. Never interrupted yet, so
-   *rem is always zero. */
+/* nanosleep(2): a timer on the process's notification (__libc_ntfn) wakes
+   us once rdtime has passed the end. A caught signal ends it
+   early: -1 with EINTR, and *rem the time that was left. */
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-    static long ntfn = -1;
     if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L)
         return (int)posix(-EINVAL);
-    if (ntfn < 0 && (ntfn = sys_ntfn_create()) < 0) {
-        long r = ntfn;
-        ntfn = -1;
-        return (int)posix(r);
-    }
+    long ntfn = __libc_ntfn();
+    if (ntfn < 0)
+        return (int)posix(ntfn);
     uint64_t end = rdtime() + (uint64_t)req->tv_sec * RDTIME_HZ + (uint64_t)req->tv_nsec / (1000000000UL / RDTIME_HZ);
     while (rdtime() < end) {
         long r = sys_timer_notify(ntfn, (long)end);
         if (r < 0)
             return (int)posix(r);
-        sys_wait(ntfn);
+        if (sys_wait(ntfn) == -EINTR) {
+            uint64_t now = rdtime(), left = end > now ? end - now : 0;
+            if (rem)
+                *rem = (struct timespec){ (time_t)(left / RDTIME_HZ),
+                                          (long)(left % RDTIME_HZ * (1000000000UL / RDTIME_HZ)) };
+            return (int)posix(-EINTR);
+        }
     }
     if (rem)
         *rem = (struct timespec){ 0, 0 };
     return 0;
 }
 
+/* sleep(3): the seconds left when a signal ended it early, else 0. */
 unsigned sleep(unsigned s)
 {
-    struct timespec t = { .tv_sec = s };
-    return nanosleep(&t, NULL) < 0 ? s : 0;
+    struct timespec t = { .tv_sec = s }, rem = { 0, 0 };
+    if (nanosleep(&t, &rem) == 0)
+        return 0;
+    return errno == EINTR ? (unsigned)rem.tv_sec + (rem.tv_nsec > 0) : s;
 }
 
 int usleep(useconds_t us)

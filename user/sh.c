@@ -8,13 +8,18 @@
      # ...        a comment to the end of the line
      $NAME ${NAME} $?   the variable's value ("" if unset), the last status;
                   expanded outside '...' quotes
-   Builtins: cd, exit [n], wait, kill PID... (a builtin because the pager
+   Builtins: cd, exit [n], wait, kill [-SIGNAL] PID... (a builtin because the pager
    lets only a parent kill: the shell is the parent of its jobs), export
    NAME[=VALUE]..., unset NAME..., NAME=VALUE... (every variable is in the
    environment of the programs the shell starts). The status of a line is that of its last
    pipeline, and a pipeline's is that of its last command (127: not found,
-   128 + cause: killed). */
+   128 + signal: killed by that signal).
+   Job control, when stdin is the console: each pipeline is a process group,
+   the one in the foreground is the console's (Ctrl-C sends it SIGINT), and the
+   shell itself ignores SIGINT. */
 #include "sys.h"
+
+static bool interactive;    /* stdin is the console: job control */
 
 #define LINE_MAX 512
 #define MAXARGS 31          /* the pager's exec takes at most 31 arguments */
@@ -391,22 +396,10 @@ static void builtin_exit(const struct cmd *c)
     exit((int)(atol(a) & 0xff));
 }
 
-/* kill PID...: end each process; returns 0, or 1 if any could not be. */
+/* kill [-SIGNAL] PID... (libc's kill_main). */
 static int builtin_kill(const struct cmd *c)
 {
-    int status = 0;
-    if (c->argc < 2) {
-        dprintf(2, "usage: kill PID...\n");
-        return 2;
-    }
-    for (int i = 1; i < c->argc; i++) {
-        long r = !is_number(c->argv[i]) ? -ESRCH : kill(atol(c->argv[i]), SIGKILL) < 0 ? -errno : 0;
-        if (r < 0) {
-            dprintf(2, "sh: kill: %s: %s\n", c->argv[i], errstr(r));
-            status = 1;
-        }
-    }
-    return status;
+    return kill_main("sh: kill", c->argc, (char **)c->argv);
 }
 
 /* Run builtin c in this process; returns its status. */
@@ -486,8 +479,12 @@ static void stdin_from_nothing(void)
 /* In a new child: fd 0 from `in` (if >= 0), fd 1 to out[1] (if >= 0; out[0]
    is the reading end of the same pipe, not ours), redirections, then run c.
    Never returns. */
-static void child(const struct cmd *c, int in, const int out[2], bool background)
+static void child(const struct cmd *c, int in, const int out[2], bool background, long pg)
 {
+    if (interactive) {
+        setpgid(0, pg); /* pg 0: it leads a new group */
+        signal(SIGINT, SIG_DFL);
+    }
     if (in >= 0)
         move_fd(in, 0);
     else if (background)
@@ -511,6 +508,7 @@ static void child(const struct cmd *c, int in, const int out[2], bool background
 static int start_pipeline(const struct pipeline *pl, long *pids, bool background)
 {
     int in = -1, started = 0;
+    long pg = 0; /* the pipeline's process group: its first process's pid */
     for (int i = 0; i < pl->n; i++) {
         int out[2] = { -1, -1 };
         if (i + 1 < pl->n && pipe(out) < 0) {
@@ -519,7 +517,12 @@ static int start_pipeline(const struct pipeline *pl, long *pids, bool background
         }
         long pid = fork();
         if (pid == 0)
-            child(&pl->cmds[i], in, out, background);
+            child(&pl->cmds[i], in, out, background, pg);
+        if (pid > 0 && interactive) {
+            setpgid(pid, pg ? pg : pid); /* as the child does: whichever runs first */
+            if (!pg)
+                pg = pid;
+        }
         if (in >= 0)
             close(in);
         if (out[1] >= 0)
@@ -541,7 +544,8 @@ static int end_status(long pid, long how, long code)
 {
     if (how == WAIT_EXITED)
         return (int)(code & 0xff);
-    dprintf(2, "sh: pid %ld killed (cause %ld)\n", pid, code);
+    if (code != SIGINT) /* Ctrl-C: the console showed ^C */
+        dprintf(2, "sh: pid %ld killed by signal %ld\n", pid, code);
     return 128 + (int)(code & 0x7f);
 }
 
@@ -617,8 +621,14 @@ static int run_pipeline(const struct pipeline *pl, bool background)
         wait_pipeline(pids, n);
         return 1;
     }
-    if (!background)
-        return wait_pipeline(pids, n);
+    if (!background) {
+        if (interactive && n > 0)
+            tcsetpgrp(0, pids[0]); /* Ctrl-C goes to it */
+        int status = wait_pipeline(pids, n);
+        if (interactive)
+            tcsetpgrp(0, getpgrp());
+        return status;
+    }
     if (n > 0) {
         bg_add(pids[n - 1]);
         dprintf(2, "[%ld]\n", pids[n - 1]);
@@ -665,6 +675,12 @@ int main(int argc, char **argv)
     if (argc >= 2) {
         dprintf(2, "usage: sh [-c line]\n");
         return 2;
+    }
+    if (isatty(0)) {
+        interactive = true;
+        signal(SIGINT, SIG_IGN);
+        setpgid(0, 0);
+        tcsetpgrp(0, getpid());
     }
     for (;;) {
         dprintf(2, "$ ");

@@ -39,10 +39,10 @@ int main(int argc, char **argv)
     }
     run_child("t_badaccess", 100, &how, &code);
     CHECK_EQ(how, WAIT_KILLED);
-    CHECK_EQ(code, 15); /* store page fault */
+    CHECK_EQ(code, SIGSEGV); /* a store page fault */
     run_child("t_badaccess", 101, &how, &code);
     CHECK_EQ(how, WAIT_KILLED);
-    CHECK_EQ(code, 2);  /* illegal instruction */
+    CHECK_EQ(code, SIGILL);  /* an illegal instruction */
     run_child("t_badaccess", 102, &how, &code);
     CHECK_EQ(how, WAIT_EXITED);
     CHECK_EQ(code, 0);

@@ -214,12 +214,12 @@ static void test_script(void)
     expect("script without the last newline", "last\n", 0);
 }
 
-/* A command killed by a fault: the shell reports it, its status is 128 + cause. */
+/* A command killed by a fault: the shell reports it, its status is 128 + the signal. */
 static void test_killed(void)
 {
     check("t_shell fault; echo after", "after\n", 0);
-    check("t_shell fault", "", 128 + 13);
-    static const char tail[] = " killed (cause 13)\n";
+    check("t_shell fault", "", 128 + SIGSEGV);
+    static const char tail[] = " killed by signal 11\n";
     size_t n = strlen(res.err), t = sizeof tail - 1;
     CHECK(strncmp(res.err, "sh: pid ", 8) == 0 && n > t && strcmp(res.err + n - t, tail) == 0);
 }
@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "fault") == 0) {
         volatile uintptr_t nowhere = 8;
-        return *(volatile int *)nowhere; /* a load page fault (cause 13), for test_killed */
+        return *(volatile int *)nowhere; /* a load page fault: SIGSEGV, for test_killed */
     }
     test_simple();
     test_pipes();

@@ -42,6 +42,10 @@ long getdent(int fd, long *cookie, char name[64], long *inum); /* 1 an entry, 0 
 /* Helpers (extra.c). */
 bool write_all(int fd, const void *buf, size_t n); /* all n bytes, through short writes */
 bool is_number(const char *s);                  /* decimal digits only, at least one */
+long __libc_ntfn(void);                         /* the notification sleeping waits on (libc/signal.c) */
+void __libc_ntfn_forget(void);                  /* fork's child: make a new one */
+int sig_number(const char *s);                  /* "9", "KILL" or "SIGKILL" -> 9; -1 if none */
+int kill_main(const char *prog, int argc, char **argv); /* kill [-SIGNAL] PID...: 0, 1 (a failure), 2 (usage) */
 const char *errstr(long err);                   /* strerror of err or -err */
 int dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

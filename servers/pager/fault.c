@@ -1,7 +1,8 @@
 /* Faults: the kernel sends one for every user exception; page faults go down
    the fixed path in vm_resolve (region, rights, the region kind's method) and
-   are answered with a mapping; anything else kills the process with a one-line
-   message on the console. */
+   are answered with a mapping; anything else goes to the process's handler of
+   the signal it raises (SIGSEGV, SIGBUS, SIGILL, SIGTRAP), or kills the process
+   with a one-line message on the console. */
 #include "pager.h"
 
 static const char *access_name(long access)
@@ -20,12 +21,24 @@ static const char *exception_name(long scause)
     }
 }
 
-/* Stop the faulting thread (the reply) and free everything its process had. */
-static void kill_proc(struct req *rq, long cause)
+/* Stop the faulting thread (the reply) and free everything its process had;
+   sig is how it ended (what wait reports). */
+static void kill_proc(struct req *rq, long sig)
 {
     rq->reply->label = MSG_FAULT_KILL;
     req_reply(rq, rq->reply);
-    proc_exit(rq->p, WAIT_KILLED, cause);
+    proc_exit(rq->p, WAIT_KILLED, sig);
+}
+
+/* The signal an exception other than a page fault raises. */
+static int exception_signal(long scause)
+{
+    switch (scause) {
+    case 0: case 4: case 6: return SIGBUS;
+    case 2: return SIGILL;
+    case 3: return SIGTRAP;
+    default: return SIGSEGV;
+    }
 }
 
 /* A fault the kernel sent for something other than a page fault, or one it
@@ -35,15 +48,19 @@ static bool __attribute__((noinline, cold)) fault_refused(struct req *rq)
 {
     struct proc *p = rq->p;
     long scause = rq->m->w[3], flags = rq->m->w[4];
+    int sig = SIGKILL;
     if (scause != 12 && scause != 13 && scause != 15) {
         cnt.invalid++;
+        sig = exception_signal(scause);
+        if (signal_fault(rq, sig))
+            return false;
         printf("pid %ld (%s): %s at pc %p\n", p->pid, p->name, exception_name(scause), (void *)rq->m->w[2]);
     } else if (flags & FAULT_PTQUOTA) {
         printf("pid %ld (%s): killed: page-table quota (%d tables)\n", p->pid, p->name, (int)PT_QUOTA);
     } else {
         printf("pid %ld (%s): the kernel has no memory for its page tables; killed\n", p->pid, p->name);
     }
-    kill_proc(rq, scause);
+    kill_proc(rq, sig);
     return false;
 }
 
@@ -77,7 +94,7 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
     struct proc *p = rq->p;
     struct msg keep = *rq->m; /* rq->reply may be rq->m */
     uint64_t addr = (uint64_t)keep.w[0], pc = (uint64_t)keep.w[2];
-    long access = keep.w[1], scause = keep.w[3], flags = keep.w[4];
+    long access = keep.w[1], flags = keep.w[4];
     if (r == -ENOMEM) { /* reclaim; with RAM and swap full, kill the biggest user task (maybe p) */
         uint64_t pa;
         uint32_t perms;
@@ -86,7 +103,7 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
                (k = oom_kill(p)) > 0)
             ;
         if (k < 0) {
-            kill_proc(rq, scause);
+            kill_proc(rq, SIGKILL);
             return false;
         }
         if (r == 0)
@@ -104,6 +121,9 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
         rq->reply->label = MSG_FAULT_EFAULT;
         return true;
     }
+    int sig = r == -ENOMEM ? SIGKILL : r == -EIO || r == -ENXIO ? SIGBUS : SIGSEGV;
+    if (sig != SIGKILL && signal_fault(rq, sig))
+        return false;
     const char *what = r == -ENOMEM ? "out of memory" : r == -EIO ? "I/O error" : r == -ENXIO ? "bus error" : "segfault";
     const char *why = r == -ENXIO ? ": past the end of the mapped file" : r != -EIO ? ""
                       : vm_swapped(&p->vm, addr) ? ": the page cannot be read back from swap"
@@ -112,7 +132,7 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
         cnt.bus_error++;
     printf("pid %ld (%s): %s at %p pc %p (%s)%s\n", p->pid, p->name, what, (void *)addr, (void *)pc,
            access_name(access), why);
-    kill_proc(rq, scause);
+    kill_proc(rq, sig);
     return false;
 }
 
@@ -144,7 +164,7 @@ static int oom_kill(struct proc *p)
            res * (PAGE / 1024), sw * (PAGE / 1024));
     if (victim == p)
         return -1;
-    proc_exit(victim, WAIT_KILLED, 9);
+    proc_exit(victim, WAIT_KILLED, SIGKILL);
     return 1;
 }
 

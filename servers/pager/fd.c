@@ -338,6 +338,12 @@ static void console_char(char c)
         }
         return;
     }
+    if (c == 0x03) { /* ^C: the line is dropped; SIGINT to the foreground group */
+        cons_line_len = 0;
+        console_echo("^C\n", 3);
+        signal_console_interrupt();
+        return;
+    }
     if (c == 0x04) { /* ^D: what is typed so far, or end of file */
         if (cons_line_len == 0)
             cons_eof = true;
@@ -660,4 +666,22 @@ bool fd_request(struct req *rq)
     }
     reply->w[0] = -EBADF;
     return true;
+}
+
+/* A signal is delivered to p: its blocked read or write returns now, with
+   the bytes a write moved so far, or -EINTR. */
+void fd_interrupt(struct proc *p)
+{
+    struct blocked *b = &blocked[p->pid % NPROC];
+    if (p->blocked_slot && b->op != B_NONE)
+        reply_to(p, b->done ? (long)b->done : -EINTR);
+}
+
+/* Has p the console open (on any descriptor)? */
+bool fd_has_console(struct proc *p)
+{
+    for (long i = 0; i < NFD; i++)
+        if (p->fd[i] && p->fd[i]->kind == F_CONSOLE)
+            return true;
+    return false;
 }

@@ -430,13 +430,6 @@ static bool rq_wait(struct req *rq)
     return w != 0;
 }
 
-static bool rq_kill(struct req *rq)
-{
-    struct proc *t = proc_find(rq->m->w[0]);
-    rq->reply->w[0] = 0;
-    proc_exit(t, WAIT_KILLED, 9);
-    return t != rq->p;
-}
 
 /* The swap driver on the disk that swap=N names, when the boot archive has
    it; it tells swapdev.c whether the disk is a swap disk. */
@@ -475,7 +468,7 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_EXIT) = { ANYONE, NULL, rq_exit },
     RQ(PG_SPAWN) = { ANYONE, rq_spawn, NULL },         /* rights: only those the sender may give */
     RQ(PG_WAIT) = { ANYONE, NULL, rq_wait },           /* its own children only */
-    RQ(PG_KILL) = { RELATIVE, NULL, rq_kill },
+    RQ(PG_KILL) = { RELATIVE, signal_kill, NULL },
     RQ(PG_ANON) = { ANYONE, rq_anon, NULL },
     RQ(PG_STAT) = { ANYONE, rq_stat, NULL },
     RQ(PG_SHUTDOWN) = { SHUTDOWN, rq_shutdown, NULL },
@@ -517,6 +510,13 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_FTRUNCATE) = { ANYONE, NULL, fd_request },
     RQ(PG_RENAME) = { ANYONE, NULL, vfs_rename },
     RQ(PG_FSYNC) = { ANYONE, NULL, fd_request },
+    RQ(PG_SIGACTION) = { ANYONE, signal_action, NULL },   /* the sender's own */
+    RQ(PG_SIGMASK) = { ANYONE, signal_mask, NULL },
+    RQ(PG_SIGRETURN) = { ANYONE, NULL, signal_return },
+    RQ(PG_SETPGID) = { RELATIVE, signal_setpgid, NULL },
+    RQ(PG_GETPGID) = { ANYONE, signal_getpgid, NULL },    /* groups are public, like ps */
+    RQ(PG_TCPGRP) = { ANYONE, signal_tcpgrp, NULL },      /* to change it: the console open, and a group of its own or its descendants */
+    RQ(PG_KILLPG) = { ANYONE, signal_killpg, NULL },      /* to each member the sender may act on (like RELATIVE) */
 };
 
 /* 0 when p may send m under rule, else the error for the reply. */
@@ -592,9 +592,16 @@ static void __attribute__((noinline)) policy_tick(uint64_t now)
 }
 
 /* Answer (when `answer`) and take the next message into *m. A failed IPC
-   leaves *m stale, so it is never handled: the pager just receives again. */
+   leaves *m stale, so it is never handled: the pager just receives again.
+   Signals waiting for delivery go out between the answer and the receive. */
 static void next_message(struct msg *m, bool answer)
 {
+    if (__builtin_expect(signal_pending_work, 0)) {
+        if (answer)
+            sys_reply(0, m);
+        signal_run();
+        answer = false;
+    }
     long r = answer ? sys_replyrecv(BOOT_EP_SLOT, m) : sys_recv(BOOT_EP_SLOT, m);
     while (r < 0)
         r = sys_recv(BOOT_EP_SLOT, m);

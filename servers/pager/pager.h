@@ -30,6 +30,11 @@ struct proc {
     uint32_t devices;            /* bit i: device i this driver asked for (reset when it dies) */
     uint8_t level;               /* 0: started by the pager; 1: by a level-0 process; 2: any other */
     long job;                    /* level 2: the pid that leads its job (JOB_MAX processes at most) */
+    long pgid;                   /* its process group (signal.c): inherited by fork, set by setpgid */
+    uint64_t sig_pending, sig_mask;      /* bit s: signal s (signal.c) */
+    uint64_t sig_catch, sig_ignore;      /* its actions: caught, ignored, else the default */
+    uint64_t sig_entry;                  /* the C library's signal entry (PG_SIGACTION) */
+    uint64_t sig_amask[NSIG];            /* blocked while the handler of each runs */
 };
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
@@ -45,11 +50,30 @@ void proc_exit(struct proc *p, long how, long code);
 long proc_wait(struct req *rq, long pid);      /* 1: reply now; 0: deferred; <0 error */
 extern long init_pid;                      /* the first program's pid (set by the loop) */
 
+/* ---- signal.c: signals, process groups, the console's foreground group ---- */
+void signal_send(struct proc *t, int sig);  /* SIGKILL ends t now; others wait for signal_run */
+extern bool signal_pending_work;             /* signal_run has something to do */
+void signal_run(void);                      /* deliver what can be (the loop, after each answer) */
+bool signal_fault(struct req *rq, int sig); /* true: the fault that would end rq->p went to its handler */
+void signal_console_interrupt(void);        /* Ctrl-C */
+void signal_fork(struct proc *c, const struct proc *parent);
+void signal_exec(struct proc *p);
+long signal_kill(struct req *rq);
+long signal_killpg(struct req *rq);
+long signal_action(struct req *rq);
+long signal_mask(struct req *rq);
+bool signal_return(struct req *rq);
+long signal_setpgid(struct req *rq);
+long signal_getpgid(struct req *rq);
+long signal_tcpgrp(struct req *rq);
+
 /* ---- fault.c ---- */
 bool handle_fault(struct req *rq);          /* true: rq->reply is the answer now */
 
 /* ---- fd.c: descriptors, pipes, the console ---- */
 void fd_init(void);
+void fd_interrupt(struct proc *p);          /* its blocked read or write returns -EINTR (a signal) */
+bool fd_has_console(struct proc *p);
 void fd_fork(struct proc *child, struct proc *parent);
 void fd_close_all(struct proc *p);
 bool fd_request(struct req *rq);            /* PG_READ etc; false: reply deferred */

@@ -78,6 +78,7 @@ static struct proc *proc_alloc(struct proc *parent)
             p->state = P_RUN;
             p->level = !parent ? 0 : parent->level < 2 ? parent->level + 1 : 2;
             p->job = parent && parent->level == 2 ? parent->job : pid; /* level 1 starts a new job */
+            p->pgid = parent ? parent->pgid : pid;
             next_pid = pid + 1;
             return p;
         }
@@ -328,6 +329,7 @@ long proc_fork(struct proc *parent)
         return -EAGAIN;
     memcpy(c->name, parent->name, sizeof c->name);
     c->rights = parent->rights;
+    signal_fork(c, parent);
     c->cwd = parent->cwd;
     memcpy(c->cwd_path, parent->cwd_path, sizeof c->cwd_path);
     long r = vm_create(&c->vm, false, (uint8_t)(c - procs));
@@ -397,6 +399,7 @@ long proc_exec(struct req *rq, const char *path, uint64_t uargv, uint64_t uenvp)
     (void)old_thread; /* dies with the old address space */
     vm_destroy(&old);
     strncpy(p->name, basename(path), sizeof p->name);
+    signal_exec(p);
     cnt.execs++;
     return 0;
 }
@@ -444,6 +447,7 @@ void proc_exit(struct proc *p, long how, long code)
     p->how = how;
     p->code = code;
     p->state = P_ZOMBIE;
+    p->sig_pending = 0;
     for (struct proc *c = proc_first(); c; c = proc_next(c)) {
         if (c->parent == p->pid) {
             c->parent = 0;
@@ -451,6 +455,9 @@ void proc_exit(struct proc *p, long how, long code)
                 release(c);
         }
     }
+    struct proc *parent = proc_find(p->parent);
+    if (parent)
+        signal_send(parent, SIGCHLD);
     notify_parent(p);
 }
 

@@ -640,7 +640,7 @@ static int unpark_err(struct vnode *v, uint64_t idx, long err)
             }
             sys_send(pk.slot, &r);
             if (r.label == MSG_FAULT_KILL)
-                proc_exit(pk.p, WAIT_KILLED, 5);
+                proc_exit(pk.p, WAIT_KILLED, SIGBUS);
         } else {
             hooks.redispatch(pk.p, &pk.m, pk.slot);
         }
