@@ -454,6 +454,7 @@ static const long labels[] = {
     MSG_PG_MKDIR, MSG_PG_RMDIR, MSG_PG_LSEEK, MSG_PG_READDIR, MSG_PG_CHDIR, MSG_PG_GETCWD, MSG_PG_LINK,
     MSG_PG_DROPMAPS, MSG_PG_SYNC, MSG_PG_MSYNC, MSG_FAULT, MSG_FAULT_MAP, MSG_FAULT_KILL,
     MSG_PG_FTRUNCATE, MSG_PG_FSYNC, MSG_PG_RENAME,
+    MSG_PG_SIGACTION, MSG_PG_SIGMASK, MSG_PG_SIGRETURN, MSG_PG_SETPGID, MSG_PG_GETPGID, MSG_PG_TCPGRP, MSG_PG_KILLPG,
     MSG_FSJ_READY, MSG_FSJ_LOOKUP, MSG_FSJ_WRITEPAGE, MSG_NOTIFY, MSG_PG_SHUTDOWN, -1, -MSG_PG_KILL,
 };
 
@@ -580,6 +581,16 @@ static long sane_request(long label, long *w, bool call, int *mortal)
         return label;
     case MSG_PG_FSYNC:
         w[0] = fd_any();
+        return label;
+    case MSG_PG_SIGACTION: /* never a handler: a signal would jump to a random address */
+        w[1] = (long)below(2) == 0 ? SIGACT_DEFAULT : SIGACT_IGNORE;
+        return label;
+    case MSG_PG_SIGRETURN: /* only frames it cannot read: a good one sets every register */
+        w[0] = chance(50) ? (long)KBASE : (long)below(PAGE);
+        return label;
+    case MSG_PG_KILLPG: /* the group may be its own (and its fork's) */
+        *mortal = 1;
+        S.gkilled = true;
         return label;
     case MSG_PG_FSTAT: case MSG_PG_LSEEK: case MSG_PG_READDIR:
         w[0] = fd_any();
