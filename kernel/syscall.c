@@ -549,6 +549,7 @@ static bool user_mapped(struct thread *t, uint64_t buf, uint64_t len, pte_t perm
     return true;
 }
 
+/* The kernel address of word va of t's memory (user_mapped said yes). */
 static uint64_t *user_word(struct thread *t, uint64_t va)
 {
     return P2V(PTE_PA(pt_lookup(t->as->root, va)) + (va & (PGSIZE - 1)));

@@ -92,7 +92,7 @@ int execv(const char *path, char *const argv[]) { return execve(path, argv, envi
 pid_t getpid(void) { return (pid_t)call1(MSG_PG_GETPID, 0); }
 pid_t getppid(void) { return (pid_t)call1(MSG_PG_GETPPID, 0); }
 
-/* status: exit code << 8, or the signal-like cause (the pager's fault cause). */
+/* status: exit code << 8, or the signal that ended the child (WIFSIGNALED, WTERMSIG). */
 pid_t waitpid(pid_t pid, int *status, int options)
 {
     long how, code;

@@ -42,19 +42,22 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     if (sig <= 0 || sig >= NSIG)
         return (int)posix(-EINVAL);
     struct sigaction prev = actions[sig];
-    if (act) {
-        long how = act->sa_handler == SIG_DFL ? SIGACT_DEFAULT : act->sa_handler == SIG_IGN ? SIGACT_IGNORE
-                                                                                         : SIGACT_CATCH;
-        struct msg m = { .label = MSG_PG_SIGACTION, .w = { sig, how, (long)(uint32_t)act->sa_mask, (long)__sig_entry } };
+    long how = !act ? -1L : act->sa_handler == SIG_DFL ? (long)SIGACT_DEFAULT
+                          : act->sa_handler == SIG_IGN ? (long)SIGACT_IGNORE : (long)SIGACT_CATCH;
+    struct msg m = { .label = MSG_PG_SIGACTION, .w = { sig, how, act ? (long)(uint32_t)act->sa_mask : 0,
+                                                       (long)__sig_entry } };
+    if (act)
         actions[sig] = *act; /* first: the signal may come as soon as the pager knows */
-        long r = pg_call(&m);
-        if (r < 0) {
-            actions[sig] = prev;
-            return (int)posix(r);
-        }
+    long r = pg_call(&m);
+    if (r < 0) {
+        actions[sig] = prev;
+        return (int)posix(r);
     }
-    if (old)
+    if (old) { /* the pager's word: after exec, ignored signals stay ignored */
         *old = prev;
+        if (r != (long)SIGACT_CATCH)
+            *old = (struct sigaction){ .sa_handler = r == (long)SIGACT_IGNORE ? SIG_IGN : SIG_DFL };
+    }
     return 0;
 }
 

@@ -223,7 +223,48 @@ static void test_sigchld(void)
     CHECK_EQ(WEXITSTATUS(st), 5);
     CHECK_EQ(hits, 1);
     CHECK_EQ(last_sig, SIGCHLD);
+    /* a child the pager ends while delivering (SIGTERM's default) still
+       tells its parent, which waits in pause for nothing else */
+    hits = 0;
+    pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    CHECK_EQ(kill(pid, SIGTERM), 0);
+    while (hits == 0)
+        pause();
+    CHECK_EQ(last_sig, SIGCHLD);
+    CHECK_EQ(WTERMSIG(reap(pid)), SIGTERM);
     signal(SIGCHLD, SIG_DFL);
+}
+
+/* exec: an ignored signal stays ignored (and sigaction says so), a caught
+   one is back to its default. */
+static void test_exec(void)
+{
+    long pid = fork();
+    if (pid == 0) {
+        signal(SIGUSR1, SIG_IGN);
+        catch(SIGUSR2, on_signal);
+        char *argv[] = { "t_signal", "exec", NULL };
+        execv("t_signal", argv);
+        _exit(99);
+    }
+    int st = reap(pid);
+    CHECK(WIFEXITED(st));
+    CHECK_EQ(WEXITSTATUS(st), 0);
+}
+
+/* The program test_exec starts. Returns its exit status. */
+static int exec_check(void)
+{
+    struct sigaction a1, a2;
+    if (sigaction(SIGUSR1, NULL, &a1) < 0 || sigaction(SIGUSR2, NULL, &a2) < 0)
+        return 1;
+    if (a1.sa_handler != SIG_IGN || a2.sa_handler != SIG_DFL)
+        return 2;
+    return raise(SIGUSR1) == 0 ? 0 : 3; /* ignored: it lives on */
 }
 
 static void on_segv(int sig)
@@ -266,6 +307,12 @@ static void test_groups(void)
     CHECK_EQ(getpgid(b), a);
     CHECK(getpgrp() != a);
     CHECK(setpgid(b, 999999) == -1 && errno == EPERM);
+    long c = fork();
+    if (c == 0) { /* without rights (the shell's children may hold RIGHT_PROCS), the file server's group is not ours */
+        pg_call3(MSG_PG_RIGHTS, 0, 0, 0);
+        _exit(setpgid(0, 1) == -1 && errno == EPERM && tcsetpgrp(0, 1) == -1 ? 0 : 1);
+    }
+    CHECK_EQ(reap(c), 0);
     CHECK_EQ(killpg(a, SIGTERM), 0);
     CHECK_EQ(WTERMSIG(reap(a)), SIGTERM);
     CHECK_EQ(WTERMSIG(reap(b)), SIGTERM);
@@ -290,8 +337,10 @@ static void test_errors(void)
     CHECK(tcsetpgrp(0, 999999) == -1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "exec") == 0)
+        return exec_check();
     test_raise();
     test_mask();
     test_async();
@@ -301,6 +350,7 @@ int main(void)
     test_eintr(3); /* nanosleep */
     test_defaults();
     test_sigchld();
+    test_exec();
     test_segv();
     test_groups();
     test_errors();

@@ -122,7 +122,7 @@ static bool __attribute__((noinline, cold)) fault_failed(struct req *rq, int r)
         return true;
     }
     int sig = r == -ENOMEM ? SIGKILL : r == -EIO || r == -ENXIO ? SIGBUS : SIGSEGV;
-    if (sig != SIGKILL && signal_fault(rq, sig))
+    if (sig != SIGKILL && !(flags & FAULT_SYSCALL) && signal_fault(rq, sig)) /* not a call's buffer: its ecall would fault again */
         return false;
     const char *what = r == -ENOMEM ? "out of memory" : r == -EIO ? "I/O error" : r == -ENXIO ? "bus error" : "segfault";
     const char *why = r == -ENXIO ? ": past the end of the mapped file" : r != -EIO ? ""

@@ -430,7 +430,6 @@ static bool rq_wait(struct req *rq)
     return w != 0;
 }
 
-
 /* The swap driver on the disk that swap=N names, when the boot archive has
    it; it tells swapdev.c whether the disk is a swap disk. */
 static void start_swap(void)
@@ -513,9 +512,9 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_SIGACTION) = { ANYONE, signal_action, NULL },   /* the sender's own */
     RQ(PG_SIGMASK) = { ANYONE, signal_mask, NULL },
     RQ(PG_SIGRETURN) = { ANYONE, NULL, signal_return },
-    RQ(PG_SETPGID) = { RELATIVE, signal_setpgid, NULL },
+    RQ(PG_SETPGID) = { RELATIVE, signal_setpgid, NULL },  /* into a group of its own, its descendants' or the target's siblings' */
     RQ(PG_GETPGID) = { ANYONE, signal_getpgid, NULL },    /* groups are public, like ps */
-    RQ(PG_TCPGRP) = { ANYONE, signal_tcpgrp, NULL },      /* to change it: the console open, and a group of its own or its descendants */
+    RQ(PG_TCPGRP) = { ANYONE, signal_tcpgrp, NULL },      /* to change it: the console open and a group with a member it may act on (Ctrl-C: only those) */
     RQ(PG_KILLPG) = { ANYONE, signal_killpg, NULL },      /* to each member the sender may act on (like RELATIVE) */
 };
 

@@ -19,6 +19,8 @@
 
 bool signal_pending_work; /* some process may have a signal to deliver (the loop looks) */
 static long fg_pgid;    /* the console's foreground process group (0: none) */
+static long fg_by;      /* the process that made it so: Ctrl-C reaches only members it may act on */
+static unsigned long sends; /* signals made pending so far (signal_run) */
 
 static bool valid(long sig)
 {
@@ -29,9 +31,9 @@ static bool valid(long sig)
    dropped; any other waits in its pending set for signal_run. */
 void signal_send(struct proc *t, int sig)
 {
-    uint64_t b = BIT(sig);
     if (t->state != P_RUN || !valid(sig))
         return;
+    uint64_t b = BIT(sig);
     if (sig == SIGKILL) {
         proc_exit(t, WAIT_KILLED, SIGKILL);
         return;
@@ -40,6 +42,7 @@ void signal_send(struct proc *t, int sig)
         return;
     t->sig_pending |= b;
     signal_pending_work = true;
+    sends++;
 }
 
 /* End the requests of p we keep an answer for that may wait for long (wait,
@@ -55,40 +58,80 @@ static void interrupt(struct proc *p)
     fd_interrupt(p);
 }
 
-/* Push a frame for sig on p's stack from its registers r and point it at its
-   signal entry. Returns 0, -EAGAIN (the stack page must wait for memory or
-   I/O: try later) or -EFAULT (no room on the stack). */
-static long push_frame(struct proc *p, int sig, const uint64_t r[REGS_WORDS])
+/* Write the frame for sig (registers r, the mask to restore) below r's sp
+   on p's stack; *sp is where. Returns 0, -EAGAIN (a stack page must wait
+   for memory or I/O: try later), -EFAULT (no stack there) or -ENOMEM. */
+static long write_frame(struct proc *p, int sig, const uint64_t r[REGS_WORDS], uint64_t *sp)
 {
-    uint64_t f[SF_WORDS] = { 0 }, regs[REGS_WORDS];
+    uint64_t f[SF_WORDS] = { 0 };
     memcpy(f, r, REGS_WORDS * 8);
     f[SF_MASK] = p->sig_mask;
     f[SF_SIGNO] = (uint64_t)sig;
-    uint64_t sp = (r[2] - sizeof f) & ~15UL;
+    *sp = (r[2] - sizeof f) & ~15UL;
+    if (r[2] < sizeof f)
+        return -EFAULT;
     struct req own = { .p = p };
-    if (r[2] < sizeof f || copy_out(&own, &p->vm, sp, f, sizeof f) < 0)
-        return own.waited ? -EAGAIN : -EFAULT;
+    long e = copy_out(&own, &p->vm, *sp, f, sizeof f);
+    return e >= 0 ? 0 : own.waited ? -EAGAIN : e == -ENOMEM ? -ENOMEM : -EFAULT;
+}
+
+/* Start p's thread (ready, registers r) in its signal entry for sig, with the
+   frame at sp; sig and the handler's mask are blocked meanwhile. Returns 0
+   or -errno (the thread was not ready). */
+static long start_handler(struct proc *p, int sig, const uint64_t r[REGS_WORDS], uint64_t sp)
+{
+    uint64_t regs[REGS_WORDS];
     memcpy(regs, r, sizeof regs);
     regs[0] = p->sig_entry;
-    regs[1] = 0;            /* ra */
+    regs[1] = 0;              /* ra */
     regs[2] = sp;
     regs[10] = (uint64_t)sig; /* a0 */
-    regs[11] = sp;          /* a1 */
+    regs[11] = sp;            /* a1 */
     long e = sys_thread_regs(p->thread_slot, (long)regs, REGS_SET);
     if (e < 0)
-        return -EAGAIN;
+        return e;
     p->sig_mask |= p->sig_amask[sig] | BIT(sig);
     return 0;
 }
 
-static void bad_stack(struct proc *p, int sig, uint64_t sp)
+/* p cannot take sig's frame (err from write_frame): it ends with SIGSEGV. */
+static void bad_stack(struct proc *p, int sig, uint64_t sp, long err)
 {
-    printf("pid %ld (%s): signal %d: no room for its frame on the stack at %p\n", p->pid, p->name, sig, (void *)sp);
+    printf("pid %ld (%s): signal %d: %s for its frame at sp %p\n", p->pid, p->name, sig,
+           err == -ENOMEM ? "no memory" : "no stack", (void *)sp);
     proc_exit(p, WAIT_KILLED, SIGSEGV);
 }
 
+/* Deliver caught signal sig to p. The frame is written once before anything
+   is interrupted (so a stack page that must be waited for interrupts
+   nothing), then again with the registers the interruption left. Returns
+   false when it must wait (p is in a call or fault of ours, or its stack
+   page is on its way). */
+static bool deliver_one(struct proc *p, int sig)
+{
+    uint64_t r[REGS_WORDS], sp;
+    long st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET);
+    bool ours = p->wait_slot || p->blocked_slot; /* calls of ours we may end */
+    if (st < 0 || st == THREAD_FAULT || (st == THREAD_CALL && !ours))
+        return false;
+    long e = write_frame(p, sig, r, &sp);
+    if (e == -EAGAIN)
+        return false;
+    p->sig_pending &= ~BIT(sig);
+    if (e < 0) {
+        bad_stack(p, sig, r[2], e);
+        return true;
+    }
+    interrupt(p);
+    st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_INTERRUPT);
+    if ((st != THREAD_READY && st != THREAD_INTERRUPTED) || write_frame(p, sig, r, &sp) < 0 ||
+        start_handler(p, sig, r, sp) < 0)
+        p->sig_pending |= BIT(sig); /* should not happen: try again later */
+    return !(p->sig_pending & BIT(sig));
+}
+
 /* Deliver p's pending signals that are not blocked while it can take them.
-   Returns false when one must wait (p is in a call or fault of ours). */
+   Returns false when one must wait. */
 static bool deliver(struct proc *p)
 {
     uint64_t ready;
@@ -97,35 +140,35 @@ static bool deliver(struct proc *p)
         while (!(ready & BIT(sig)))
             sig++;
         uint64_t b = BIT(sig);
-        if (!(p->sig_catch & b)) {
-            p->sig_pending &= ~b;
-            if (!(DEFAULT_IGNORED & b) && !(p->sig_ignore & b))
-                proc_exit(p, WAIT_KILLED, sig);
+        if (p->sig_catch & b) {
+            if (!deliver_one(p, sig))
+                return false;
             continue;
         }
-        interrupt(p);
-        uint64_t r[REGS_WORDS];
-        long st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_INTERRUPT);
-        if (st < 0 || (st != THREAD_READY && st != THREAD_INTERRUPTED))
-            return false;
-        long e = push_frame(p, sig, r);
-        if (e == -EAGAIN)
-            return false;
         p->sig_pending &= ~b;
-        if (e < 0)
-            bad_stack(p, sig, r[2]);
+        if (!(DEFAULT_IGNORED & b) && !(p->sig_ignore & b))
+            proc_exit(p, WAIT_KILLED, sig);
     }
     return true;
 }
 
-/* Deliver what can be delivered (the loop, after each answer; cheap when
-   nothing is pending). */
+/* Deliver what can be delivered (the loop, after each answer). A process
+   that ends meanwhile sends SIGCHLD to a parent the pass may have passed
+   already: passes repeat while they send signals (each such pass ended a
+   process, so this ends). */
 void signal_run(void)
 {
-    signal_pending_work = false;
-    for (struct proc *p = proc_first(); p; p = proc_next(p))
-        if (p->state == P_RUN && (p->sig_pending & ~p->sig_mask) && !deliver(p))
-            signal_pending_work = true;
+    for (;;) {
+        unsigned long before = sends;
+        bool waiting = false;
+        for (struct proc *p = proc_first(); p; p = proc_next(p))
+            if (p->state == P_RUN && (p->sig_pending & ~p->sig_mask) && !deliver(p))
+                waiting = true;
+        if (sends == before) {
+            signal_pending_work = waiting;
+            return;
+        }
+    }
 }
 
 /* A fault the fault path cannot resolve would end p with sig: if p catches
@@ -135,19 +178,19 @@ void signal_run(void)
 bool signal_fault(struct req *rq, int sig)
 {
     struct proc *p = rq->p;
-    uint64_t b = BIT(sig);
-    if (!(p->sig_catch & b) || (p->sig_mask & b))
+    uint64_t bit = BIT(sig), r[REGS_WORDS], sp;
+    if (!(p->sig_catch & bit) || (p->sig_mask & bit))
         return false;
     struct msg resume = { .label = MSG_FAULT_RESUME };
     req_reply(rq, &resume); /* ready again, at the faulting instruction */
-    uint64_t r[REGS_WORDS];
-    long st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET);
-    if (st != THREAD_READY)
+    if (sys_thread_regs(p->thread_slot, (long)r, REGS_GET) != THREAD_READY)
         return true; /* it faults again, and we come back here */
-    long e = push_frame(p, sig, r);
-    if (e == -EFAULT)
-        bad_stack(p, sig, r[2]);
-    return true;
+    long e = write_frame(p, sig, r, &sp);
+    if (e == 0)
+        e = start_handler(p, sig, r, sp);
+    if (e == -EFAULT || e == -ENOMEM)
+        bad_stack(p, sig, r[2], e);
+    return true; /* -EAGAIN: it faults again once its stack page is in */
 }
 
 /* ---- requests ---- */
@@ -187,17 +230,20 @@ long signal_killpg(struct req *rq)
     return r;
 }
 
-/* PG_SIGACTION: w0 signal, w1 action, w2 mask, w3 the signal entry. Returns
-   the old action, or -EINVAL (SIGKILL, SIGSTOP, a bad signal or action). */
+/* PG_SIGACTION: w0 signal, w1 action (-1: none, only ask), w2 mask, w3 the
+   signal entry. Returns the old action, or -EINVAL (SIGKILL, SIGSTOP, a bad
+   signal or action). */
 long signal_action(struct req *rq)
 {
     struct proc *p = rq->p;
     long sig = rq->m->w[0], act = rq->m->w[1];
-    if (sig <= 0 || sig >= (long)NSIG || (BIT(sig) & UNCATCHABLE) || act < 0 || act > (long)SIGACT_CATCH ||
+    if (sig <= 0 || sig >= (long)NSIG || (BIT(sig) & UNCATCHABLE) || act < -1 || act > (long)SIGACT_CATCH ||
         (act == (long)SIGACT_CATCH && (uint64_t)rq->m->w[3] >= USER_LIMIT))
         return -EINVAL;
     uint64_t b = BIT(sig);
     long old = p->sig_catch & b ? (long)SIGACT_CATCH : p->sig_ignore & b ? (long)SIGACT_IGNORE : (long)SIGACT_DEFAULT;
+    if (act == -1)
+        return old;
     p->sig_catch &= ~b;
     p->sig_ignore &= ~b;
     if (act == (long)SIGACT_CATCH) {
@@ -251,8 +297,10 @@ bool signal_return(struct req *rq)
 }
 
 /* PG_SETPGID: w0 pid (the rule checked the sender may act on it), w1 the
-   group: 0 or pid (a new group led by pid), or an existing group. Returns 0
-   or -EPERM (no such group), -EINVAL. */
+   group: 0 or pid (a new group led by pid), or a group with a member (still
+   running or not yet waited for) that the sender may act on or that is a
+   sibling of pid (a pipeline's stages join its first). Returns 0, -EPERM
+   (no such group), -EINVAL. */
 long signal_setpgid(struct req *rq)
 {
     struct proc *t = proc_find(rq->m->w[0]);
@@ -261,7 +309,7 @@ long signal_setpgid(struct req *rq)
         return -EINVAL;
     if (pg != t->pid) {
         struct proc *q = proc_first();
-        while (q && !(q->state == P_RUN && q->pgid == pg))
+        while (q && !(q->pgid == pg && (proc_may_act_on(rq->p, q) || q->parent == t->parent)))
             q = proc_next(q);
         if (!q)
             return -EPERM;
@@ -279,7 +327,8 @@ long signal_getpgid(struct req *rq)
 
 /* PG_TCPGRP: w0 the group to become the console's foreground (-1: leave it).
    Only a process with the console open may change it, to a group that has
-   a member it may act on. Returns the foreground group, -ENOTTY (the sender
+   a member it may act on; Ctrl-C then reaches only the members it may act
+   on (a group can hold others' processes). Returns the foreground group, -ENOTTY (the sender
    has no console), -EPERM. */
 long signal_tcpgrp(struct req *rq)
 {
@@ -289,19 +338,24 @@ long signal_tcpgrp(struct req *rq)
     if (!fd_has_console(rq->p))
         return -ENOTTY;
     for (struct proc *t = proc_first(); t; t = proc_next(t)) {
-        if (t->state == P_RUN && t->pgid == pg && proc_may_act_on(rq->p, t)) {
+        if (t->pgid == pg && proc_may_act_on(rq->p, t)) {
             fg_pgid = pg;
+            fg_by = rq->p->pid;
             return pg;
         }
     }
     return -EPERM;
 }
 
-/* Ctrl-C at the console: SIGINT to the foreground group. */
+/* Ctrl-C at the console: SIGINT to the foreground group's members that
+   the process which made it the foreground may act on. */
 void signal_console_interrupt(void)
 {
-    for (struct proc *t = proc_first(); fg_pgid && t; t = proc_next(t))
-        if (t->state == P_RUN && t->pgid == fg_pgid)
+    struct proc *by = proc_find(fg_by);
+    if (!fg_pgid || !by || by->state != P_RUN)
+        return;
+    for (struct proc *t = proc_first(); t; t = proc_next(t))
+        if (t->state == P_RUN && t->pgid == fg_pgid && proc_may_act_on(by, t))
             signal_send(t, SIGINT);
 }
 

@@ -615,8 +615,8 @@ long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
 }
 
 /* Page idx of v has arrived (err 0): handle its parked requests again. Or it
-   cannot be read (err < 0): the requests fail with err, the faults kill their
-   task with a message. Returns how many were waiting. */
+   cannot be read (err < 0): the requests fail with err, the faults go to
+   their task's SIGBUS handler or kill it with a message. Returns how many were waiting. */
 static int unpark_err(struct vnode *v, uint64_t idx, long err)
 {
     int woken = 0;
@@ -633,7 +633,11 @@ static int unpark_err(struct vnode *v, uint64_t idx, long err)
             sys_cap_delete(pk.slot);
         } else if (pk.answer || err) {
             struct msg r = { .w = { pk.answer && v->werr ? v->werr : err ? err : pk.value } };
-            if (!pk.answer && pk.m.label == MSG_FAULT) {
+            bool fault = !pk.answer && pk.m.label == MSG_FAULT;
+            struct req rq = { .p = pk.p, .m = &pk.m, .reply = &r, .slot = pk.slot };
+            if (fault && !(pk.m.w[4] & FAULT_SYSCALL) && signal_fault(&rq, SIGBUS))
+                continue; /* its SIGBUS handler runs */
+            if (fault) {
                 printf("pid %ld (%s): %s reading the file page at %p; killed\n", pk.p->pid, pk.p->name,
                        strerror(err), (void *)pk.m.w[0]);
                 r.label = MSG_FAULT_KILL;
