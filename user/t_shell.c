@@ -214,6 +214,22 @@ static void test_script(void)
     expect("script without the last newline", "last\n", 0);
 }
 
+/* Variables ($NAME, ${NAME}, $?, export, unset), the environment programs
+   get (env), sleep, and kill's signal names. */
+static void test_vars(void)
+{
+    check("X=hi; echo $X ${X}y '$X' \"$X\"", "hi hiy $X hi\n", 0);
+    check("false; echo $?; true; echo $?", "1\n0\n", 0);
+    check("echo a${NOSUCH}b $NOSUCH.", "ab .\n", 0);
+    check("Z=1; unset Z; echo x${Z}x", "xx\n", 0);
+    check("export T_SHELL_V=env1; env | grep T_SHELL_V=", "T_SHELL_V=env1\n", 0);
+    check("T_SHELL_W=2; env | grep -c T_SHELL_W", "1\n", 0); /* every variable is exported */
+    check("sleep 0.01; echo slept", "slept\n", 0);
+    check("sleep soon", "", 1);
+    check("kill -NOSUCH 1", "", 2);
+    check("kill -TERM nosuchpid", "", 1);
+}
+
 /* A command killed by a fault: the shell reports it, its status is 128 + the signal. */
 static void test_killed(void)
 {
@@ -234,6 +250,7 @@ int main(int argc, char **argv)
     test_pipes();
     test_status();
     test_background();
+    test_vars();
     test_killed();
     test_big();
     test_script();
