@@ -18,7 +18,11 @@ and then shuts QEMU down.  When a test hangs or the guest dies (and, with
 boot argument `teststart=<index+1>`.  Each --disk image is copied before
 every boot and QEMU gets the copy, so every boot starts from the image as
 built: a test that failed or hung cannot leave a full disk (or any other
-file) behind for the tests after it.  When the pager says that the first
+file) behind for the tests after it.  The copies are attached with
+cache=unsafe: the guest's driver does not negotiate a write cache, so QEMU
+would otherwise flush every write to the host's disk (fdatasync), which made
+the file-system and paging tests several times slower; a copy is thrown
+away after its boot, and a write QEMU has done survives QEMU being killed.  When the pager says that the first
 program ended (`pager: init (pid N, NAME) ended: ...`), the runner reports
 it and stops at once (nothing else would run).
 
@@ -104,6 +108,12 @@ class Report:
         self.passed = 0
         self.failed = 0
         self.seen = set()
+        self.times = []         # (seconds, what): host binaries and guest tests
+
+    def took(self, what, seconds, detail=''):
+        """Note that `what` took `seconds` (the slowest are listed at the
+        end; detail says how the time was counted)."""
+        self.times.append((seconds, what, detail))
 
     @staticmethod
     def out(text=''):
@@ -126,7 +136,17 @@ class Report:
             for line in tail:
                 self.out('    | ' + line)
 
+    def slowest(self, n=6):
+        """One line naming the n slowest host binaries and guest tests."""
+        if not self.times:
+            return
+        top = sorted(self.times, key=lambda t: -t[0])[:n]
+        self.out('TIME slowest: ' + ', '.join(
+            '%s %.1f s%s' % (what, sec, ' (%s)' % detail if detail else '')
+            for sec, what, detail in top))
+
     def summary(self):
+        self.slowest()
         self.out('%d passed, %d failed' % (self.passed, self.failed))
 
     def exit_code(self):
@@ -195,6 +215,7 @@ def run_host(binary, extra, report):
     if os.sep not in path and os.path.exists(path):
         path = os.path.join('.', path)      # don't search $PATH
     cmd = [path] + extra
+    t0 = now()
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE,
@@ -213,6 +234,7 @@ def run_host(binary, extra, report):
             data, _ = proc.communicate()
     finally:
         killpg(proc, grace=1.0)
+    report.took('host:%s' % base, now() - t0, 'wall')
     text = (data or b'').decode('utf-8', 'replace').replace('\r', '')
     lines = text.split('\n')
     if lines and lines[-1] == '':
@@ -423,9 +445,15 @@ class Limit:
     def wall_left(self):
         return self.wall - (now() - self.wall_start)
 
+    def cpu_used(self):
+        return self.clock() - self.start
+
+    def wall_used(self):
+        return now() - self.wall_start
+
     def used(self):
         return 'guest CPU %.1f s, wall %.1f s' % (
-            self.clock() - self.start, now() - self.wall_start)
+            self.cpu_used(), self.wall_used())
 
     def describe(self):
         return '%g s (guest CPU %.0f s, wall %.0f s)' % (
@@ -470,7 +498,7 @@ class Guest:
         for i, img in enumerate(self.args.disk):
             copy = os.path.join(self.disk_dir, '%d-%s' % (i, os.path.basename(img)))
             shutil.copyfile(img, copy)
-            out += ['-drive', 'file=%s,if=none,format=raw,id=rtdisk%d' % (copy, i),
+            out += ['-drive', 'file=%s,if=none,format=raw,cache=unsafe,id=rtdisk%d' % (copy, i),
                     '-device', 'virtio-blk-device,drive=rtdisk%d' % i]
         return out
 
@@ -592,9 +620,12 @@ class Guest:
 
         def result(index, name, ok, reason=None, tail=None, title=None):
             full = 'guest:%s' % name
-            if self.log and current is not None and current[1] == name:
-                self.log.write('##### runtests: %s took %s\n'
-                               % (name, current[2].used()))
+            if current is not None and current[1] == name:
+                if self.log:
+                    self.log.write('##### runtests: %s took %s\n'
+                                   % (name, current[2].used()))
+                rep.took('guest:%s' % name, current[2].cpu_used(),
+                         'QEMU CPU; wall %.1f s' % current[2].wall_used())
             if full in rep.seen:
                 rep.out('NOTE duplicate result for %s ignored' % full)
                 return

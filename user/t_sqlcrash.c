@@ -5,38 +5,22 @@
    likely inside a transaction. With argument 1 (the next boot, same disk):
    print "@@CHECK integrity=<pragma integrity_check> rows=<count> batches=<max
    batch>" and power off. */
-#include "sys.h"
+#include "test.h"
 
+/* sqlite3 /crash.db with sql as its argument: its stdout in out[size];
+   returns its exit status, 128 if it was killed. */
 static int run_sql(const char *sql, char *out, size_t size)
 {
-    int res[2];
-    if (pipe(res) < 0)
-        return -1;
-    int pid = fork();
-    if (pid == 0) {
-        dup2(res[1], 1);
-        close(res[0]), close(res[1]);
-        char *av[] = { "sqlite3", "/crash.db", (char *)sql, NULL };
-        execv("/bin/sqlite3", av);
-        exit(127);
-    }
-    close(res[1]);
-    size_t n = 0;
-    long r;
-    while (n + 1 < size && (r = read(res[0], out + n, size - 1 - n)) > 0)
-        n += (size_t)r;
-    out[n] = 0;
-    close(res[0]);
-    int status;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    char *av[] = { "/bin/sqlite3", "/crash.db", (char *)sql, NULL };
+    char *env[] = { "HOME=/", NULL }; /* the shell of sqlite3 looks for ~/.sqliterc */
+    long how, code;
+    run_capture_io(av, &(struct capture_io){ .env = env }, out, (long)size, &how, &code);
+    return how == WAIT_EXITED ? (int)code : 128;
 }
 
 int main(int argc, char **argv)
 {
     static char out[512], sql[512];
-    setenv("HOME", "/", 0); /* the shell of sqlite3 looks for ~/.sqliterc */
     if (argc > 1 && atol(argv[1]) == 1) {
         int st = run_sql("pragma integrity_check; select count(*), coalesce(max(batch), 0) from t;", out, sizeof out);
         char *nl = strchr(out, '\n');

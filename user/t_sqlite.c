@@ -8,49 +8,18 @@
 
 #define DB "/t_sqlite.db"
 
-/* Run sqlite3 DB with sql on stdin; its stdout (and stderr) in out[size].
-   Returns the exit status. */
-static int run_sql(const char *sql, char *out, size_t size)
-{
-    int in[2], res[2];
-    CHECK_EQ(pipe(in), 0);
-    CHECK_EQ(pipe(res), 0);
-    int pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(res[1], 1);
-        dup2(res[1], 2);
-        close(in[0]), close(in[1]), close(res[0]), close(res[1]);
-        char *av[] = { "sqlite3", DB, NULL };
-        char *env[] = { "HOME=/", NULL }; /* else it warns that it has no ~/.sqliterc */
-        execve("/bin/sqlite3", av, env);
-        printf("t_sqlite: /bin/sqlite3: %s\n", strerror(errno));
-        exit(127);
-    }
-    close(in[0]);
-    close(res[1]);
-    CHECK(write_all(in[1], sql, strlen(sql)));
-    close(in[1]);
-    size_t n = 0;
-    long r;
-    while (n + 1 < size && (r = read(res[0], out + n, size - 1 - n)) > 0)
-        n += (size_t)r;
-    out[n] = 0;
-    close(res[0]);
-    int status;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
-    CHECK(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-/* sql must print exactly want and exit with want_status. */
+/* sqlite3 DB with sql on its stdin must print exactly want (stdout and
+   stderr) and exit with want_status. */
 static void expect(const char *what, const char *sql, const char *want, int want_status)
 {
     static char out[8192];
-    int st = run_sql(sql, out, sizeof out);
-    if (st != want_status || strcmp(out, want) != 0) {
-        printf("t_sqlite: %s: exit %d, printed:\n%s---- wanted:\n%s----\n", what, st, out, want);
+    char *av[] = { "/bin/sqlite3", DB, NULL };
+    char *env[] = { "HOME=/", NULL }; /* else it warns that it has no ~/.sqliterc */
+    long how, code;
+    run_capture_io(av, &(struct capture_io){ .in = sql, .env = env, .err = true }, out, sizeof out, &how, &code);
+    if (how != WAIT_EXITED || code != want_status || strcmp(out, want) != 0) {
+        printf("t_sqlite: %s: %s %ld, printed:\n%s---- wanted:\n%s----\n", what,
+               how == WAIT_EXITED ? "exit" : "killed, cause", code, out, want);
         exit(1);
     }
     printf("t_sqlite: %s ok\n", what);

@@ -283,25 +283,66 @@ static inline struct vmstat vm_now(void)
     return v;
 }
 
-/* Run av[0] with av (fork and exec) with its standard output on a pipe: up
-   to cap - 1 bytes of it in out (then a NUL), how it ended in *how and *code
-   (waitpid). The child is one of kid_keep's until it is waited for. */
-static inline void run_capture(char *const av[], char *out, long cap, long *how, long *code)
+/* How run_capture_io runs a program, beyond run_capture: in (not NULL) is
+   written to its standard input, which then ends (else it has the caller's);
+   env (not NULL) is its whole environment (else the caller's); err: its
+   standard error goes to the pipe too (else it is the caller's). */
+struct capture_io {
+    const char *in;
+    char *const *env;
+    bool err;
+};
+
+/* Run av[0] with av (fork and exec) with its standard output on a pipe, as
+   io says (NULL: as the defaults of struct capture_io): up to cap - 1 bytes
+   of what it printed in out (then a NUL), how it ended in *how and *code
+   (waitpid; a child whose exec failed prints why and exits 126). The input
+   comes from a second child (no deadlock, whatever its size and whatever the
+   program prints first). Both are kid_keep's until waited for; a failure to
+   make a pipe or a child fails the test. */
+static inline void run_capture_io(char *const av[], const struct capture_io *io, char *out, long cap, long *how,
+                                  long *code)
 {
-    int fds[2];
+    int fds[2], in[2] = { -1, -1 };
     PCHECK_EQ(pipe(fds), 0);
+    if (io && io->in)
+        PCHECK_EQ(pipe(in), 0);
     long pid = fork();
     PCHECK(pid >= 0);
     if (pid == 0) {
         kids_forget();
+        if (in[0] >= 0) {
+            dup2(in[0], 0);
+            close(in[0]);
+            close(in[1]);
+        }
         dup2(fds[1], 1);
+        if (io && io->err)
+            dup2(fds[1], 2);
         close(fds[0]);
         close(fds[1]);
-        execv(av[0], av);
+        if (io && io->env)
+            execve(av[0], av, io->env);
+        else
+            execv(av[0], av);
+        printf("%s: %s\n", av[0], strerror(errno));
         exit(126);
     }
     kid_keep(pid);
     close(fds[1]);
+    long feeder = 0;
+    if (in[0] >= 0) {
+        close(in[0]);
+        feeder = fork();
+        PCHECK(feeder >= 0);
+        if (feeder == 0) {
+            kids_forget();
+            close(fds[0]);
+            exit(write_all(in[1], io->in, strlen(io->in)) ? 0 : 1); /* the program may stop reading first */
+        }
+        kid_keep(feeder);
+        close(in[1]);
+    }
     long len = 0, r;
     char scratch[64];
     while ((r = read(fds[0], len < cap - 1 ? out + len : scratch,
@@ -310,6 +351,17 @@ static inline void run_capture(char *const av[], char *out, long cap, long *how,
     close(fds[0]);
     out[len] = 0;
     kid_wait(pid, how, code);
+    if (feeder) {
+        long fhow, fcode;
+        kid_wait(feeder, &fhow, &fcode);
+    }
+}
+
+/* run_capture_io with the caller's standard input, environment and standard
+   error. */
+static inline void run_capture(char *const av[], char *out, long cap, long *how, long *code)
+{
+    run_capture_io(av, NULL, out, cap, how, code);
 }
 
 /* Whether process pid is running (not gone, not a zombie). */

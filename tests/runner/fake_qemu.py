@@ -23,7 +23,8 @@ Behaviour is chosen with the environment variable FAKE_QEMU_MODE:
                     fails; test 2 fails if that file starts with FULL
 
 If FAKE_QEMU_RECORD names a file, {"pid": ..., "argv": [...]} is
-appended to it as one JSON line per invocation.
+appended to it as one JSON line per invocation (and in mode no-exit, at
+TESTS DONE, {"pid": ..., "done": <time.time()>}).
 """
 
 import json
@@ -149,6 +150,10 @@ def main():
             hang()
     out('@@TESTS DONE')
     if mode == 'no-exit':
+        rec = os.environ.get('FAKE_QEMU_RECORD')
+        if rec:  # when TESTS DONE was said (time.time())
+            with open(rec, 'a') as f:
+                f.write(json.dumps({'pid': os.getpid(), 'done': time.time()}) + '\n')
         hang()
     sys.exit(0)
 

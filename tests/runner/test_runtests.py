@@ -38,7 +38,7 @@ class Result:
         return 'rc=%s\n%s' % (self.rc, self.out)
 
 
-def run(tmp, mode, *args, qemu=None, timeout=60, scale='1'):
+def run(tmp, mode, *args, qemu=None, timeout=120, scale='1'):
     """Run runtests.py with the fake QEMU in `mode`."""
     rec = os.path.join(tmp, 'record-%s.jsonl' % mode)
     log = os.path.join(tmp, 'log-%s.txt' % mode)
@@ -101,6 +101,11 @@ def teststart_of(argv):
 
 
 KERNEL = ['--kernel', 'kernel.elf', '--bios', 'fw.bin']
+# A run that should end at once must end within SLOW seconds: generous, as
+# the machine may be busy (scons test runs two QEMUs beside these tests);
+# what it guards against is a limit not honoured, a hang of a minute or more
+# (the limits the runs pass leave the other limits far above it).
+SLOW = 45
 FAST = ['--test-timeout', '1', '--boot-timeout', '15', '--wall-factor', '1']
 
 
@@ -143,7 +148,7 @@ def case_hang_in_test(tmp):
     check(len(r.records) == 2, 'expected a reboot', r)
     check(teststart_of(r.records[1]['argv']) == 2,
           'reboot should use teststart=2: %s' % r.records[1]['argv'])
-    check(time.time() - t0 < 10, 'took too long', r)
+    check(time.time() - t0 < SLOW, 'took too long', r)
     check_no_leftovers(r)
 
 
@@ -197,7 +202,7 @@ def case_hang_at_boot(tmp):
     check_summary(r, 0, 1, 1)
     check(any(line.startswith('FAIL guest:guest.boot:') for line in r.lines),
           'missing guest.boot failure', r)
-    check(time.time() - t0 < 8, 'boot timeout not honoured', r)
+    check(time.time() - t0 < SLOW, 'boot timeout not honoured', r)
     check_no_leftovers(r)
 
 
@@ -205,7 +210,9 @@ def case_no_exit_after_done(tmp):
     t0 = time.time()
     r = run(tmp, 'no-exit', *KERNEL, *FAST, '--exit-wait', '1')
     check_summary(r, 4, 0, 0)
-    check(time.time() - t0 < 8, 'exit wait not honoured', r)
+    done = [rec['done'] for rec in r.records if 'done' in rec]
+    # From TESTS DONE to the runner's end: 1 s and the kill, not the default 10 s.
+    check(done and time.time() - done[0] < 9, 'exit wait not honoured', r)
     check_no_leftovers(r)
 
 
@@ -266,7 +273,7 @@ def case_init_killed(tmp):
     check(any('segfault at 0x0' in line for line in r.lines),
           'the kill line should be shown', r)
     check(len(r.records) == 1, 'must not reboot', r)
-    check(time.time() - t0 < 10, 'did not stop at once', r)
+    check(time.time() - t0 < 25, 'did not stop at once', r)
     check_no_leftovers(r)
 
 
@@ -278,7 +285,7 @@ def case_init_exits(tmp):
     check(any(line.startswith('FAIL guest:guest.init: the first program '
                               '(testinit) ended: exit 1')
               for line in r.lines), 'missing guest.init failure', r)
-    check(len(r.records) == 1 and time.time() - t0 < 10,
+    check(len(r.records) == 1 and time.time() - t0 < 25,
           'did not stop at once', r)
     check_no_leftovers(r)
 
@@ -290,7 +297,7 @@ def case_bench_init_killed(tmp):
     check(r.rc != 0, 'bench whose first program died must fail', r)
     check(any(line.startswith('ERROR the first program ended')
               for line in r.lines), 'missing ERROR line', r)
-    check(time.time() - t0 < 10, 'did not stop at once', r)
+    check(time.time() - t0 < SLOW, 'did not stop at once', r)
     check_no_leftovers(r)
 
 
@@ -304,14 +311,14 @@ def case_cpu_clock(tmp):
     check(any(line.startswith('FAIL guest:beta: timeout after 1 s (guest '
                               'CPU 1') for line in r.lines),
           'the CPU limit should fire', r)
-    check(time.time() - t0 < 20, 'took too long', r)
+    check(time.time() - t0 < 90, 'took too long', r)
     check_no_leftovers(r)
     t0 = time.time()
     r = run(tmp, 'hang-in-test', *KERNEL, '--test-timeout', '0.5',
             '--wall-factor', '4', '--boot-timeout', '60')
     check_summary(r, 3, 1, 1)
     took = time.time() - t0
-    check(2 <= took < 15, 'wall limit of 2 s should fire (took %.1f)' % took,
+    check(2 <= took < SLOW, 'wall limit of 2 s should fire (took %.1f)' % took,
           r)
 
 
@@ -325,7 +332,7 @@ def case_idle_hang(tmp):
     check_summary(r, 3, 1, 1)
     check(any(line.startswith('FAIL guest:beta: hung (guest idle: QEMU used')
               for line in r.lines), 'the idle watch should fire', r)
-    check(time.time() - t0 < 15, 'took too long', r)
+    check(time.time() - t0 < SLOW, 'took too long', r)
     check('##### runtests: alpha took guest CPU' in r.log,
           'the log should say how long each test took', r)
     check_no_leftovers(r)
@@ -362,6 +369,8 @@ def case_fresh_disk(tmp):
     check(len(drives) == 2 and all(not os.path.exists(d[5:].split(',')[0])
                                    for d in drives),
           'disk copies should be removed: %s' % drives)
+    check(all(',cache=unsafe,' in d for d in drives),
+          'disk copies are not attached with cache=unsafe: %s' % drives)
 
 
 def make_host_bins(tmp):
@@ -411,6 +420,73 @@ def case_host(tmp):
     check(r.has('PASS guest:alpha'), 'guest phase should still run', r)
 
 
+def case_slowest(tmp):
+    """Before the summary, one line names the slowest host binaries and
+    guest tests, and how their time was counted."""
+    b = make_host_bins(tmp)
+    r = run(tmp, 'pass-all', '--host', b['host_ok'], *KERNEL, *FAST)
+    check_summary(r, 6, 0, 0)
+    line = r.lines[-2] if len(r.lines) > 1 else ''
+    check(line.startswith('TIME slowest: '), 'no TIME line before the summary', r)
+    check('host:host_ok ' in line and '(wall)' in line, 'the host binary is not timed', r)
+    check('guest:alpha ' in line and '(QEMU CPU; wall ' in line, 'the guest tests are not timed', r)
+
+
+STAGES_SCRIPT = r"""
+import sys
+sys.path.insert(0, %r)
+import stages
+d = sys.argv[1]
+runs = [('a', 'first', 'echo PASS x.one; sleep 1; echo PASS x.two'),
+        ('b', 'second', 'echo PASS y.one; sleep 0.3; echo FAIL y.two: bad; echo more'),
+        ('c', 'third', 'echo PASS z.one; exit 3')]
+rc = stages.run_all('scons t', [(n, w, c, '%%s/%%s.out' %% (d, n), ['%%s/%%s.log' %% (d, n)]) for n, w, c in runs], 2)
+ok = stages.summary('scons good', ['a'])
+sys.exit(100 * rc + 10 * ok + stages.summary('scons notrun', ['a', 'd']))
+"""
+
+
+def case_stages(tmp):
+    """tests/runner/stages.py: two stages run at once and each prints its
+    output in one block; the third starts when one has ended; the summary
+    names the stages that failed (a FAIL line, an exit status, not run)
+    and fails; a summary of passed stages passes."""
+    p = subprocess.run([PY, '-c', STAGES_SCRIPT % HERE, tmp], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = p.stdout.decode('utf-8', 'replace')
+    res = Result(p.returncode, out, [], '')
+    check(p.returncode == 101, 'the summaries of a-c and of a, d should fail, that of a pass', res)
+    lines = out.splitlines()
+    for name, body in [('a', ['PASS x.one', 'PASS x.two']),
+                       ('b', ['PASS y.one', 'FAIL y.two: bad', 'more']), ('c', ['PASS z.one'])]:
+        starts = [i for i, l in enumerate(lines) if l.startswith('==== stage %s: ' % name)]
+        check(len(starts) == 2 and lines[starts[0] + 1:starts[1]] == body,
+              'stage %s: its output is not one block' % name, res)
+        with open(os.path.join(tmp, name + '.out')) as f:
+            check(f.read().splitlines() == body, 'stage %s: output file' % name, res)
+    order = [l.split()[1].rstrip(':') for l in lines if l.startswith('stage ')]
+    check(order == ['a', 'b', 'c'], 'stages should start in the order given: %s' % order, res)
+    started_c = lines.index([l for l in lines if l.startswith('stage c:')][0])
+    check(any(l.startswith('==== stage b: FAILED') for l in lines[:started_c]) and
+          not any(l.startswith('==== stage a: passed') for l in lines[:started_c]),
+          'c should start when b (the first to end) has ended, not before', res)
+    check(any(l.startswith('==== stage a: passed (2 passed, 0 failed) in ') and
+              l.endswith('output in %s/a.out, %s/a.log ====' % (tmp, tmp)) for l in lines),
+          'stage a: result line', res)
+    check(any(l.startswith('==== stage b: FAILED (1 passed, 1 failed) in ') for l in lines),
+          'stage b: result line', res)
+    check(any(l.startswith('==== stage c: FAILED (1 passed, 0 failed, exit status 3) in ')
+              for l in lines), 'stage c: result line', res)
+    check(any(l.startswith('scons t: FAILED (b, c); 5 results in ') for l in lines), 'summary of a-c', res)
+    summ = lines.index('==== scons t: 3 stages ====')
+    check(any(l.strip() == 'FAIL y.two: bad' for l in lines[summ:]),
+          'the summary should show the FAIL line', res)
+    check(any(l.startswith('scons good: all 1 stages passed, 2 results in ') for l in lines),
+          'the summary of a should pass', res)
+    check(any(l.split()[:2] == ['d', 'NOT'] for l in lines), 'stage d: not run', res)
+    check(lines[-1].startswith('scons notrun: FAILED (d); 2 results in '), 'last line', res)
+
+
 def case_zero_tests(tmp):
     r = run(tmp, 'pass-all')
     check_summary(r, 0, 0, 1)
@@ -424,12 +500,12 @@ def case_interrupt(tmp):
     p = subprocess.Popen([PY, RUNNER, '--qemu', FAKE] + KERNEL,
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 10
+    deadline = time.time() + SLOW
     while not os.path.exists(rec) and time.time() < deadline:
         time.sleep(0.05)
     time.sleep(0.2)
     p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=15)
+    out, _ = p.communicate(timeout=SLOW)
     with open(rec) as f:
         records = [json.loads(line) for line in f if line.strip()]
     res = Result(p.returncode, out.decode(), records, '')
