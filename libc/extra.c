@@ -4,7 +4,7 @@
 long spawn_rights(const char *name, long arg, long rights) { return pg_spawn(name, arg, rights); }
 long spawn(const char *name, long arg) { return pg_spawn(name, arg, 0); }
 long rights_keep(long rights) { return pg_call3(MSG_PG_RIGHTS, rights, 0, 0); }
-long wait_how(long pid, long *how, long *code) { return pg_wait(pid, how, code); }
+long wait_how(long pid, long *how, long *code) { return pg_wait(pid, 0, how, code); }
 long pager_stat(struct pager_stat *st) { return pg_stat(st); }
 long vmstat(struct vmstat *st) { return pg_call3(MSG_PG_VMSTAT, (long)st, 0, 0); }
 long pmap(long pid, struct region_info *ri, long max) { return pg_call3(MSG_PG_PMAP, pid, (long)ri, max); }

@@ -517,6 +517,7 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_FTRUNCATE) = { ANYONE, NULL, fd_request },
     RQ(PG_RENAME) = { ANYONE, NULL, vfs_rename },
     RQ(PG_FSYNC) = { ANYONE, NULL, fd_request },
+    RQ(PG_TIME) = { ANYONE, device_time, NULL },       /* the clock, and copies within the sender's own memory */
 };
 
 /* 0 when p may send m under rule, else the error for the reply. */
