@@ -49,7 +49,7 @@ _Static_assert(sizeof(struct timespec) <= PG_TIME_BYTES && sizeof(struct timeval
 
 /* Copy n bytes (at most PG_TIME_BYTES: every result here fits) of a result
    to dst. Returns 0 or -EFAULT. */
-static long put_user(void *dst, const void *src, size_t n)
+long __put_user(void *dst, const void *src, size_t n)
 {
     if (!surely_mine(dst, n, true))
         return pg_put(dst, src, n);
@@ -58,7 +58,7 @@ static long put_user(void *dst, const void *src, size_t n)
 }
 
 /* Copy n bytes (at most PG_TIME_BYTES) of an argument from src. Returns 0 or -EFAULT. */
-static long get_user(void *dst, const void *src, size_t n)
+long __get_user(void *dst, const void *src, size_t n)
 {
     if (!surely_mine(src, n, false))
         return pg_get(dst, src, n);
@@ -69,7 +69,7 @@ static long get_user(void *dst, const void *src, size_t n)
 /* Will a result of n bytes (at most PG_TIME_BYTES) go to dst? Checked before
    a call that cannot be undone (a child reaped): the bytes there are read and
    written back unchanged. Returns 0 or -EFAULT. */
-static long check_user(void *dst, size_t n)
+long __check_user(void *dst, size_t n)
 {
     char old[PG_TIME_BYTES];
     if (surely_mine(dst, n, true))
@@ -78,8 +78,6 @@ static long check_user(void *dst, size_t n)
     return r < 0 ? r : pg_put(dst, old, n);
 }
 
-/* For the other parts of the C library (unix.c): put_user as 0, or -1 and errno. */
-int __put_user(void *dst, const void *src, size_t n) { return (int)posix(put_user(dst, src, n)); }
 
 void _exit(int status) { pg_exit(status & 0xff); }
 ssize_t read(int fd, void *buf, size_t n) { return posix(pg_read(fd, buf, n)); }
@@ -93,7 +91,7 @@ int pipe(int fds[2])
 {
     int two[2];
     long r = pg_pipe(two);
-    if (r == 0 && (r = put_user(fds, two, sizeof two)) < 0) {
+    if (r == 0 && (r = __put_user(fds, two, sizeof two)) < 0) {
         call1(MSG_PG_CLOSE, two[0]);
         call1(MSG_PG_CLOSE, two[1]);
     }
@@ -177,13 +175,13 @@ pid_t waitpid(pid_t pid, int *status, int options)
     long how, code;
     if (options & ~WNOHANG)
         return (pid_t)posix(-EINVAL);
-    long r = status ? check_user(status, sizeof *status) : 0;
+    long r = status ? __check_user(status, sizeof *status) : 0;
     if (r < 0)
         return (pid_t)posix(r);
     r = pg_wait(pid, options & WNOHANG ? WAIT_NOHANG : 0, &how, &code);
     if (r > 0 && status) {
         int st = how == WAIT_EXITED ? (int)(code & 0xff) << 8 : (int)(code & 0x7f);
-        put_user(status, &st, sizeof st);
+        __put_user(status, &st, sizeof st);
     }
     return (pid_t)posix(r);
 }
@@ -307,13 +305,13 @@ int gettimeofday(struct timeval *tv, void *tz)
     (void)tz;
     uint64_t ns = wall_ns();
     struct timeval t = { .tv_sec = (time_t)(ns / 1000000000), .tv_usec = (suseconds_t)(ns % 1000000000 / 1000) };
-    return tv ? (int)posix(put_user(tv, &t, sizeof t)) : 0;
+    return tv ? (int)posix(__put_user(tv, &t, sizeof t)) : 0;
 }
 
 time_t time(time_t *t)
 {
     time_t now = (time_t)(wall_ns() / 1000000000);
-    return t && put_user(t, &now, sizeof now) < 0 ? (time_t)posix(-EFAULT) : now;
+    return t && __put_user(t, &now, sizeof now) < 0 ? (time_t)posix(-EFAULT) : now;
 }
 
 /* times(2), which picolibc's clock() (so Lua's os.clock) reads. The kernel
@@ -326,7 +324,7 @@ clock_t times(struct tms *t)
 {
     uint64_t now = rdtime() / (RDTIME_HZ / CLOCKS_PER_SEC);
     struct tms mine = { .tms_utime = (clock_t)(now - __start_ticks) };
-    if (t && put_user(t, &mine, sizeof mine) < 0)
+    if (t && __put_user(t, &mine, sizeof mine) < 0)
         return (clock_t)posix(-EFAULT);
     return (clock_t)now;
 }
@@ -339,7 +337,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     static long ntfn = -1;
     struct timespec want;
-    long err = get_user(&want, req, sizeof want);
+    long err = __get_user(&want, req, sizeof want);
     if (err < 0)
         return (int)posix(err);
     req = &want;
@@ -380,7 +378,7 @@ int clock_gettime(clockid_t id, struct timespec *tp)
         return (int)posix(-EINVAL);
     uint64_t ns = id == CLOCK_REALTIME ? wall_ns() : rdtime() * NS_PER_TICK;
     struct timespec t = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
-    return (int)posix(put_user(tp, &t, sizeof t));
+    return (int)posix(__put_user(tp, &t, sizeof t));
 }
 
 int clock_getres(clockid_t id, struct timespec *res)
@@ -388,5 +386,5 @@ int clock_getres(clockid_t id, struct timespec *res)
     if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC)
         return (int)posix(-EINVAL);
     static const struct timespec tick = { 0, NS_PER_TICK };
-    return res ? (int)posix(put_user(res, &tick, sizeof tick)) : 0;
+    return res ? (int)posix(__put_user(res, &tick, sizeof tick)) : 0;
 }

@@ -11,7 +11,14 @@
 #include <sys/resource.h>
 #include <sys/ioctl.h>
 
-int __put_user(void *dst, const void *src, size_t n); /* posix.c: 0, or -1 with EFAULT */
+/* __put_user (posix.c) as 0, or -1 with errno EFAULT. */
+static int put_result(void *dst, const void *src, size_t n)
+{
+    long r = __put_user(dst, src, n);
+    if (r < 0)
+        errno = (int)-r;
+    return r < 0 ? -1 : 0;
+}
 _Static_assert(sizeof(struct rusage) <= PG_TIME_BYTES, "getrusage: a result the pager's copy cannot take");
 
 /* A path exists; there are no permission bits, so any mode is granted. */
@@ -85,7 +92,7 @@ int fcntl(int fd, int cmd, ...)
         if (fstat(fd, &st) < 0)
             return -1;
         short none = F_UNLCK;
-        return cmd == F_GETLK ? __put_user(&l->l_type, &none, sizeof none) : 0;
+        return cmd == F_GETLK ? put_result(&l->l_type, &none, sizeof none) : 0;
     }
     default:
         errno = EINVAL;
@@ -201,7 +208,7 @@ int getrusage(int who, struct rusage *ru)
         r.ru_utime.tv_sec = t / CLOCKS_PER_SEC;
         r.ru_utime.tv_usec = (suseconds_t)(t % CLOCKS_PER_SEC * (1000000 / CLOCKS_PER_SEC));
     }
-    return __put_user(ru, &r, sizeof r);
+    return put_result(ru, &r, sizeof r);
 }
 
 /* Run cmd by /bin/sh -c in a child; returns the child's pid or -1. fd_child is

@@ -1,6 +1,7 @@
 /* A bad pointer given to a call gets -1 with errno EFAULT, and the process
    lives on (issue 10): pipe, fstat, stat, lstat, getcwd, readdir's name
-   buffer (getdent), read, write, open, waitpid's status, gettimeofday, time, times,
+   buffer and cookie (getdent), read, write, open, waitpid's status (and
+   wait_how's), device_info, gettimeofday, time, times,
    clock_gettime, clock_getres, nanosleep, getrusage, fcntl F_GETLK. Bad:
    page 0, a kernel-half address, the program's read-only text (for results),
    and a read-only mapping; results into a writable mapping (where the C
@@ -57,6 +58,15 @@ static void results(void *bad)
     fd = open("/", O_RDONLY);
     CHECK(fd >= 0);
     CHECK_EQ(getdent(fd, &cookie, bad, NULL), -EFAULT); /* the pager's readdir (readdir's buffer is in its DIR) */
+    char name[64];
+    long inum = -1;
+    CHECK_EQ(getdent(fd, bad, name, &inum), -EFAULT);
+    CHECK_EQ(getdent(fd, &cookie, name, bad), -EFAULT);
+    CHECK_EQ(cookie, 0);                              /* nothing was read */
+    CHECK_EQ(getdent(fd, &cookie, name, &inum), 1);
+    CHECK(inum > 0 && cookie != 0);
+    CHECK_EQ(device_info(DEV_RTC, bad, NULL), -EFAULT);
+    CHECK_EQ(device_info(DEV_RTC, NULL, bad), -EFAULT);
     CHECK_EQ(close(fd), 0);
     CHECK_EQ(next_fd(), fd0);
 }
@@ -84,6 +94,10 @@ static void wait_status(void *bad)
         _exit(7);
     EXPECT_EFAULT(waitpid(pid, bad, 0));
     EXPECT_EFAULT(wait(bad));
+    long how = -1, code = -1;
+    CHECK_EQ(wait_how(pid, bad, &code), -EFAULT);
+    CHECK_EQ(wait_how(pid, &how, bad), -EFAULT);
+    CHECK(how == -1 && code == -1);
     int st = 0;
     CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7);
