@@ -20,6 +20,6 @@ struct pager_stat { long free_frames, total_frames, zero_fill, zero_page, policy
 long pg_stat(struct pager_stat *st);
 long pg_device(long which, long *size, long *irq);
 void *pg_dma(size_t len, uint64_t *pa);          /* NULL on error */
-long pg_fs_next(struct msg *m);
+long pg_fs_next(struct msg *m);                  /* the file server: result in m->w, its next job back in m */
 long pg_put(void *dst, const void *src, size_t n); /* n <= PG_TIME_BYTES to the caller's memory at dst: 0 or -EFAULT */
-long pg_get(void *dst, const void *src, size_t n); /* n <= PG_TIME_BYTES from the caller's memory at src: 0 or -EFAULT */                  /* the file server: result in m->w, its next job back in m */
+long pg_get(void *dst, const void *src, size_t n); /* n <= PG_TIME_BYTES from the caller's memory at src: 0 or -EFAULT */

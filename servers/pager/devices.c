@@ -139,8 +139,9 @@ static long wall_at_boot(void)
 /* PG_TIME: w0 = 0 asks for the wall clock (wall_at_boot). Otherwise the
    caller's bytes go to (w1 > 0) or come from (w1 < 0, into reply w1..w4) its
    memory at w0: the C library's way to hand back a result through a pointer
-   it cannot check itself. Returns 0, -EINVAL (bad count), -EFAULT, or -EAGAIN
-   with rq->waited (the page is being read; the request is handled again). */
+   it cannot check itself. Returns 0, -EINVAL (bad count), -EFAULT, -ENOMEM,
+   or -EAGAIN with rq->waited (the page is being read; the request is handled
+   again). */
 long device_time(struct req *rq)
 {
     struct msg *m = rq->m;
