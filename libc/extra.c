@@ -4,18 +4,66 @@
 long spawn_rights(const char *name, long arg, long rights) { return pg_spawn(name, arg, rights); }
 long spawn(const char *name, long arg) { return pg_spawn(name, arg, 0); }
 long rights_keep(long rights) { return pg_call3(MSG_PG_RIGHTS, rights, 0, 0); }
-long wait_how(long pid, long *how, long *code) { return pg_wait(pid, how, code); }
 long pager_stat(struct pager_stat *st) { return pg_stat(st); }
 long vmstat(struct vmstat *st) { return pg_call3(MSG_PG_VMSTAT, (long)st, 0, 0); }
 long pmap(long pid, struct region_info *ri, long max) { return pg_call3(MSG_PG_PMAP, pid, (long)ri, max); }
 long ps(struct proc_info *pi, long max) { return pg_call3(MSG_PG_PS, (long)pi, max, 0); }
 long dropmaps(long pid) { return pg_call3(MSG_PG_DROPMAPS, pid, 0, 0); }
 long shutdown(void) { return pg_call3(MSG_PG_SHUTDOWN, 0, 0, 0); }
-long device_info(long which, long *size, long *irq) { return pg_device(which, size, irq); }
 long device_claim(long which) { return pg_call3(MSG_PG_DEVICE, which, DEVICE_CLAIM, 0); }
-void *dma_alloc(size_t len, uint64_t *pa) { return pg_dma(len, pa); }
+void *dma_alloc(size_t len, uint64_t *pa) { return pg_dma(len, pa); } /* drivers only: pa is trusted */
 long sync_all(void) { return pg_call3(MSG_PG_SYNC, 0, 0, 0); }
-long getdent(int fd, long *cookie, char name[64], long *inum) { return pg_readdir(fd, cookie, name, inum); }
+
+/* The calls below hand results back through the caller's pointers: a bad
+   one gets -EFAULT (never a fault), found before anything is done that
+   cannot be undone. */
+
+/* Would a long go to p (NULL: none wanted)? 0 or -EFAULT. */
+static long check_long(long *p) { return p ? __check_user(p, sizeof *p) : 0; }
+
+static long put_long(long *p, long v) { return p ? __put_user(p, &v, sizeof v) : 0; }
+
+long wait_how(long pid, long *how, long *code)
+{
+    long h, c, r = check_long(how);
+    if (r < 0 || (r = check_long(code)) < 0)
+        return r;
+    r = pg_wait(pid, 0, &h, &c);
+    if (r >= 0) {
+        put_long(how, h);
+        put_long(code, c);
+    }
+    return r;
+}
+
+long device_info(long which, long *size, long *irq)
+{
+    long s, i, r = check_long(size);
+    if (r < 0 || (r = check_long(irq)) < 0)
+        return r;
+    r = pg_device(which, &s, &i);
+    if (r >= 0) {
+        put_long(size, s);
+        put_long(irq, i);
+    }
+    return r;
+}
+
+
+/* The name is written by the pager (EFAULT there); the cookie is read and
+   written back, the inode number written. */
+long getdent(int fd, long *cookie, char name[64], long *inum)
+{
+    long c, i = 0, r = __get_user(&c, cookie, sizeof c);
+    if (r < 0 || (r = __check_user(cookie, sizeof c)) < 0 || (r = check_long(inum)) < 0)
+        return r;
+    r = pg_readdir(fd, &c, name, &i);
+    if (r == 1) {
+        __put_user(cookie, &c, sizeof c);
+        put_long(inum, i);
+    }
+    return r;
+}
 
 void *anon_map(size_t len)
 {

@@ -11,6 +11,16 @@
 #include <sys/resource.h>
 #include <sys/ioctl.h>
 
+/* __put_user (posix.c) as 0, or -1 with errno EFAULT. */
+static int put_result(void *dst, const void *src, size_t n)
+{
+    long r = __put_user(dst, src, n);
+    if (r < 0)
+        errno = (int)-r;
+    return r < 0 ? -1 : 0;
+}
+_Static_assert(sizeof(struct rusage) <= PG_TIME_BYTES, "getrusage: a result the pager's copy cannot take");
+
 /* A path exists; there are no permission bits, so any mode is granted. */
 int access(const char *path, int mode)
 {
@@ -81,9 +91,8 @@ int fcntl(int fd, int cmd, ...)
         struct flock *l = (struct flock *)arg;
         if (fstat(fd, &st) < 0)
             return -1;
-        if (cmd == F_GETLK)
-            l->l_type = F_UNLCK;
-        return 0;
+        short none = F_UNLCK;
+        return cmd == F_GETLK ? put_result(&l->l_type, &none, sizeof none) : 0;
     }
     default:
         errno = EINVAL;
@@ -193,13 +202,13 @@ int getrusage(int who, struct rusage *ru)
         errno = EINVAL;
         return -1;
     }
-    memset(ru, 0, sizeof *ru);
+    struct rusage r = { 0 };
     if (who == RUSAGE_SELF) {
         clock_t t = clock();
-        ru->ru_utime.tv_sec = t / CLOCKS_PER_SEC;
-        ru->ru_utime.tv_usec = (suseconds_t)(t % CLOCKS_PER_SEC * (1000000 / CLOCKS_PER_SEC));
+        r.ru_utime.tv_sec = t / CLOCKS_PER_SEC;
+        r.ru_utime.tv_usec = (suseconds_t)(t % CLOCKS_PER_SEC * (1000000 / CLOCKS_PER_SEC));
     }
-    return 0;
+    return put_result(ru, &r, sizeof r);
 }
 
 /* Run cmd by /bin/sh -c in a child; returns the child's pid or -1. fd_child is

@@ -144,3 +144,61 @@ double __wrap_ceil(double x)
         t += 1;
     return t == 0 ? copysign(0.0, x) : t;
 }
+
+/* Reading a stream not open for reading, or writing one not open for
+   writing, is an error: the stream's error flag and errno EBADF (what the
+   descriptor underneath would say). picolibc 1.8 only returns EOF or 0, which
+   looks like the end of a file (Lua's files.lua checks the difference). */
+int __real_fgetc(FILE *f);
+int __real_fputc(int c, FILE *f);
+size_t __real_fread(void *buf, size_t size, size_t n, FILE *f);
+size_t __real_fwrite(const void *buf, size_t size, size_t n, FILE *f);
+int __wrap_fgetc(FILE *f);
+int __wrap_fputc(int c, FILE *f);
+size_t __wrap_fread(void *buf, size_t size, size_t n, FILE *f);
+size_t __wrap_fwrite(const void *buf, size_t size, size_t n, FILE *f);
+
+/* True (and f's error set) when f may not be used for `mode` (__SRD or __SWR). */
+static bool refused(FILE *f, uint8_t mode)
+{
+    if (f->flags & mode)
+        return false;
+    f->flags |= __SERR;
+    errno = EBADF;
+    return true;
+}
+
+int __wrap_fgetc(FILE *f) { return refused(f, __SRD) ? EOF : __real_fgetc(f); }
+int __wrap_fputc(int c, FILE *f) { return refused(f, __SWR) ? EOF : __real_fputc(c, f); }
+
+size_t __wrap_fread(void *buf, size_t size, size_t n, FILE *f)
+{
+    return size && n && refused(f, __SRD) ? 0 : __real_fread(buf, size, n, f);
+}
+
+size_t __wrap_fwrite(const void *buf, size_t size, size_t n, FILE *f)
+{
+    return size && n && refused(f, __SWR) ? 0 : __real_fwrite(buf, size, n, f);
+}
+
+/* setenv(3) and unsetenv(3): a name that is empty or holds '=' is EINVAL, as
+   POSIX says (picolibc 1.8 takes setenv("", ...)). */
+int __real_setenv(const char *name, const char *value, int overwrite);
+int __real_unsetenv(const char *name);
+int __wrap_setenv(const char *name, const char *value, int overwrite);
+int __wrap_unsetenv(const char *name);
+
+static bool bad_name(const char *name)
+{
+    if (name && name[0] && !strchr(name, '='))
+        return false;
+    errno = EINVAL;
+    return true;
+}
+
+int __wrap_setenv(const char *name, const char *value, int overwrite)
+{
+    return bad_name(name) ? -1 : __real_setenv(name, value, overwrite);
+}
+
+int __wrap_unsetenv(const char *name) { return bad_name(name) ? -1 : __real_unsetenv(name); }

@@ -46,9 +46,9 @@ long pg_spawn(const char *name, long arg, long rights)
     return pg_call(&m);
 }
 
-long pg_wait(long pid, long *how, long *code)
+long pg_wait(long pid, long flags, long *how, long *code)
 {
-    struct msg m = { .label = MSG_PG_WAIT, .w = { pid } };
+    struct msg m = { .label = MSG_PG_WAIT, .w = { pid, flags } };
     long r = pg_call(&m);
     if (r >= 0) {
         if (how)
@@ -166,4 +166,31 @@ long pg_fs_next(struct msg *m)
 {
     m->label = MSG_PG_FS_NEXT;
     return pager_ipc(m);
+}
+
+/* PG_TIME's copies: n (at most PG_TIME_BYTES) bytes of src to the caller's
+   own memory at dst, or from src there to dst, done by the pager; 0 or -EFAULT
+   (a pointer the caller may not write or read), never a fault. */
+long pg_put(void *dst, const void *src, size_t n)
+{
+    struct msg m = { .label = MSG_PG_TIME, .w = { (long)dst, (long)n } };
+    if (!dst)
+        return -EFAULT; /* (w0 = 0 asks for the time) */
+    if (n == 0 || n > PG_TIME_BYTES)
+        return -EINVAL;
+    __builtin_memcpy(&m.w[2], src, n);
+    return pg_call(&m);
+}
+
+long pg_get(void *dst, const void *src, size_t n)
+{
+    struct msg m = { .label = MSG_PG_TIME, .w = { (long)src, -(long)n } };
+    if (!src)
+        return -EFAULT;
+    if (n == 0 || n > PG_TIME_BYTES)
+        return -EINVAL;
+    long r = pg_call(&m);
+    if (r == 0)
+        __builtin_memcpy(dst, &m.w[1], n);
+    return r;
 }

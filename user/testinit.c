@@ -25,6 +25,7 @@ static const char *tests[] = {
     "t_instret", "t_faround", "t_ptick", "t_fp",
     "t_readfull", "t_ftruncate", "t_rename", "t_fsync", "t_stat", "t_lua", "t_sqlite",
     "t_signal",
+    "t_efault", "t_libc",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */

@@ -5,3 +5,7 @@
 #ifndef FILENAME_MAX
 #define FILENAME_MAX 4096   /* the longest path name: PATH_MAX of <limits.h> */
 #endif
+
+/* libc/unix.c: a command run by /bin/sh -c, its output to read or input to write. */
+FILE *popen(const char *cmd, const char *mode);
+int pclose(FILE *f);

@@ -39,6 +39,13 @@ void *anon_map(size_t len);                     /* a lazy anonymous region; NULL
 long sync_all(void);                            /* sync(2) with a result: 0 once every dirty file page is on the disk */
 long getdent(int fd, long *cookie, char name[64], long *inum); /* 1 an entry, 0 the end */
 
+/* Results through a caller's pointer (posix.c): directly where the memory is
+   surely the program's own, else through the pager. At most PG_TIME_BYTES;
+   0 or -EFAULT, never a fault. */
+long __put_user(void *dst, const void *src, size_t n);
+long __get_user(void *dst, const void *src, size_t n);
+long __check_user(void *dst, size_t n);            /* would a result go there? (nothing changes) */
+
 /* Helpers (extra.c). */
 bool write_all(int fd, const void *buf, size_t n); /* all n bytes, through short writes */
 bool is_number(const char *s);                  /* decimal digits only, at least one */

@@ -8,7 +8,8 @@
 
 #define NDEV (sizeof bootinfo->dev / sizeof bootinfo->dev[0])
 #define VIRTIO_STATUS 0x70          /* virtio-mmio: the device status register; 0 resets */
-#define DEV_WINDOW 0x0fe0000000UL   /* where the pager maps device registers to reset them */
+#define DEV_WINDOW 0x0fe0000000UL   /* where the pager maps device registers: device i at page i + 1 */
+                                    /* (page 0 is fd.c's UART_VA, the console's) */
 
 static long claimed[NDEV];          /* pid of the driver that claimed device i, 0 if none */
 
@@ -40,21 +41,30 @@ long device_query(struct proc *p, long which, long flags, struct msg *reply)
     return (long)bootinfo->dev[which].base;
 }
 
+/* The registers of device i in the pager's window (mapped at the first use),
+   or NULL when they cannot be mapped. */
+static volatile uint32_t *device_regs(unsigned i)
+{
+    static uint32_t mapped;
+    uint64_t base = bootinfo->dev[i].base, va = DEV_WINDOW + (i + 1) * PAGE;
+    if (!(mapped & (1u << i))) {
+        long r = sys_map_device(BOOT_DEV_SLOT, -1, (long)va, (long)PG_ROUNDDOWN(base), PERM_R | PERM_W);
+        if (r < 0) {
+            printf("pager: cannot map device %u: %s\n", i, strerror(r));
+            return NULL;
+        }
+        mapped |= 1u << i;
+    }
+    return (volatile uint32_t *)(va + (base & (PAGE - 1)));
+}
+
 /* Reset virtio device i: its status register to 0. The emulator finishes or
    drops the requests in flight before the write returns. */
 static void reset_virtio(unsigned i)
 {
-    static uint32_t mapped;
-    uint64_t va = DEV_WINDOW + i * PAGE;
-    if (!(mapped & (1u << i))) {
-        long r = sys_map_device(BOOT_DEV_SLOT, -1, (long)va, (long)bootinfo->dev[i].base, PERM_R | PERM_W);
-        if (r < 0) {
-            printf("pager: cannot map device %u to reset it: %s\n", i, strerror(r));
-            return;
-        }
-        mapped |= 1u << i;
-    }
-    volatile uint32_t *regs = (volatile uint32_t *)va;
+    volatile uint32_t *regs = device_regs(i);
+    if (!regs)
+        return;
     regs[VIRTIO_STATUS / 4] = 0;
     for (long spin = 0; regs[VIRTIO_STATUS / 4] != 0; spin++) {
         if (spin == 1000000) {
@@ -106,4 +116,52 @@ long device_dma(struct proc *p, uint64_t len, struct msg *reply)
     }
     reply->w[1] = (long)pa;
     return (long)addr;
+}
+
+/* The wall clock at rdtime 0 in ns since 1970: the goldfish RTC (its TIME_LOW
+   read first latches TIME_HIGH) less the rdtime of that moment, read once.
+   Returns it, or -ENODEV when the device tree has no RTC. */
+static long wall_at_boot(void)
+{
+    static long wall = -ENODEV;
+    static bool known;
+    if (known)
+        return wall;
+    volatile uint32_t *rtc = bootinfo->dev[DEV_RTC].base ? device_regs(DEV_RTC) : NULL;
+    known = true;
+    if (!rtc)
+        return wall;
+    uint64_t lo = rtc[0], hi = rtc[1], now = rdtime();
+    wall = (long)((hi << 32 | lo) - now * (1000000000UL / RDTIME_HZ));
+    return wall;
+}
+
+/* PG_TIME: w0 = 0 asks for the wall clock (wall_at_boot). Otherwise the
+   caller's bytes go to (w1 > 0) or come from (w1 < 0, into reply w1..w4) its
+   memory at w0: the C library's way to hand back a result through a pointer
+   it cannot check itself. Returns 0, -EINVAL (bad count), -EFAULT, -ENOMEM,
+   or -EAGAIN with rq->waited (the page is being read; the request is handled
+   again). */
+long device_time(struct req *rq)
+{
+    struct msg *m = rq->m;
+    uint64_t uva = (uint64_t)m->w[0];
+    long n = m->w[1];
+    if (!uva)
+        return wall_at_boot();
+    if (n >= 1 && n <= (long)PG_TIME_BYTES) {
+        char buf[PG_TIME_BYTES];
+        memcpy(buf, &m->w[2], (size_t)n);
+        int r = copy_out(rq, &rq->p->vm, uva, buf, (size_t)n);
+        return r < 0 ? r : 0;
+    }
+    if (n < 0 && n >= -(long)PG_TIME_BYTES) {
+        char buf[PG_TIME_BYTES] = { 0 };
+        int r = copy_in(rq, &rq->p->vm, buf, uva, (size_t)-n);
+        if (r < 0)
+            return r;
+        memcpy(&rq->reply->w[1], buf, sizeof buf);
+        return 0;
+    }
+    return -EINVAL;
 }

@@ -509,6 +509,7 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_FTRUNCATE) = { ANYONE, NULL, fd_request },
     RQ(PG_RENAME) = { ANYONE, NULL, vfs_rename },
     RQ(PG_FSYNC) = { ANYONE, NULL, fd_request },
+    RQ(PG_TIME) = { ANYONE, device_time, NULL },       /* the clock, and copies within the sender's own memory */
     RQ(PG_SIGACTION) = { ANYONE, signal_action, NULL },   /* the sender's own */
     RQ(PG_SIGMASK) = { ANYONE, signal_mask, NULL },
     RQ(PG_SIGRETURN) = { ANYONE, NULL, signal_return },

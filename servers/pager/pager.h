@@ -86,6 +86,7 @@ struct vnode *fd_vnode(struct proc *p, long fd, long *flags, long *err); /* the 
 /* ---- devices.c: drivers' devices ---- */
 long device_query(struct proc *p, long which, long flags, struct msg *reply);
 long device_dma(struct proc *p, uint64_t len, struct msg *reply);
+long device_time(struct req *rq);
 void devices_driver_gone(struct proc *p);  /* p held RIGHT_DRIVER and is over: reset what it drove */
 struct vmstat;
 long frames_census(struct vmstat *st);      /* memstat.c: every frame by what holds it; 0 or -ENOMEM */

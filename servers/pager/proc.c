@@ -462,13 +462,17 @@ void proc_exit(struct proc *p, long how, long code)
 }
 
 /* PG_WAIT of request rq for pid (-1: any child). Returns 1 with rq->reply
-   filled when a child is already over, 0 when the answer is deferred (the
-   reply cap saved), or -ECHILD. */
+   filled when a child is already over (or, with WAIT_NOHANG in w1, when none
+   is: w0 = 0), 0 when the answer is deferred (the reply cap saved), -EINVAL
+   (other flags) or -ECHILD. */
 long proc_wait(struct req *rq, long pid)
 {
     struct proc *p = rq->p;
     struct msg *reply = rq->reply;
     bool any = false;
+    long flags = rq->m->w[1];
+    if (flags & ~(long)WAIT_NOHANG)
+        return -EINVAL;
     for (struct proc *c = proc_first(); c; c = proc_next(c)) {
         if (c->parent != p->pid || (pid != -1 && c->pid != pid))
             continue;
@@ -484,6 +488,11 @@ long proc_wait(struct req *rq, long pid)
     }
     if (!any)
         return -ECHILD;
+    if (flags & WAIT_NOHANG) {
+        reply->label = 0;
+        reply->w[0] = 0;
+        return 1;
+    }
     long slot = req_take_reply(rq);
     if (slot < 0)
         return slot;
