@@ -145,6 +145,7 @@ static long load_file(struct vmspace *vs, const char *path, const char *cwd, str
         vnode_put(vn);
         return -ENOEXEC;
     }
+    vnode_keep(vn); /* a program: the next exec finds it cached */
     for (int i = 0; i < ei.nseg && r == 0; i++) {
         const struct elf_seg *s = &ei.seg[i];
         uint64_t start = PG_ROUNDDOWN(s->vaddr), end = PG_ROUNDUP(s->vaddr + s->memsz);

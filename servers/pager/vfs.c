@@ -14,6 +14,13 @@
 #define NPARKED (NPROC + 16) /* one request or fault per process, and the pager's own waits */
 #define NVNODES 64
 #define VN_RESERVE 8             /* vnodes only exec and levels 0-1 (init, the shell) may take */
+/* A vnode with refs 0 and a cache is idle: a program exec ran, kept with its
+   cached pages for the next exec (no file-server job then). Everything that
+   changes a file goes through a reference (open revives it), and an inode
+   freed on the disk drops its idle vnode (release_inode); an idle vnode's
+   clean pages are evicted like any cache page; vnode_get reuses the oldest
+   idle vnode when no slot is empty. */
+static uint64_t idle_clock;
 
 struct parked {
     struct proc *p;
@@ -56,6 +63,7 @@ bool vfs_ready(void)
 }
 
 static long put_path(const char *path, size_t len, uint64_t off);
+static void vnode_drop(struct vnode *v);
 static int unpark_err(struct vnode *v, uint64_t idx, long err);
 #define unpark(v, idx) unpark_err(v, idx, 0)
 
@@ -248,6 +256,9 @@ static void release_done(struct job *j, struct msg *r)
 /* Free inode inum on disk (its last name went and no one has it open). */
 void release_inode(uint32_t inum)
 {
+    for (int i = 0; i < NVNODES; i++) /* an idle copy of the inode must not outlive it */
+        if (!vnodes[i].refs && vnodes[i].cache && vnodes[i].inum == inum)
+            vnode_drop(&vnodes[i]);
     struct job *j = job_add(MSG_FSJ_RELEASE);
     if (j) {
         j->done = release_done;
@@ -261,15 +272,21 @@ struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size, bool reserv
     struct vnode *free = NULL;
     int nfree = 0;
     for (int i = 0; i < NVNODES; i++) {
-        if (vnodes[i].refs && vnodes[i].inum == inum) {
-            vnodes[i].refs++;
-            return &vnodes[i];
+        struct vnode *v = &vnodes[i];
+        if ((v->refs || v->cache) && v->inum == inum) {
+            v->refs++; /* an idle one comes back with its pages */
+            return v;
         }
-        if (!vnodes[i].refs && !nfree++)
-            free = &vnodes[i];
+        if (!v->refs) {
+            nfree++;
+            if (!free || (free->cache && (!v->cache || v->idle_at < free->idle_at)))
+                free = v; /* an empty slot, else the oldest idle vnode */
+        }
     }
     if (!free || (nfree <= VN_RESERVE && !reserve))
         return NULL;
+    if (free->cache)
+        vnode_drop(free);
     uint64_t npages = PG_ROUNDUP(size) / PAGE;
     free->cache = shared_obj(npages ? npages : 1);
     if (!free->cache)
@@ -290,6 +307,25 @@ void vnode_ref(struct vnode *v)
     v->refs++;
 }
 
+/* Free v's cache and marks: the slot is empty. */
+static void vnode_drop(struct vnode *v)
+{
+    if (v->dirty)
+        meta_free(v->dirty, v->cache->npages);
+    v->dirty = NULL;
+    v->ndirty = 0;
+    memobj_free(v->cache);
+    v->cache = NULL;
+    v->unlinked = false;
+    v->prog = false;
+}
+
+/* Mark v as a program exec ran: its last reference keeps it idle. */
+void vnode_keep(struct vnode *v)
+{
+    v->prog = true;
+}
+
 void vnode_put(struct vnode *v)
 {
     if (--v->refs)
@@ -297,15 +333,34 @@ void vnode_put(struct vnode *v)
     for (int i = 0; i < NNAMES; i++) /* the next exec must see the size the file has now */
         if (names[i].path[0] && names[i].state == 1 && names[i].inum == v->inum)
             names[i].size = v->size;
-    if (v->unlinked)
-        release_inode(v->inum);
-    v->unlinked = false;
-    if (v->dirty)
-        meta_free(v->dirty, v->cache->npages);
-    v->dirty = NULL;
-    v->ndirty = 0;
-    memobj_free(v->cache);
-    v->cache = NULL;
+    if (v->prog && !v->unlinked && !v->werr && fsproc) {
+        v->idle_at = ++idle_clock; /* clean (the dirty set and jobs hold references) */
+        return;
+    }
+    uint32_t inum = v->inum;
+    bool gone = v->unlinked;
+    vnode_drop(v);
+    if (gone)
+        release_inode(inum);
+}
+
+/* Call fn(arg, v) for every idle vnode v (the census). */
+void vfs_each_idle(void (*fn)(void *arg, struct vnode *v), void *arg)
+{
+    for (int i = 0; i < NVNODES; i++)
+        if (!vnodes[i].refs && vnodes[i].cache)
+            fn(arg, &vnodes[i]);
+}
+
+/* Pages held by idle vnodes (vmstat's cache_idle). */
+uint64_t vfs_idle_pages(void)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < NVNODES; i++)
+        if (!vnodes[i].refs && vnodes[i].cache)
+            for (uint64_t k = 0; k < vnodes[i].cache->npages; k++)
+                n += vnodes[i].cache->pages[k] != 0;
+    return n;
 }
 
 bool vnode_clean(struct vnode *v)
@@ -773,7 +828,7 @@ static void cache_mappings(struct vnode *v, uint64_t idx, uint64_t pa,
 static struct vnode *cache_owner(uint8_t file, uint64_t idx, uint64_t pa)
 {
     struct vnode *v = file < NVNODES ? &vnodes[file] : NULL;
-    return v && v->refs && v->cache && idx < v->cache->npages && v->cache->pages[idx] == pa ? v : NULL;
+    return v && v->cache && idx < v->cache->npages && v->cache->pages[idx] == pa ? v : NULL;
 }
 
 struct look { bool used, dirty; unsigned n; };
