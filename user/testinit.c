@@ -24,6 +24,7 @@ static const char *tests[] = {
     "t_memstress", "t_adbits", "t_bigwrite",
     "t_instret", "t_faround", "t_ptick", "t_fp",
     "t_readfull", "t_ftruncate", "t_rename", "t_fsync", "t_stat", "t_lua", "t_sqlite",
+    "t_pathmax", "t_progcache",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */

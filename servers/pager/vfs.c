@@ -45,7 +45,7 @@ static struct vnode vnodes[NVNODES];
 #define LOOKUP_KEY (1UL << 63)
 #define MEM_KEY WAIT_MEM         /* parked until a write-back or swap job is done (frames may be free again) */
 /* state: 0 lookup under way, 1 found, -errno; stale: a directory changed while it was under way */
-static struct name { char path[64]; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
+static struct name { char path[256]; uint32_t dir; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
 static unsigned name_next;
 struct proc *fsproc;             /* the file server, once ready */
 uint64_t fs_page;                /* its job page */
@@ -620,9 +620,12 @@ static void name_done(struct job *j, struct msg *r)
     }
 }
 
-/* Resolve an absolute path for exec. Returns 0 with *vp (a new reference),
-   -EAGAIN when the file server is asked (*w says for what), or -errno. */
-long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
+/* Resolve path for exec, a relative one from directory inode dir (1: the
+   root). Returns 0 with *vp (a new reference), -EAGAIN when the file server
+   is asked (*w says for what), or -errno (-ENAMETOOLONG: 256 bytes or more,
+   more than a job carries). A name looked up before, with no directory
+   changed since, and a program run before need no job at all. */
+long vfs_lookup(uint32_t dir, const char *path, struct vnode **vp, struct vm_wait *w)
 {
     size_t len = strlen(path);
     if (!fsproc)
@@ -631,7 +634,7 @@ long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
         return -ENAMETOOLONG;
     for (unsigned i = 0; i < NNAMES; i++) {
         struct name *nm = &names[i];
-        if (strcmp(nm->path, path) != 0)
+        if (nm->dir != dir || strcmp(nm->path, path) != 0)
             continue;
         if (nm->state == 0) {
             *w = (struct vm_wait){ NULL, LOOKUP_KEY | i };
@@ -658,12 +661,13 @@ long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
         return -ENOMEM;
     memcpy(j->path, path, len + 1);
     j->has_path = true;
-    strncpy(names[i].path, path, sizeof names[i].path);
+    memcpy(names[i].path, path, len + 1);
+    names[i].dir = dir;
     names[i].state = 0;
     names[i].stale = false;
     j->done = name_done;
     j->idx = i;
-    j->m.w[0] = 1;
+    j->m.w[0] = dir;
     fs_kick();
     *w = (struct vm_wait){ NULL, LOOKUP_KEY | i };
     return -EAGAIN;
