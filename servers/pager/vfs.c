@@ -352,14 +352,19 @@ void vfs_each_idle(void (*fn)(void *arg, struct vnode *v), void *arg)
             fn(arg, &vnodes[i]);
 }
 
-/* Pages held by idle vnodes (vmstat's cache_idle). */
+/* Frames idle vnodes hold (vmstat's cache_idle): their cached pages, and
+   the bookkeeping pages of their page lists and dirty marks. */
 uint64_t vfs_idle_pages(void)
 {
     uint64_t n = 0;
-    for (int i = 0; i < NVNODES; i++)
-        if (!vnodes[i].refs && vnodes[i].cache)
-            for (uint64_t k = 0; k < vnodes[i].cache->npages; k++)
-                n += vnodes[i].cache->pages[k] != 0;
+    for (int i = 0; i < NVNODES; i++) {
+        struct vnode *v = &vnodes[i];
+        if (v->refs || !v->cache)
+            continue;
+        n += meta_pages(v->cache->npages * sizeof(uint64_t)) + (v->dirty ? meta_pages(v->cache->npages) : 0);
+        for (uint64_t k = 0; k < v->cache->npages; k++)
+            n += v->cache->pages[k] != 0;
+    }
     return n;
 }
 
