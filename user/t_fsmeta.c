@@ -22,7 +22,7 @@ static long accounted(void)
     CHECK_EQ(pager_stat(&st), 0);
     struct vmstat vs; /* programs no process runs, cached for the next exec: held, not leaked */
     CHECK_EQ(vmstat(&vs), 0);
-    return st.free_frames + own + (long)vs.cache_idle;
+    return st.free_frames + own + (long)(vs.cache_idle + vs.meta_idle);
 }
 
 static void flat(int n)

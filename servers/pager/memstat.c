@@ -121,7 +121,7 @@ long frames_census(struct vmstat *st)
     for (struct proc *p = proc_first(); p; p = proc_next(p))
         if (p->state == P_RUN)
             count_holders(&c, p);
-    st->cache_idle = vfs_idle_pages();
+    st->cache_idle = vfs_idle_pages(&st->meta_idle);
     vfs_each_idle(count_idle, &c); /* programs kept for the next exec: cache too */
     for (struct proc *p = proc_first(); p; p = proc_next(p)) {
         if (p->state != P_RUN)

@@ -84,7 +84,7 @@ void vfs_init(const struct vfs_hooks *h);
 bool vfs_ready(void);
 bool vnode_clean(struct vnode *v);                /* no page of v waits to be written */
 void vnode_keep(struct vnode *v);                 /* a program: kept idle with its cache after its last reference */
-uint64_t vfs_idle_pages(void);                    /* frames idle programs keep: cached pages and page lists */
+uint64_t vfs_idle_pages(uint64_t *meta);          /* idle programs' cached pages (their page lists' pages in *meta) */
 bool vfs_msync(struct req *rq);
 bool vfs_sync(struct req *rq);
 bool vfs_park(struct req *rq, struct msg *m);     /* park request m of rq on rq->wait (false: parked) */

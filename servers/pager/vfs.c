@@ -352,16 +352,17 @@ void vfs_each_idle(void (*fn)(void *arg, struct vnode *v), void *arg)
             fn(arg, &vnodes[i]);
 }
 
-/* Frames idle vnodes hold (vmstat's cache_idle): their cached pages, and
-   the bookkeeping pages of their page lists and dirty marks. */
-uint64_t vfs_idle_pages(void)
+/* Frames idle vnodes hold (vmstat's cache_idle): their cached pages; and in
+   *meta (meta_idle) the bookkeeping pages of their page lists and dirty marks. */
+uint64_t vfs_idle_pages(uint64_t *meta)
 {
     uint64_t n = 0;
+    *meta = 0;
     for (int i = 0; i < NVNODES; i++) {
         struct vnode *v = &vnodes[i];
         if (v->refs || !v->cache)
             continue;
-        n += meta_pages(v->cache->npages * sizeof(uint64_t)) + (v->dirty ? meta_pages(v->cache->npages) : 0);
+        *meta += meta_pages(v->cache->npages * sizeof(uint64_t)) + (v->dirty ? meta_pages(v->cache->npages) : 0);
         for (uint64_t k = 0; k < v->cache->npages; k++)
             n += v->cache->pages[k] != 0;
     }
