@@ -46,6 +46,8 @@ struct vmstat {
     uint64_t evict_instr, swapin_instr, swapdrv_write_instr, swapdrv_read_instr;
     uint64_t evict_shared;  /* of evict_dirty: pages of shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS) */
     uint64_t fault_around;  /* pages mapped by fault-around (the policy's fault_around) beside the faulting one */
+    uint64_t cache_idle;    /* of used_cache: cached pages of programs no process runs, kept for the next exec */
+    uint64_t meta_idle;     /* of meta_tables: the page lists (and dirty marks) of those programs' caches */
 };
 
 struct region_info {

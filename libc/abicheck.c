@@ -2,6 +2,7 @@
    library agree, so nothing translates at run time: the errno, O_* and other
    numbers (abicheck.h, generated from abi.def), and struct stat (abi/stat.h)
    field by field. Compiles to nothing. */
+#include <limits.h> /* PATH_MAX, before abicheck.h */
 #include "sys.h"
 #include <stddef.h>
 

@@ -456,6 +456,9 @@ int main(int argc, char **argv)
     }
     report("cow_reuse_fault", median(samples, RUNS));
     munmap(bm, big); /* the rows below fork from a small parent */
+    munmap((void *)p, RUNS * 4096UL);
+    munmap((void *)q, RUNS * 4096UL);
+    munmap((void *)r, RUNS * 4096UL);
 
     /* 16 pages mapped one by one and in one map_batch (b_mapbatch: device pages, so RIGHT_DRIVER) */
     wait_how(spawn_rights("b_mapbatch", 0, RIGHT_DRIVER), NULL, NULL);

@@ -1254,7 +1254,9 @@ static long frames_accounted(void)
     }
     struct pager_stat st;
     pager_stat(&st);
-    return st.free_frames + own;
+    struct vmstat vs; /* and the cached pages of programs no process runs (kept for the next exec) */
+    long idle = vmstat(&vs) == 0 ? (long)(vs.cache_idle + vs.meta_idle) : 0;
+    return st.free_frames + own + idle;
 }
 
 static bool is_sys(long pid)

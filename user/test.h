@@ -443,7 +443,9 @@ static inline void hog_stop(struct hog *h)
    needs RIGHT_PROCS to see the others): constant while nothing leaks, however
    the file server's caches grow or pages go to swap and come back. One thing
    raises it: a clean page-cache page that no process maps, dropped under
-   memory pressure (its frame is free now); frames_back allows for that. */
+   memory pressure (its frame is free now); frames_back allows for that. The
+   cached pages of programs no process runs and their page lists (vmstat's
+   cache_idle, meta_idle) count as held. */
 static inline long frames_held(void)
 {
     sync(); /* the page cache lets go of a file once its last dirty page is written */
@@ -457,10 +459,13 @@ static inline long frames_held(void)
     }
     struct pager_stat st;
     pager_stat(&st);
-    return st.free_frames + own;
+    struct vmstat vs; /* programs no process runs, cached for the next exec: held, not leaked */
+    long idle = vmstat(&vs) == 0 ? (long)(vs.cache_idle + vs.meta_idle) : 0;
+    return st.free_frames + own + idle;
 }
 
-/* frames_held and the page cache's frames at one moment. */
+/* frames_held and the page cache's frames at one moment (those of idle
+   programs left out: frames_held has them). */
 struct frames_mark { long held, cache; };
 
 static inline struct frames_mark frames_mark(void)
@@ -468,7 +473,7 @@ static inline struct frames_mark frames_mark(void)
     struct frames_mark m = { frames_held(), -1 };
     struct vmstat vs;
     if (vmstat(&vs) == 0)
-        m.cache = (long)vs.used_cache;
+        m.cache = (long)(vs.used_cache - vs.cache_idle);
     return m;
 }
 

@@ -130,9 +130,10 @@ static void remove_done(struct job *j, struct msg *r)
    worked out. False when it does not fit. */
 static bool join_path(char *out, size_t size, const char *cwd, const char *path)
 {
-    char buf[256];
+    static char buf[PATH_MAX + 256 + 2]; /* cwd, '/', a job's path */
     size_t n = 0;
-    snprintf(buf, sizeof buf, "%s/%s", path[0] == '/' ? "" : cwd, path);
+    if (snprintf(buf, sizeof buf, "%s/%s", path[0] == '/' ? "" : cwd, path) >= (int)sizeof buf)
+        return false;
     out[0] = 0;
     for (char *s = buf; *s;) {
         while (*s == '/')
@@ -165,10 +166,10 @@ static void chdir_done(struct job *j, struct msg *r)
 {
     long res = r->w[0] < 0 ? r->w[0] : r->w[1] != FT_DIR ? -ENOTDIR : 0;
     if (res == 0 && j->p && j->p->state == P_RUN) {
-        char path[128];
+        static char path[PATH_MAX];
         if (join_path(path, sizeof path, j->p->cwd_path, j->path)) {
             j->p->cwd = (uint32_t)r->w[0];
-            memcpy(j->p->cwd_path, path, sizeof path);
+            memcpy(j->p->cwd_path, path, strlen(path) + 1);
         } else {
             res = -ENAMETOOLONG;
         }

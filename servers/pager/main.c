@@ -219,7 +219,7 @@ static long req_spawn(struct proc *p, struct msg *m)
 
 static long req_exec(struct req *rq)
 {
-    char path[64];
+    static char path[PATH_MAX];
     int n = copy_in_str(rq, &rq->p->vm, path, (uint64_t)rq->m->w[0], sizeof path);
     if (n < 0)
         return n;

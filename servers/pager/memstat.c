@@ -52,6 +52,11 @@ static void count_vnode(struct census *c, const struct vnode *v)
     count_table(c, v->dirty, v->cache->npages);
 }
 
+static void count_idle(void *arg, struct vnode *v)
+{
+    count_vnode(arg, v);
+}
+
 /* Page caches and objects that p's regions and descriptors name. */
 static void count_holders(struct census *c, struct proc *p)
 {
@@ -116,6 +121,8 @@ long frames_census(struct vmstat *st)
     for (struct proc *p = proc_first(); p; p = proc_next(p))
         if (p->state == P_RUN)
             count_holders(&c, p);
+    st->cache_idle = vfs_idle_pages(&st->meta_idle);
+    vfs_each_idle(count_idle, &c); /* programs kept for the next exec: cache too */
     for (struct proc *p = proc_first(); p; p = proc_next(p)) {
         if (p->state != P_RUN)
             continue;

@@ -23,7 +23,7 @@ struct proc {
     long wait_pid;
     long blocked_slot;           /* reply cap while blocked in read/write, 0 if none */
     uint32_t cwd;                /* working directory: inode (0: the root) */
-    char cwd_path[128];          /* and its path, "" for the root */
+    char *cwd_path;              /* and its path (PATH_MAX bytes of proc.c's), "" for the root */
     uint64_t faults;             /* page faults served (ps shows them) */
     bool server;                 /* the file server the pager started: runs at server priority */
     uint32_t rights;             /* RIGHT_*: kept by exec, inherited by fork */
@@ -108,6 +108,8 @@ struct vfs_hooks {
 void vfs_init(const struct vfs_hooks *h);
 bool vfs_ready(void);
 bool vnode_clean(struct vnode *v);                /* no page of v waits to be written */
+void vnode_keep(struct vnode *v);                 /* a program: kept idle with its cache after its last reference */
+uint64_t vfs_idle_pages(uint64_t *meta);          /* idle programs' cached pages (their page lists' pages in *meta) */
 bool vfs_msync(struct req *rq);
 bool vfs_sync(struct req *rq);
 bool vfs_park(struct req *rq, struct msg *m);     /* park request m of rq on rq->wait (false: parked) */
@@ -115,7 +117,7 @@ void vfs_wake(uint64_t key, long err);            /* handle again (err: fail) wh
 bool cache_accessed(uint8_t file, uint64_t idx, uint64_t pa); /* eviction's hooks for page-cache frames */
 int cache_drop(uint8_t file, uint64_t idx, uint64_t pa);
 bool vfs_park_call(void (*fn)(void), const struct vm_wait *w); /* call fn once *w's page is in; false: no room */
-long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w); /* 0, -EAGAIN (*w set) or -errno; *vp referenced */
+long vfs_lookup(uint32_t dir, const char *path, struct vnode **vp, struct vm_wait *w); /* from inode dir: 0, -EAGAIN (*w set) or -errno; *vp referenced */
 bool vfs_open(struct req *rq);
 bool vfs_read(struct req *rq, struct vnode *v, uint64_t *off);
 bool vfs_write(struct req *rq, struct vnode *v, uint64_t *off, long flags);

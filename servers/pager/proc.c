@@ -13,6 +13,7 @@
 #define RESERVE 8       /* slots only processes of levels 0 and 1 (init, the shell) may take */
 
 static struct proc procs[NPROC];
+static char cwd_paths[NPROC][PATH_MAX]; /* procs[i].cwd_path */
 static long next_pid = 1;
 long init_pid; /* proc_exit says when init ends (the test runner stops on that line) */
 
@@ -73,6 +74,8 @@ static struct proc *proc_alloc(struct proc *parent)
         struct proc *p = &procs[pid % NPROC];
         if (pid % NPROC != 0 && p->state == P_FREE) {
             memset(p, 0, sizeof *p);
+            p->cwd_path = cwd_paths[pid % NPROC];
+            p->cwd_path[0] = 0;
             p->pid = pid;
             p->parent = parent ? parent->pid : 0;
             p->state = P_RUN;
@@ -115,19 +118,23 @@ static long finish_image(struct vmspace *vs)
 }
 
 /* Regions for program `path` from the file system: one file region per
-   segment (nothing is read yet but the header page). Returns the entry point,
-   -EAGAIN while the file server is asked (*w says for what), or -errno. */
-static long load_file(struct vmspace *vs, const char *path, const char *cwd, struct vm_wait *w)
+   segment (nothing is read yet but the header page; nothing at all when the
+   program is cached). A bare name is looked for in /bin, a relative path from
+   the working directory cwd (an inode, 0 the root). Returns the entry point,
+   -EAGAIN while the file server is asked (*w says for what), or -errno
+   (-ENAMETOOLONG: longer than a lookup takes). */
+static long load_file(struct vmspace *vs, const char *path, uint32_t cwd, struct vm_wait *w)
 {
-    char full[64]; /* a bare name is looked for in /bin, a relative path from cwd */
-    if (path[0] == '/')
-        snprintf(full, sizeof full, "%s", path);
-    else if (strchr(path, '/'))
-        snprintf(full, sizeof full, "%s/%s", cwd, path);
-    else
-        snprintf(full, sizeof full, "/bin/%s", path);
+    static char full[PATH_MAX];
+    uint32_t dir = path[0] == '/' || !cwd ? 1 : cwd;
+    if (!strchr(path, '/')) {
+        if (snprintf(full, sizeof full, "/bin/%s", path) >= (int)sizeof full)
+            return -ENAMETOOLONG;
+        path = full;
+        dir = 1;
+    }
     struct vnode *vn;
-    long r = vfs_lookup(full, &vn, w);
+    long r = vfs_lookup(dir, path, &vn, w);
     if (r < 0)
         return r;
     uint64_t size = vnode_size(vn);
@@ -142,10 +149,11 @@ static long load_file(struct vmspace *vs, const char *path, const char *cwd, str
                   ? ELF_EPHDR /* only what the first page holds is looked at */
                   : elf_parse(eh, size, USER_STACK_TOP - USER_STACK_SIZE - PAGE, &ei);
     if (err < 0) {
-        printf("exec %s: %s\n", full, elf_strerror(err));
+        printf("exec %s: %s\n", path, elf_strerror(err));
         vnode_put(vn);
         return -ENOEXEC;
     }
+    vnode_keep(vn); /* a program: the next exec finds it cached */
     for (int i = 0; i < ei.nseg && r == 0; i++) {
         const struct elf_seg *s = &ei.seg[i];
         uint64_t start = PG_ROUNDDOWN(s->vaddr), end = PG_ROUNDUP(s->vaddr + s->memsz);
@@ -266,7 +274,7 @@ static long build(struct proc *p, struct vmspace *vs, const char *path, int argc
         return r;
     /* programs come from the file system once the file server runs; the
        file server itself comes from the boot archive */
-    long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd_path, w) : load_image(vs, basename(path));
+    long entry = vfs_ready() && !from_archive ? load_file(vs, path, p->cwd, w) : load_image(vs, basename(path));
     long sp = entry < 0 ? entry : push_args(vs, argc, envc, vec, w);
     if (sp < 0) {
         vm_destroy(vs);
@@ -331,7 +339,7 @@ long proc_fork(struct proc *parent)
     c->rights = parent->rights;
     signal_fork(c, parent);
     c->cwd = parent->cwd;
-    memcpy(c->cwd_path, parent->cwd_path, sizeof c->cwd_path);
+    memcpy(c->cwd_path, parent->cwd_path, strlen(parent->cwd_path) + 1);
     long r = vm_create(&c->vm, false, (uint8_t)(c - procs));
     if (r == 0)
         r = vm_fork(&c->vm, &parent->vm);

@@ -14,6 +14,13 @@
 #define NPARKED (NPROC + 16) /* one request or fault per process, and the pager's own waits */
 #define NVNODES 64
 #define VN_RESERVE 8             /* vnodes only exec and levels 0-1 (init, the shell) may take */
+/* A vnode with refs 0 and a cache is idle: a program exec ran, kept with its
+   cached pages for the next exec (no file-server job then). Everything that
+   changes a file goes through a reference (open revives it), and an inode
+   freed on the disk drops its idle vnode (release_inode); an idle vnode's
+   clean pages are evicted like any cache page; vnode_get reuses the oldest
+   idle vnode when no slot is empty. */
+static uint64_t idle_clock;
 
 struct parked {
     struct proc *p;
@@ -38,7 +45,7 @@ static struct vnode vnodes[NVNODES];
 #define LOOKUP_KEY (1UL << 63)
 #define MEM_KEY WAIT_MEM         /* parked until a write-back or swap job is done (frames may be free again) */
 /* state: 0 lookup under way, 1 found, -errno; stale: a directory changed while it was under way */
-static struct name { char path[64]; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
+static struct name { char path[256]; uint32_t dir; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
 static unsigned name_next;
 struct proc *fsproc;             /* the file server, once ready */
 uint64_t fs_page;                /* its job page */
@@ -56,6 +63,7 @@ bool vfs_ready(void)
 }
 
 static long put_path(const char *path, size_t len, uint64_t off);
+static void vnode_drop(struct vnode *v);
 static int unpark_err(struct vnode *v, uint64_t idx, long err);
 #define unpark(v, idx) unpark_err(v, idx, 0)
 
@@ -248,6 +256,9 @@ static void release_done(struct job *j, struct msg *r)
 /* Free inode inum on disk (its last name went and no one has it open). */
 void release_inode(uint32_t inum)
 {
+    for (int i = 0; i < NVNODES; i++) /* an idle copy of the inode must not outlive it */
+        if (!vnodes[i].refs && vnodes[i].cache && vnodes[i].inum == inum)
+            vnode_drop(&vnodes[i]);
     struct job *j = job_add(MSG_FSJ_RELEASE);
     if (j) {
         j->done = release_done;
@@ -261,15 +272,21 @@ struct vnode *vnode_get(uint32_t inum, uint32_t type, uint64_t size, bool reserv
     struct vnode *free = NULL;
     int nfree = 0;
     for (int i = 0; i < NVNODES; i++) {
-        if (vnodes[i].refs && vnodes[i].inum == inum) {
-            vnodes[i].refs++;
-            return &vnodes[i];
+        struct vnode *v = &vnodes[i];
+        if ((v->refs || v->cache) && v->inum == inum) {
+            v->refs++; /* an idle one comes back with its pages */
+            return v;
         }
-        if (!vnodes[i].refs && !nfree++)
-            free = &vnodes[i];
+        if (!v->refs) {
+            nfree++;
+            if (!free || (free->cache && (!v->cache || v->idle_at < free->idle_at)))
+                free = v; /* an empty slot, else the oldest idle vnode */
+        }
     }
     if (!free || (nfree <= VN_RESERVE && !reserve))
         return NULL;
+    if (free->cache)
+        vnode_drop(free);
     uint64_t npages = PG_ROUNDUP(size) / PAGE;
     free->cache = shared_obj(npages ? npages : 1);
     if (!free->cache)
@@ -290,6 +307,25 @@ void vnode_ref(struct vnode *v)
     v->refs++;
 }
 
+/* Free v's cache and marks: the slot is empty. */
+static void vnode_drop(struct vnode *v)
+{
+    if (v->dirty)
+        meta_free(v->dirty, v->cache->npages);
+    v->dirty = NULL;
+    v->ndirty = 0;
+    memobj_free(v->cache);
+    v->cache = NULL;
+    v->unlinked = false;
+    v->prog = false;
+}
+
+/* Mark v as a program exec ran: its last reference keeps it idle. */
+void vnode_keep(struct vnode *v)
+{
+    v->prog = true;
+}
+
 void vnode_put(struct vnode *v)
 {
     if (--v->refs)
@@ -297,15 +333,40 @@ void vnode_put(struct vnode *v)
     for (int i = 0; i < NNAMES; i++) /* the next exec must see the size the file has now */
         if (names[i].path[0] && names[i].state == 1 && names[i].inum == v->inum)
             names[i].size = v->size;
-    if (v->unlinked)
-        release_inode(v->inum);
-    v->unlinked = false;
-    if (v->dirty)
-        meta_free(v->dirty, v->cache->npages);
-    v->dirty = NULL;
-    v->ndirty = 0;
-    memobj_free(v->cache);
-    v->cache = NULL;
+    if (v->prog && !v->unlinked && !v->werr && fsproc) {
+        v->idle_at = ++idle_clock; /* clean (the dirty set and jobs hold references) */
+        return;
+    }
+    uint32_t inum = v->inum;
+    bool gone = v->unlinked;
+    vnode_drop(v);
+    if (gone)
+        release_inode(inum);
+}
+
+/* Call fn(arg, v) for every idle vnode v (the census). */
+void vfs_each_idle(void (*fn)(void *arg, struct vnode *v), void *arg)
+{
+    for (int i = 0; i < NVNODES; i++)
+        if (!vnodes[i].refs && vnodes[i].cache)
+            fn(arg, &vnodes[i]);
+}
+
+/* Frames idle vnodes hold (vmstat's cache_idle): their cached pages; and in
+   *meta (meta_idle) the bookkeeping pages of their page lists and dirty marks. */
+uint64_t vfs_idle_pages(uint64_t *meta)
+{
+    uint64_t n = 0;
+    *meta = 0;
+    for (int i = 0; i < NVNODES; i++) {
+        struct vnode *v = &vnodes[i];
+        if (v->refs || !v->cache)
+            continue;
+        *meta += meta_pages(v->cache->npages * sizeof(uint64_t)) + (v->dirty ? meta_pages(v->cache->npages) : 0);
+        for (uint64_t k = 0; k < v->cache->npages; k++)
+            n += v->cache->pages[k] != 0;
+    }
+    return n;
 }
 
 bool vnode_clean(struct vnode *v)
@@ -565,9 +626,12 @@ static void name_done(struct job *j, struct msg *r)
     }
 }
 
-/* Resolve an absolute path for exec. Returns 0 with *vp (a new reference),
-   -EAGAIN when the file server is asked (*w says for what), or -errno. */
-long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
+/* Resolve path for exec, a relative one from directory inode dir (1: the
+   root). Returns 0 with *vp (a new reference), -EAGAIN when the file server
+   is asked (*w says for what), or -errno (-ENAMETOOLONG: 256 bytes or more,
+   more than a job carries). A name looked up before, with no directory
+   changed since, and a program run before need no job at all. */
+long vfs_lookup(uint32_t dir, const char *path, struct vnode **vp, struct vm_wait *w)
 {
     size_t len = strlen(path);
     if (!fsproc)
@@ -576,7 +640,7 @@ long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
         return -ENAMETOOLONG;
     for (unsigned i = 0; i < NNAMES; i++) {
         struct name *nm = &names[i];
-        if (strcmp(nm->path, path) != 0)
+        if (nm->dir != dir || strcmp(nm->path, path) != 0)
             continue;
         if (nm->state == 0) {
             *w = (struct vm_wait){ NULL, LOOKUP_KEY | i };
@@ -603,12 +667,13 @@ long vfs_lookup(const char *path, struct vnode **vp, struct vm_wait *w)
         return -ENOMEM;
     memcpy(j->path, path, len + 1);
     j->has_path = true;
-    strncpy(names[i].path, path, sizeof names[i].path);
+    memcpy(names[i].path, path, len + 1);
+    names[i].dir = dir;
     names[i].state = 0;
     names[i].stale = false;
     j->done = name_done;
     j->idx = i;
-    j->m.w[0] = 1;
+    j->m.w[0] = dir;
     fs_kick();
     *w = (struct vm_wait){ NULL, LOOKUP_KEY | i };
     return -EAGAIN;
@@ -777,7 +842,7 @@ static void cache_mappings(struct vnode *v, uint64_t idx, uint64_t pa,
 static struct vnode *cache_owner(uint8_t file, uint64_t idx, uint64_t pa)
 {
     struct vnode *v = file < NVNODES ? &vnodes[file] : NULL;
-    return v && v->refs && v->cache && idx < v->cache->npages && v->cache->pages[idx] == pa ? v : NULL;
+    return v && v->cache && idx < v->cache->npages && v->cache->pages[idx] == pa ? v : NULL;
 }
 
 struct look { bool used, dirty; unsigned n; };

@@ -17,6 +17,8 @@ struct vnode {
     uint64_t ndirty, dirty_lo;   /* how many; none below dirty_lo */
     uint32_t wb_jobs;            /* its write-back jobs queued or in flight */
     uint64_t disk_size;          /* the size the disk has, as far as finished jobs tell */
+    bool prog;                   /* exec ran it: kept with its cache when the last reference goes */
+    uint64_t idle_at;            /* kept so (refs 0, cache set): when, for reuse of the oldest first */
 };
 
 struct job {
@@ -56,6 +58,7 @@ void release_inode(uint32_t inum);
 void wb_fill(void);               /* the write-back pump */
 void cache_track(struct vnode *v, uint64_t idx, uint64_t pa); /* pa is now page idx: evictable */
 void names_forget(void);          /* a directory changed */
+void vfs_each_idle(void (*fn)(void *arg, struct vnode *v), void *arg); /* programs kept for the next exec */
 
 /* parking rq->p's request m (its reply cap taken from rq): false (parked), or
    true with rq->reply set (-ENOMEM: no room; or the answer right away) */
