@@ -18,3 +18,4 @@ SAME(st_dev); SAME(st_ino); SAME(st_mode); SAME(st_nlink); SAME(st_uid); SAME(st
 SAME(st_size); SAME(st_atim); SAME(st_mtim); SAME(st_ctim); SAME(st_blksize); SAME(st_blocks);
 _Static_assert(sizeof(struct stat) == sizeof(struct abi_stat), "abi/stat.h: struct stat has another size");
 _Static_assert(S_IFDIR == 0040000 && S_IFREG == 0100000, "abi/stat.h: S_IF* differ");
+_Static_assert(FILENAME_MAX == PATH_MAX, "libc/include/stdio.h: FILENAME_MAX is not PATH_MAX");

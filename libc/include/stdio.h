@@ -3,7 +3,7 @@
 #include_next <stdio.h>
 
 #ifndef FILENAME_MAX
-#define FILENAME_MAX 4096   /* the longest path name: PATH_MAX of <limits.h> */
+#define FILENAME_MAX 1024   /* the longest path name: PATH_MAX (picolibc's sys/syslimits.h; abi.def) */
 #endif
 
 /* libc/unix.c: a command run by /bin/sh -c, its output to read or input to write. */

@@ -249,9 +249,12 @@ static long start_thread(struct proc *p, long entry, long sp)
     if (fault_slot < 0)
         return fault_slot;
     long prio = p->server ? SERVER_PRIO : USER_PRIO;
-    p->thread_slot = sys_thread_create(p->vm.as_slot, entry, sp, fault_slot, prio, 0);
+    long t = sys_thread_create(p->vm.as_slot, entry, sp, fault_slot, prio, 0);
     sys_cap_delete(fault_slot);
-    return p->thread_slot < 0 ? p->thread_slot : 0;
+    if (t < 0)
+        return t; /* an exec that fails here keeps the old thread (signals need its slot) */
+    p->thread_slot = t;
+    return 0;
 }
 
 static const char *basename(const char *path)
