@@ -258,8 +258,9 @@ long ntfn_wait(struct thread *t, struct ntfn *n)
     return 0;
 }
 
-/* Undo every IPC relation of t (it is about to die). */
-void ipc_cancel(struct thread *t)
+/* Take t off the endpoint queue or notification it waits on (TS_SEND, TS_RECV,
+   TS_NTFN). Returns false for any other state (nothing done). */
+static bool unqueue(struct thread *t)
 {
     switch (t->state) {
     case TS_SEND:
@@ -271,13 +272,19 @@ void ipc_cancel(struct thread *t)
     case TS_NTFN:
         t->blocked_ntfn->waiter = NULL;
         break;
-    case TS_REPLY:
-        if (t->reply_holder)
-            *t->reply_holder = NULL;
-        break;
     default:
-        break;
+        return false;
     }
+    t->blocked_ep = NULL;
+    t->blocked_ntfn = NULL;
+    return true;
+}
+
+/* Undo every IPC relation of t (it is about to die). */
+void ipc_cancel(struct thread *t)
+{
+    if (!unqueue(t) && t->state == TS_REPLY && t->reply_holder)
+        *t->reply_holder = NULL;
     t->blocked_ep = NULL;
     t->blocked_ntfn = NULL;
     t->reply_holder = NULL;
@@ -313,23 +320,8 @@ int ipc_interrupt(struct thread *t, bool interrupt)
         return THREAD_FAULT;
     if (t->state == TS_REPLY)
         return THREAD_CALL;
-    if (!interrupt)
+    if (!interrupt || !unqueue(t))
         return THREAD_BLOCKED;
-    switch (t->state) {
-    case TS_SEND:
-        tq_remove(&t->blocked_ep->senders, t);
-        break;
-    case TS_RECV:
-        tq_remove(&t->blocked_ep->receivers, t);
-        break;
-    case TS_NTFN:
-        t->blocked_ntfn->waiter = NULL;
-        break;
-    default:
-        return THREAD_BLOCKED;
-    }
-    t->blocked_ep = NULL;
-    t->blocked_ntfn = NULL;
     t->regs.x[RI_A0] = (uint64_t)-EINTR;
     if (is_ipc_call(t->regs.x[RI_A7]))
         t->regs.x[RI_A7] = IPC_FAILED;

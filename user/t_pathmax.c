@@ -10,22 +10,6 @@
 #define COMP "directory-with-a-long-name-for-t-pathmax" /* 40 bytes */
 #define DEPTH 5                                         /* "/tpm" and 5 of them: 209 bytes */
 
-/* Fork, exec path, wait: the child's exit code (99: exec failed). */
-static int run(const char *path)
-{
-    char *av[] = { "prog", NULL };
-    int pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        execv(path, av);
-        exit(99);
-    }
-    int status;
-    CHECK_EQ(waitpid(pid, &status, 0), pid);
-    CHECK(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
 static void cwd_is(const char *want)
 {
     static char got[PATH_MAX];
@@ -61,12 +45,12 @@ int main(void)
     /* exec by a relative path of over 64 bytes, from the working directory */
     snprintf(prog, sizeof prog, "%s/prog", want);
     copy_file("/bin/true", prog);
-    CHECK_EQ(run("./prog"), 0);
+    CHECK_EQ(exec_status("./prog"), 0);
     CHECK_EQ(chdir("/tpm"), 0);
     strcat(rel, "/prog");
     CHECK(strlen(rel) > 64);
-    CHECK_EQ(run(rel), 0);
-    CHECK_EQ(run(rel), 0); /* again: the name and the program are cached now */
+    CHECK_EQ(exec_status(rel), 0);
+    CHECK_EQ(exec_status(rel), 0); /* again: the name and the program are cached now */
     CHECK_EQ(chdir(want), 0);
 
     /* deeper until the path would pass PATH_MAX: then ENAMETOOLONG, and the old directory stays */
@@ -85,7 +69,7 @@ int main(void)
     }
     cwd_is(want);
     CHECK(strlen(want) > PATH_MAX - 64);
-    CHECK_EQ(run("../" COMP "/" COMP "/nosuch"), 99); /* a relative exec from there still works (ENOENT) */
+    CHECK_EQ(exec_status("../" COMP "/" COMP "/nosuch"), 99); /* a relative exec from there still works (ENOENT) */
     CHECK(getcwd(buf, sizeof buf) == buf);
 
     /* a path longer than PATH_MAX */

@@ -98,6 +98,23 @@ static inline void nap(uint64_t ticks)
     sys_wait(n);
 }
 
+/* Fork, exec path with argv {"prog"}, wait: the child's exit code (98: exec
+   failed with ENOEXEC, 99: with another error). */
+static inline int exec_status(const char *path)
+{
+    char *av[] = { "prog", NULL };
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        execv(path, av);
+        exit(errno == ENOEXEC ? 98 : 99);
+    }
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
 /* Run the program av[0] with av (fork and exec) and check it exits 0. */
 static inline void run_argv(char *const av[])
 {
