@@ -2,7 +2,8 @@
    is longer than 128 bytes and getcwd returns it; a working directory grows
    until its path would not fit in PATH_MAX, then chdir says ENAMETOOLONG and
    keeps the old one; exec by a relative path longer than 64 bytes, from the
-   working directory; a path longer than PATH_MAX is ENAMETOOLONG for chdir,
+   working directory; chdir, open and exec of one path of over 900 bytes; a
+   path longer than PATH_MAX is ENAMETOOLONG for chdir,
    exec and open; getcwd with a buffer too small is ERANGE. */
 #include "test.h"
 #include <limits.h>
@@ -69,6 +70,20 @@ int main(void)
     }
     cwd_is(want);
     CHECK(strlen(want) > PATH_MAX - 64);
+
+    /* the whole long path in one call: chdir back into it from /, and open,
+       exec and unlink a program by its absolute path (over 900 bytes) */
+    CHECK_EQ(chdir("/"), 0);
+    CHECK_EQ(chdir(want), 0);
+    cwd_is(want);
+    static char mid[PATH_MAX];
+    strcpy(mid, want);
+    *strrchr(mid, '/') = 0;
+    strcat(mid, "/p2");
+    CHECK(strlen(mid) > 900);
+    copy_file("/bin/true", mid);
+    CHECK_EQ(exec_status(mid), 0);
+    CHECK_EQ(unlink(mid), 0);
     CHECK_EQ(exec_status("../" COMP "/" COMP "/nosuch"), 99); /* a relative exec from there still works (ENOENT) */
     CHECK(getcwd(buf, sizeof buf) == buf);
 

@@ -68,7 +68,7 @@ static void open_done(struct job *j, struct msg *r)
    job, or NULL with rq->reply->w[0] set. */
 static struct job *path_job(struct req *rq, uint64_t upath, long label, void (*done)(struct job *, struct msg *))
 {
-    char path[256];
+    char path[PATH_MAX];
     struct proc *p = rq->p;
     int n = copy_in_str(rq, &p->vm, path, upath, sizeof path);
     if (n < 0 || !fsproc) {
@@ -130,7 +130,7 @@ static void remove_done(struct job *j, struct msg *r)
    worked out. False when it does not fit. */
 static bool join_path(char *out, size_t size, const char *cwd, const char *path)
 {
-    static char buf[PATH_MAX + 256 + 2]; /* cwd, '/', a job's path */
+    static char buf[2 * PATH_MAX + 2]; /* cwd, '/', a job's path */
     size_t n = 0;
     if (snprintf(buf, sizeof buf, "%s/%s", path[0] == '/' ? "" : cwd, path) >= (int)sizeof buf)
         return false;
@@ -182,7 +182,7 @@ static void chdir_done(struct job *j, struct msg *r)
 static bool two_path_job(struct req *rq, long label, void (*done)(struct job *, struct msg *))
 {
     struct msg *m = rq->m, *reply = rq->reply;
-    char path2[256];
+    char path2[PATH_MAX];
     int n = copy_in_str(rq, &rq->p->vm, path2, (uint64_t)m->w[1], sizeof path2);
     if (n < 0) {
         reply->w[0] = n;

@@ -45,7 +45,7 @@ static struct vnode vnodes[NVNODES];
 #define LOOKUP_KEY (1UL << 63)
 #define MEM_KEY WAIT_MEM         /* parked until a write-back or swap job is done (frames may be free again) */
 /* state: 0 lookup under way, 1 found, -errno; stale: a directory changed while it was under way */
-static struct name { char path[256]; uint32_t dir; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
+static struct name { char path[PATH_MAX]; uint32_t dir; long state; bool stale; uint32_t inum, type; uint64_t size; } names[NNAMES];
 static unsigned name_next;
 struct proc *fsproc;             /* the file server, once ready */
 uint64_t fs_page;                /* its job page */
@@ -628,7 +628,7 @@ static void name_done(struct job *j, struct msg *r)
 
 /* Resolve path for exec, a relative one from directory inode dir (1: the
    root). Returns 0 with *vp (a new reference), -EAGAIN when the file server
-   is asked (*w says for what), or -errno (-ENAMETOOLONG: 256 bytes or more,
+   is asked (*w says for what), or -errno (-ENAMETOOLONG: PATH_MAX bytes or more,
    more than a job carries). A name looked up before, with no directory
    changed since, and a program run before need no job at all. */
 long vfs_lookup(uint32_t dir, const char *path, struct vnode **vp, struct vm_wait *w)

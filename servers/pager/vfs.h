@@ -29,8 +29,8 @@ struct job {
     struct proc *p;              /* the request it serves, if any */
     long slot, flags;            /*   its reply cap, open flags */
     uint64_t n;                  /*   readdir: where the name goes */
-    char path[256];              /* the path it works on, put in the job page when it is handed out */
-    char path2[256];             /* link: the new name, at offset 2048 */
+    char path[PATH_MAX];           /* the path it works on, put in the job page when it is handed out */
+    char path2[PATH_MAX];          /* link: the new name, at offset 2048 */
     bool has_path;
 };
 
