@@ -2,6 +2,7 @@
    (libsys/pg.c). Each returns what POSIX says: on error -1 with errno set
    (pointers: NULL or MAP_FAILED), the errno being the pager's. */
 #include "sys.h"
+#include "posix.h"
 #include <dirent.h>
 #include <time.h>
 #include <sys/time.h>
@@ -9,16 +10,6 @@
 
 extern uint64_t __start_ticks; /* start.c: rdtime when the program started, in clock ticks */
 extern char _start[], __tdata_source[], _end[]; /* user.ld: text, then the writable data and bss */
-
-/* -errno to -1 and errno; anything else through. */
-static long posix(long r)
-{
-    if (r < 0 && r > -4096) {
-        errno = (int)-r;
-        return -1;
-    }
-    return r;
-}
 
 static long call1(long label, long a) { return pg_call3(label, a, 0, 0); }
 
@@ -77,7 +68,6 @@ long __check_user(void *dst, size_t n)
     long r = pg_get(old, dst, n);
     return r < 0 ? r : pg_put(dst, old, n);
 }
-
 
 void _exit(int status) { pg_exit(status & 0xff); }
 ssize_t read(int fd, void *buf, size_t n) { return posix(pg_read(fd, buf, n)); }
@@ -323,7 +313,6 @@ clock_t times(struct tms *t)
         return (clock_t)posix(-EFAULT);
     return (clock_t)now;
 }
-
 
 /* nanosleep(2): a timer on the process's notification (__libc_ntfn) wakes
    us once rdtime has passed the end. A caught signal ends it early: -1 with

@@ -4,20 +4,12 @@
    __sig_handle and returns through PG_SIGRETURN. The handlers themselves are
    kept here. sa_flags are accepted and ignored (SA_NOCLDSTOP: nothing stops). */
 #include "sys.h"
+#include "posix.h"
 #include <signal.h>
 #include <unistd.h>
 
 extern char __sig_entry[];
 static struct sigaction actions[NSIG];
-
-static long posix(long r)
-{
-    if (r < 0 && r > -4096) {
-        errno = (int)-r;
-        return -1;
-    }
-    return r;
-}
 
 /* Called by __sig_entry: run the handler of sig. */
 void __sig_handle(int sig)
