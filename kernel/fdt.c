@@ -80,7 +80,7 @@ struct parser {
 
     // Properties of the current node; valid while !cur_done.
     bool cur_done;
-    struct prop reg, compat, irqs, irqs_ext, devtype, timebase, bootargs;
+    struct prop reg, compat, irqs, irqs_ext, devtype, timebase, bootargs, status;
 
     bool have_mem, have_uart, have_plic, have_tb, have_cpu_tb;
     uint64_t cpu_tb;
@@ -234,6 +234,11 @@ finish_node(struct parser *ps)
         ps->have_cpu_tb = true;
     }
 
+    if (kind == K_CPU && ps->reg.p != NULL && ps->reg.len == 4 &&
+        (ps->status.p == NULL || prop_is(&ps->status, "okay")) &&
+        out->nharts < FDT_MAX_HARTS)
+        out->hartid[out->nharts++] = be32(ps->reg.p);
+
     if (kind == K_CHOSEN && ps->bootargs.p != NULL) {
         uint32_t i = 0;
         for (; i < ps->bootargs.len && i < sizeof(out->bootargs) - 1; i++) {
@@ -277,7 +282,7 @@ reset_props(struct parser *ps)
 {
     struct prop none = { NULL, 0 };
     ps->reg = ps->compat = ps->irqs = ps->irqs_ext = none;
-    ps->devtype = ps->timebase = ps->bootargs = none;
+    ps->devtype = ps->timebase = ps->bootargs = ps->status = none;
     ps->cur_done = false;
 }
 
@@ -354,6 +359,8 @@ property(struct parser *ps, const uint8_t *nm, uint64_t n,
         ps->timebase = pr;
     } else if (str_eq(nm, n, "bootargs")) {
         ps->bootargs = pr;
+    } else if (str_eq(nm, n, "status")) {
+        ps->status = pr;
     }
     return 0;
 }

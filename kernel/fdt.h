@@ -15,6 +15,7 @@
 
 #define FDT_MAGIC      0xd00dfeedU
 #define FDT_MAX_VIRTIO 8
+#define FDT_MAX_HARTS  8
 
 // Return codes of fdt_parse().
 #define FDT_OK          0
@@ -36,6 +37,8 @@ struct fdt_info {
     uint32_t nvirtio;                      // "virtio,mmio" nodes kept (<= FDT_MAX_VIRTIO)
     struct fdt_virtio virtio[FDT_MAX_VIRTIO]; // sorted by ascending base
     char bootargs[256];                    // /chosen bootargs; "" if absent
+    uint32_t nharts;                       // usable /cpus/cpu nodes kept (<= FDT_MAX_HARTS)
+    uint64_t hartid[FDT_MAX_HARTS];        // their "reg" (the hart id), in tree order
 };
 
 // Parse the device tree at blob.  maxlen is the number of readable
@@ -46,7 +49,9 @@ struct fdt_info {
 // /cpus itself has none.  Interrupt numbers come from the first cell
 // of "interrupts" (or the second cell of "interrupts-extended").
 // Only the first FDT_MAX_VIRTIO virtio,mmio nodes in tree order are
-// kept; they are then sorted by base address.
+// kept; they are then sorted by base address.  A cpu node is a hart
+// when it has a one-cell "reg" and no "status" other than "okay";
+// the first FDT_MAX_HARTS are kept.
 //
 // Returns FDT_OK (0) on success; FDT_ERR_HEADER (-1) on a NULL
 // argument, bad magic, unsupported version, or header sizes/offsets

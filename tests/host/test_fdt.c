@@ -245,6 +245,24 @@ build_basic(size_t *len)
     fb_cells(b, "reg", 1, 0);
     fb_cells(b, "timebase-frequency", 1, 5);   // /cpus value wins
     fb_end(b);
+    fb_begin(b, "cpu@3");
+    fb_cells(b, "reg", 1, 3);
+    fb_str(b, "status", "okay");
+    fb_end(b);
+    fb_begin(b, "cpu@5");              // disabled: not a hart to start
+    fb_cells(b, "reg", 1, 5);
+    fb_str(b, "status", "disabled");
+    fb_end(b);
+    fb_begin(b, "cpu-map");            // not a cpu node
+    fb_cells(b, "reg", 1, 7);
+    fb_end(b);
+    for (int i = 8; i < 8 + FDT_MAX_HARTS; i++) {  // only the first FDT_MAX_HARTS are kept
+        char name[32];
+        snprintf(name, sizeof(name), "cpu@%x", i);
+        fb_begin(b, name);
+        fb_cells(b, "reg", 1, (uint32_t)i);
+        fb_end(b);
+    }
     fb_end(b);
     fb_begin(b, "soc");
     fb_cells(b, "#address-cells", 1, 1);
@@ -309,6 +327,11 @@ case_synth_basic(void)
     }
     EXPECT(strcmp(fi.bootargs, "console=ttyS0 init=/x") == 0,
            "bootargs = \"%s\"", fi.bootargs);
+    EXPECT_EQ(fi.nharts, FDT_MAX_HARTS);
+    EXPECT_EQ(fi.hartid[0], 0);
+    EXPECT_EQ(fi.hartid[1], 3);
+    for (int i = 2; i < FDT_MAX_HARTS; i++)
+        EXPECT_EQ(fi.hartid[i], 8 + i - 2);
     free(p);
 }
 
@@ -625,6 +648,8 @@ check_real(int idx, const char *path, const char *bootargs)
     begin_case();
     EXPECT(r == 0, "not parsed");
     EXPECT_EQ(fi.timebase_hz, 10000000);
+    EXPECT_EQ(fi.nharts, 1);            // dumped without -smp: hart 0 alone
+    EXPECT_EQ(fi.hartid[0], 0);
     snprintf(name, sizeof(name), "real%d_timebase", idx);
     end_case(name);
 
