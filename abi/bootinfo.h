@@ -12,6 +12,7 @@ struct bootinfo {
     uint64_t kernel_pages; /* pages kept by the kernel for its own objects */
     uint64_t archive_size; /* bytes of the boot archive at PAGER_ARCHIVE */
     uint64_t timebase_hz;
+    uint64_t nharts;       /* harts the kernel runs */
     char bootargs[256];    /* /chosen/bootargs of the device tree */
     struct bootinfo_dev { uint64_t base, size; uint32_t irq, pad; } dev[10]; /* DEV_RTC, DEV_UART, DEV_VIRTIO0.. */
 };

@@ -101,6 +101,7 @@ void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, u
     bi->kernel_pages = kernel_pages;
     bi->archive_size = archive_size;
     bi->timebase_hz = fi->timebase_hz;
+    bi->nharts = nharts;
     memcpy(bi->bootargs, fi->bootargs, sizeof bi->bootargs);
     bi->bootargs[sizeof bi->bootargs - 1] = 0;
     bi->dev[DEV_RTC].base = fi->rtc_base;

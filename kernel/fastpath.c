@@ -42,7 +42,7 @@ void fastpath_call(struct thread *t)
     r->reply_to = t;
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
-    acct_switch(t, r);
+    acct_switch(t);
     if (t->fs | r->fs)
         fp_run(r); /* FP state changes hands (fp.c) */
     sched_run(r);
@@ -73,7 +73,7 @@ void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t s
     r->reply_to = t;
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
-    acct_switch(t, r);
+    acct_switch(t);
     if (t->fs | r->fs)
         fp_run(r); /* FP state changes hands (fp.c) */
     sched_run(r);
@@ -103,7 +103,7 @@ void fastpath_replyrecv(struct thread *t)
     t->state = TS_RECV;
     t->blocked_ep = ep;
     tq_push(&ep->receivers, t);
-    acct_switch(t, c);
+    acct_switch(t);
     if (t->fs | c->fs)
         fp_run(c); /* FP state changes hands (fp.c) */
     sched_run(c);

@@ -1,4 +1,5 @@
-/* Kernel start-up: device tree, memory, page tables, the pager, then the scheduler. */
+/* Kernel start-up: device tree, memory, page tables, the pager, the other harts,
+   then the scheduler. */
 #include "obj.h"
 #include "fdt.h"
 #include "arch/riscv/vm.h"
@@ -6,21 +7,73 @@
 #include "arch/riscv/plic.h"
 
 extern char _bss_start[], _bss_end[], _kernel_end[];
-extern char trap_vector[];
+extern char trap_vector[], kstack_top[], secondary_entry[];
+extern volatile uint32_t kernel_lock_word;
 void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, uint64_t kernel_pages);
 
 #define MiB (1UL << 20)
 
 static struct fdt_info fdt;
 
-void kmain(uint64_t hartid, uint64_t dtb_pa)
+/* The trap set-up every hart makes for itself. */
+static void hart_csrs(void)
 {
-    memset(_bss_start, 0, (size_t)(_bss_end - _bss_start));
     csr_write(stvec, (uint64_t)trap_vector);
     csr_write(sscratch, 0);
     /* FS = off: user floating point traps (as illegal), so no FP state leaks between tasks */
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE | SSTATUS_FS);
     csr_write(scounteren, 7); /* cycle, time and instret readable in U-mode */
+}
+
+/* Start every other hart the device tree names (each waits for the lock, which
+   this hart holds until it first leaves the kernel). A hart that cannot have a
+   stack or does not start is left out. */
+static void start_harts(uint64_t boot_hartid)
+{
+    for (uint32_t i = 0; i < fdt.nharts && nharts < NHARTS_MAX; i++) {
+        uint64_t id = fdt.hartid[i];
+        if (id == boot_hartid || id >= 64)
+            continue;
+        void *stack = pages_alloc(2);
+        if (!stack)
+            break;
+        struct hart *h = &harts[nharts];
+        h->kstack_top = (uint64_t)stack + 4 * PGSIZE;
+        h->lock = &kernel_lock_word;
+        h->hartid = id;
+        h->index = nharts;
+        if (sbi_hart_start(id, V2P(secondary_entry), (uint64_t)h) != 0) {
+            kprintf("kernel: hart %lu did not start\n", id);
+            pages_free(stack, 2);
+            continue;
+        }
+        nharts++;
+    }
+}
+
+/* A hart other than the boot hart, on its own stack with tp = its struct hart. */
+void secondary_main(void)
+{
+    struct hart *h = this_hart();
+    hart_csrs();
+    pt_activate_kernel();
+    kernel_lock();
+    h->instret0 = h->acct_start = rdinstret();
+    sched_init_hart();
+    kprintf("kernel: hart %lu running\n", h->hartid);
+    schedule(NULL);
+}
+
+void kmain(uint64_t hartid, uint64_t dtb_pa)
+{
+    memset(_bss_start, 0, (size_t)(_bss_end - _bss_start));
+    struct hart *h0 = &harts[0];
+    h0->kstack_top = (uint64_t)kstack_top;
+    h0->lock = &kernel_lock_word;
+    h0->hartid = hartid;
+    asm volatile("mv tp, %0" ::"r"(h0));
+    kernel_lock();
+    hart_csrs();
 
     int err = fdt_parse(P2V(dtb_pa), 1 << 20, &fdt);
     if (err < 0) {
@@ -46,11 +99,12 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     sw_ad = !vm_hw_ad();
     if (sw_ad)
         kprintf("kernel: the hardware faults for A/D bits (Svade): the kernel sets them\n");
-    plic_init(fdt.plic_base);
+    plic_init(fdt.plic_base, hartid);
     device_add(fdt.rtc_base, fdt.rtc_size);
     device_add(fdt.uart_base, PGSIZE); /* the console driver reads input there */
     for (uint32_t i = 0; i < fdt.nvirtio; i++)
         device_add(fdt.virtio[i].base, fdt.virtio[i].size);
+    start_harts(hartid); /* they wait for the lock until this hart first leaves the kernel */
     boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);
     sched_init(fdt.timebase_hz);
     schedule(NULL); /* the instructions so far (the firmware's, boot) are idle's */

@@ -5,6 +5,7 @@
 #include "arch/riscv/regs.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/vm.h"
+#include "hart.h"
 
 enum cap_type {
     CAP_NULL = 0,
@@ -78,6 +79,7 @@ struct thread {
     uint8_t ipc_fault;           /* TS_SEND/TS_REPLY: the message is fault_msg, reply is fault-shaped */
     uint8_t map_failed;          /* the last FAULT_MAP answer failed: FAULT_MAPFAIL [| FAULT_PTQUOTA], told with the next fault */
     uint8_t fs;                  /* its sstatus.FS (FS_OFF..FS_DIRTY); fp.c says when it is exact */
+    uint8_t stop;                /* being stopped (sched_stop): never queued, taken off its hart */
     uint64_t tid;
     struct aspace *as;
     struct thread *as_next;
@@ -94,6 +96,7 @@ struct thread {
     struct cap *owner_cap;           /* the one cap naming it, or NULL */
     struct ntfn *bound_ntfn;         /* see ntfn_bind */
     struct fpregs fp;                /* its f registers and fcsr while the hart does not hold them (fp.c) */
+    struct hart *fp_hart;            /* the hart that last loaded them (fp.c) */
 };
 
 /* cap.c */
@@ -113,7 +116,7 @@ void ep_put(struct endpoint *ep);
 void ntfn_put(struct ntfn *n);
 
 /* sched.c */
-extern struct thread *current;
+#define current (this_hart()->cur)     /* the thread this hart runs */
 extern uint32_t ready_mask;
 /* Whether a ready thread outranks priority prio (then a direct switch to prio is wrong). */
 static inline bool ready_above(uint8_t prio) { return (ready_mask >> (prio + 1)) != 0; }
@@ -127,23 +130,33 @@ void sched_run(struct thread *t) __attribute__((noreturn)); /* return to user in
 void sched_tick(void);
 void sched_init(uint64_t timebase_hz);
 void sched_forget_root(pte_t *root);
+void sched_init_hart(void);                /* this hart's interrupts and timer */
 void timer_set(struct ntfn *n, uint64_t bits, uint64_t when); /* when 0: cancel */
+void sched_ipi(void);                      /* this hart's software interrupt came */
+/* No hart but this one runs t (t NULL: any thread of as) once it returns: the
+   threads are marked stopped and taken off the other harts, the kernel lock
+   let go meanwhile. sched_resume(t) lets t run again. */
+void sched_stop(struct aspace *as, struct thread *t);
+void sched_resume(struct thread *t);
+void kernel_lock(void);
+void kernel_unlock(void);
 extern uint64_t acct_ended;                /* the instructions of threads that ended */
 uint64_t acct_count(struct thread *t, struct thread *charged); /* t's instructions so far */
 void acct_check(struct thread *charged);   /* print the totals; panic if they do not add up */
 
-/* Charge the instructions since the last switch to `from` and start charging `to`
-   (both live threads; the fast paths). Every switch adds the same rdinstret to one
-   thread's acct and takes it from another's, so all the accts add up to 0. */
-static inline void acct_switch(struct thread *from, struct thread *to)
+/* Charge the instructions this hart retired since its last charge to `from` (a
+   live thread; the fast paths), and start charging the next thread. */
+static inline void acct_switch(struct thread *from)
 {
+    struct hart *h = this_hart();
     uint64_t now = rdinstret();
-    from->acct += now;
-    to->acct -= now;
+    from->acct += now - h->acct_start;
+    h->acct_start = now;
 }
 
 /* fp.c: user floating point, switched lazily */
-extern struct thread *fp_owner;        /* whose f registers the hart holds (NULL: nobody's) */
+#define fp_owner (this_hart()->fpown) /* whose f registers the hart holds (NULL: nobody's) */
+void fp_park(void);                    /* the hart idles: save what it holds, FS off */
 void fp_install(struct thread *t);     /* the FP side of a return to user in t */
 void fp_run(struct thread *t) __attribute__((noreturn)); /* fp_install, then sched_run */
 bool fp_first_use(struct thread *t);   /* illegal instruction with FS Off: FS on, true */
@@ -154,7 +167,7 @@ void fp_forget(struct thread *t);      /* t dies */
 struct thread *thread_create(struct aspace *as, uint64_t pc, uint64_t sp, uint8_t prio);
 void thread_kill(struct thread *t);
 void thread_reap(void);
-extern struct thread *dead_thread;
+#define dead_thread (this_hart()->dead)
 struct aspace *as_create(uint32_t ncaps);
 void as_destroy(struct aspace *as);
 uint64_t threads_acct(struct thread *charged, uint64_t *n, uint64_t *max); /* the sum of every live thread's acct */

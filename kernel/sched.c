@@ -1,5 +1,13 @@
-/* Round-robin scheduling with priorities, preemption from the SBI timer.
-   The running thread is `current` and is not on a ready queue. */
+/* Scheduling on every hart: one set of ready queues shared by all harts (round
+   robin within a priority, the highest first), preemption from each hart's SBI
+   timer, and software interrupts (SBI IPIs) that make another hart look at the
+   queues again. A hart's running thread is its `current` and is on no ready queue.
+
+   The big kernel lock: a hart holds kernel_lock from the moment trap_vector has
+   saved the user registers until user_return lets them go again (entry.S), and
+   while it runs kernel code at all, except in idle() and sched_stop(), which let
+   it go while they wait. So every kernel object is touched by one hart at a time;
+   what another hart may read without the lock is named where it is read. */
 #include "obj.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/vm.h"
@@ -7,20 +15,34 @@
 #define NPRIO 8
 #define TICKS_PER_SEC 100
 
-struct thread *current;
+struct hart harts[NHARTS_MAX];
+uint32_t nharts = 1;
+volatile uint32_t kernel_lock_word;
 static struct tqueue ready[NPRIO];
 uint32_t ready_mask; /* bit p: ready queue p is not empty */
 static uint64_t tick_interval;
-static pte_t *active_root;
 static struct ntfn *timers; /* notifications with an armed timer */
 
-/* Instruction accounting. Every instruction retired (rdinstret) is charged to one
-   bucket: the thread that entered the kernel or runs in user mode, acct_idle
-   (boot, the idle loop and the interrupts it takes) or acct_ended (threads that
-   ended: thread_kill moves a thread's acct there). A bucket's acct is its count
-   while it is not charged, and its count minus the rdinstret of the switch to it
-   while it is; so every switch adds rdinstret to one acct and subtracts it from
-   another, and the accts of all buckets add up to 0 (acct_check). */
+/* Take the big kernel lock (entry.S has the same loop inline). */
+void kernel_lock(void)
+{
+    while (__atomic_exchange_n(&kernel_lock_word, 1, __ATOMIC_ACQUIRE))
+        while (kernel_lock_word)
+            ;
+}
+
+void kernel_unlock(void)
+{
+    __atomic_store_n(&kernel_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+/* Instruction accounting. Every instruction a hart retires (rdinstret) is
+   charged to one bucket: the thread that entered the kernel or runs in user
+   mode, acct_idle (boot, the idle loop and the interrupts it takes) or
+   acct_ended (threads that ended: thread_kill moves a thread's acct there).
+   Each hart remembers the rdinstret of its last charge (acct_start); a charge
+   adds what it retired since to one bucket. So the buckets add up to what the
+   harts retired until their last charges (acct_check). */
 static uint64_t acct_idle;
 uint64_t acct_ended;
 
@@ -29,45 +51,101 @@ static uint64_t *acct_of(struct thread *t)
     return !t ? &acct_idle : t->state == TS_DEAD ? &acct_ended : &t->acct;
 }
 
-/* The general switch: from or to may be NULL (idle), and from may have died in
-   this kernel entry (it is still dead_thread then). */
-static void acct_charge(struct thread *from, struct thread *to)
+/* Charge this hart's instructions since its last charge to from (NULL: idle;
+   from may have died in this kernel entry: it is still dead_thread then). */
+static void acct_charge(struct thread *from)
 {
+    struct hart *h = this_hart();
     uint64_t now = rdinstret();
-    *acct_of(from) += now;
-    *acct_of(to) -= now;
+    *acct_of(from) += now - h->acct_start;
+    h->acct_start = now;
 }
 
-/* t's instructions so far; charged is the thread being charged (the caller of a system call). */
+/* t's instructions so far; charged is the thread being charged on this hart
+   (the caller of a system call). A thread running on another hart is counted
+   up to that hart's last charge. */
 uint64_t acct_count(struct thread *t, struct thread *charged)
 {
-    return t == charged ? t->acct + rdinstret() : t->acct;
+    return t == charged ? t->acct + rdinstret() - this_hart()->acct_start : t->acct;
 }
 
-/* At shutdown, in a system call of `charged`: print the totals. A count lost on the
-   way (a freed thread's, a switch that charged one side only) breaks the sum, and
-   a switch that charged the wrong thread leaves a count above rdinstret (or below
-   0): both are kernel bugs. */
+/* At shutdown, in a system call of `charged`: print the totals. A count lost on
+   the way (a freed thread's, a charge to nobody) breaks the sum, and a charge to
+   the wrong thread can leave a count above the total: both are kernel bugs. */
 void acct_check(struct thread *charged)
 {
-    uint64_t now = rdinstret(), n, max;
+    struct hart *me = this_hart();
+    uint64_t total = 0, n, max;
+    for (uint32_t i = 0; i < nharts; i++)
+        total += harts[i].acct_start - harts[i].instret0;
     uint64_t live = threads_acct(charged, &n, &max);
-    kprintf("kernel: instructions retired %lu: %lu threads %lu, ended threads %lu, idle %lu\n",
-            now, n, live + now, acct_ended, acct_idle);
-    if (live + acct_ended + acct_idle != 0 || max > now || acct_ended > now || acct_idle > now)
+    uint64_t now = total + rdinstret() - me->acct_start;
+    kprintf("kernel: instructions retired %lu on %u harts: %lu threads %lu, ended threads %lu, idle %lu\n",
+            now, nharts, n, live + now - total, acct_ended, acct_idle);
+    if (live + acct_ended + acct_idle != total || max > now || acct_ended > total || acct_idle > total)
         panic("acct_check: the instruction counts do not add up");
 }
 
 void user_return(struct regs *r) __attribute__((noreturn));
 
+/* The other hart whose current thread t is, or NULL. (Reads another hart's cur:
+   it changes only under the lock, or from NULL to NULL in idle.) */
+static struct hart *running_elsewhere(struct thread *t)
+{
+    struct hart *me = this_hart();
+    for (uint32_t i = 0; i < nharts; i++)
+        if (&harts[i] != me && harts[i].cur == t)
+            return &harts[i];
+    return NULL;
+}
+
+/* Interrupt hart h (it looks at the ready queues and its stop marks again). */
+static void ipi(struct hart *h)
+{
+    if (!h->ipi_sent) {
+        h->ipi_sent = 1;
+        sbi_send_ipi(1UL << h->hartid);
+    }
+}
+
+/* This hart took its software interrupt. */
+void sched_ipi(void)
+{
+    csr_clear(sip, SIP_SSIP);
+    this_hart()->ipi_sent = 0;
+}
+
+/* t was queued: a hart that idles, or else the one running the lowest priority
+   below t's, is to look at the queues now (a runnable thread never waits while
+   a hart idles; priorities hold across harts). */
+static void kick(struct thread *t)
+{
+    struct hart *me = this_hart(), *best = NULL;
+    for (uint32_t i = 0; i < nharts; i++) {
+        struct hart *h = &harts[i];
+        if (h == me)
+            continue;
+        if (h->idle) {
+            best = h;
+            break;
+        }
+        if (h->cur && h->cur->prio < t->prio && (!best || h->cur->prio < best->cur->prio))
+            best = h;
+    }
+    if (best)
+        ipi(best);
+}
+
 void sched_ready(struct thread *t)
 {
     t->state = TS_RUNNING;
-    if (t == current || t->on_ready)
+    if (t == current || t->on_ready || t->stop || (nharts > 1 && running_elsewhere(t)))
         return;
     tq_push(&ready[t->prio], t);
     t->on_ready = 1;
     ready_mask |= 1u << t->prio;
+    if (nharts > 1)
+        kick(t);
 }
 
 void sched_unready(struct thread *t)
@@ -106,7 +184,51 @@ static struct thread *pick(void)
     return t;
 }
 
-/* Program the next timer interrupt: the next tick or the earliest user timer. */
+/* Does `as` (t NULL) or t name thread c? */
+static bool stop_match(struct thread *c, struct aspace *as, struct thread *t)
+{
+    return c && (t ? c == t : c->as == as);
+}
+
+void sched_stop(struct aspace *as, struct thread *t)
+{
+    if (nharts == 1)
+        return; /* nothing runs while this hart is in the kernel */
+    for (struct thread *c = t ? t : as->threads; c; c = t ? NULL : c->as_next) {
+        c->stop = 1;
+        sched_unready(c);
+    }
+    struct hart *me = this_hart();
+    for (;;) {
+        uint64_t mask = 0;
+        for (uint32_t i = 0; i < nharts; i++) {
+            struct hart *h = &harts[i];
+            if (h != me && stop_match(h->cur, as, t)) {
+                h->cur->stop = 1;
+                mask |= 1UL << i;
+                ipi(h);
+            }
+        }
+        if (!mask)
+            return;
+        kernel_unlock();
+        for (uint32_t i = 0; i < nharts; i++)
+            while ((mask >> i & 1) && stop_match(*(struct thread *volatile *)&harts[i].cur, as, t))
+                ;
+        kernel_lock();
+    }
+}
+
+void sched_resume(struct thread *t)
+{
+    if (!t->stop)
+        return;
+    t->stop = 0;
+    if (t->state == TS_RUNNING && t != current)
+        sched_ready(t);
+}
+
+/* Program this hart's next timer interrupt: the next tick or the earliest user timer. */
 static void timer_arm(void)
 {
     uint64_t when = rdtime() + tick_interval;
@@ -116,7 +238,8 @@ static void timer_arm(void)
     sbi_set_timer(when);
 }
 
-/* Arm (or with when == 0, disarm) the one timer of notification n. */
+/* Arm (or with when == 0, disarm) the one timer of notification n. Any hart
+   fires it: this one arms its timer for it, the others find it at their ticks. */
 void timer_set(struct ntfn *n, uint64_t bits, uint64_t when)
 {
     for (struct ntfn **p = &timers; *p; p = &(*p)->timer_next) {
@@ -153,7 +276,12 @@ static void timers_fire(void)
 void sched_init(uint64_t timebase_hz)
 {
     tick_interval = timebase_hz / TICKS_PER_SEC;
-    csr_set(sie, SIE_STIE | SIE_SEIE);
+    sched_init_hart();
+}
+
+void sched_init_hart(void)
+{
+    csr_set(sie, SIE_STIE | SIE_SEIE | SIE_SSIE);
     timer_arm();
 }
 
@@ -169,12 +297,32 @@ void sched_tick(void)
     }
 }
 
-/* Nothing can run: wait for an interrupt with interrupts masked, and handle it here. */
+/* Nothing can run: wait for an interrupt with interrupts masked, and handle it
+   here. On several harts the lock is let go while the hart waits, and the hart
+   first leaves its address space and saves the FP registers it holds, so that
+   the harts that go on may change or free both. */
 static __attribute__((noinline)) void idle(void)
 {
+    struct hart *h = this_hart();
+    if (nharts > 1) {
+        fp_park();
+        if (h->active_root) {
+            h->active_root = NULL;
+            pt_activate_kernel();
+        }
+        h->idle = 1;
+    }
     while (!ready_mask) {
-        wfi();
+        if (nharts > 1) {
+            kernel_unlock();
+            wfi();
+            kernel_lock();
+        } else {
+            wfi();
+        }
         uint64_t sip = csr_read(sip);
+        if (sip & (1UL << IRQ_S_SOFT))
+            sched_ipi();
         if (sip & (1UL << IRQ_S_TIMER)) {
             timers_fire();
             timer_arm();
@@ -182,16 +330,18 @@ static __attribute__((noinline)) void idle(void)
         if (sip & (1UL << IRQ_S_EXT))
             irq_handle();
     }
+    h->idle = 0;
 }
 
 /* Leave the kernel into thread t (runnable, not queued). No thread may have died
    in this kernel entry (dead_thread is NULL: switch_to frees it first). */
 void sched_run(struct thread *t)
 {
-    current = t;
+    struct hart *h = this_hart();
+    h->cur = t;
     pte_t *root = t->as->root;
-    if (root != active_root) {
-        active_root = root;
+    if (root != h->active_root) {
+        h->active_root = root;
         pt_activate(root);
     }
     user_return(&t->regs);
@@ -201,7 +351,7 @@ void sched_run(struct thread *t)
 static __attribute__((noreturn)) void switch_to(struct thread *from, struct thread *t)
 {
     if (from != t)
-        acct_charge(from, t); /* before the reap: from may be dead_thread */
+        acct_charge(from); /* before the reap: from may be dead_thread */
     current = t;
     if (dead_thread)
         thread_reap();
@@ -215,15 +365,15 @@ void schedule(struct thread *from)
 {
     struct thread *t = current;
     if (t && t->state == TS_RUNNING) {
-        if (!ready_above(t->prio))
+        if (!ready_above(t->prio) && !t->stop)
             switch_to(from, t);
-        current = NULL; /* a higher priority woke up: t waits its turn */
+        current = NULL; /* a higher priority woke up, or t is being stopped */
         sched_ready(t);
     }
     current = NULL; /* blocked or dead: a wake-up must queue it */
     t = pick();
     if (!t) {
-        acct_charge(from, NULL);
+        acct_charge(from);
         idle();
         t = pick();
         from = NULL;
@@ -231,11 +381,32 @@ void schedule(struct thread *from)
     switch_to(from, t);
 }
 
-/* The address space whose tables are live may be freed: forget it. */
+/* The address space whose tables are live may be freed: forget it. No other hart
+   may have them in satp (sched_stop took its threads off; idle harts left it). */
 void sched_forget_root(pte_t *root)
 {
-    if (active_root == root) {
-        active_root = NULL;
+    struct hart *me = this_hart();
+    for (uint32_t i = 0; i < nharts; i++)
+        if (&harts[i] != me && harts[i].active_root == root)
+            panic("sched_forget_root: another hart still uses the tables");
+    if (me->active_root == root) {
+        me->active_root = NULL;
         pt_activate_kernel();
+    }
+}
+
+/* Flush [va, va + npages pages) of root from the TLBs of the other harts that may
+   hold it (root in satp; without ASIDs a hart flushes all at every switch). Returns
+   once they have. */
+void tlb_shootdown(pte_t *root, uint64_t va, uint64_t npages)
+{
+    struct hart *me = this_hart();
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < nharts; i++)
+        if (&harts[i] != me && harts[i].active_root == root)
+            mask |= 1UL << harts[i].hartid;
+    if (mask) {
+        asm volatile("fence rw, rw" ::: "memory");
+        sbi_remote_sfence_vma(mask, va, npages > 64 ? (uint64_t)-1 : npages * PGSIZE);
     }
 }

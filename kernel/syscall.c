@@ -395,6 +395,8 @@ static long h_thread_kill(struct thread *t, uint64_t *x)
     struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
     if (!c)
         return -EBADCAP;
+    sched_stop(NULL, c->obj); /* (may let the lock go: THREAD caps are never copied, so
+                                 the thread and the cap change only by the caller) */
     thread_kill(c->obj);
     return 0;
 }
@@ -558,7 +560,10 @@ static uint64_t *user_word(struct thread *t, uint64_t va)
 /* Another thread's registers, through a THREAD cap (only the pager holds those
    of user tasks): REGS_GET copies them (pc, x1..x31) into buf, after ending a
    blocking call with REGS_INTERRUPT; REGS_SET loads them from buf into a ready
-   thread (a caller that owes it an answer replies first). Returns the thread's state (THREAD_*), -EBADCAP, -EINVAL (itself,
+   thread (a caller that owes it an answer replies first). The thread is first
+   taken off any other hart; with REGS_HOLD it stays off (a wake-up does not
+   queue it) until the next call without REGS_HOLD, so that a GET and the SET
+   that follows see the same thread. Returns the thread's state (THREAD_*), -EBADCAP, -EINVAL (itself,
    bad flags), -EFAULT (buf not mapped), -EBUSY (REGS_SET on a blocked thread). */
 static long h_thread_regs(struct thread *t, uint64_t *x)
 {
@@ -567,21 +572,26 @@ static long h_thread_regs(struct thread *t, uint64_t *x)
         return -EBADCAP;
     struct thread *o = c->obj;
     uint64_t buf = x[RI_A1], flags = x[RI_A2];
-    if (o == t || (flags != REGS_GET && flags != (REGS_GET | REGS_INTERRUPT) && flags != REGS_SET) || (buf & 7))
+    if (o == t || (flags != REGS_SET && (flags & ~(uint64_t)(REGS_INTERRUPT | REGS_HOLD)) != REGS_GET) || (buf & 7))
         return -EINVAL;
     if (!user_mapped(t, buf, REGS_WORDS * 8, flags == REGS_SET ? PTE_R : PTE_R | PTE_W))
         return -EFAULT;
+    sched_stop(NULL, o); /* its registers are saved, and it stays off every hart until sched_resume */
+    bool hold = flags & REGS_HOLD;
+    long r = THREAD_READY;
     if (flags != REGS_SET) {
-        int state = ipc_interrupt(o, flags & REGS_INTERRUPT);
+        r = ipc_interrupt(o, flags & REGS_INTERRUPT);
         for (unsigned i = 0; i < REGS_WORDS; i++)
             *user_word(t, buf + (uint64_t)i * 8) = o->regs.x[i ? i - 1 : RI_PC];
-        return state;
+    } else if (ipc_interrupt(o, false) != THREAD_READY) {
+        r = -EBUSY;
+    } else {
+        for (unsigned i = 0; i < REGS_WORDS; i++)
+            o->regs.x[i ? i - 1 : RI_PC] = *user_word(t, buf + (uint64_t)i * 8);
     }
-    if (ipc_interrupt(o, false) != THREAD_READY)
-        return -EBUSY;
-    for (unsigned i = 0; i < REGS_WORDS; i++)
-        o->regs.x[i ? i - 1 : RI_PC] = *user_word(t, buf + (uint64_t)i * 8);
-    return THREAD_READY;
+    if (!hold)
+        sched_resume(o);
+    return r;
 }
 
 static long h_nop(struct thread *t, uint64_t *x)

@@ -3,7 +3,6 @@
 #include "arch/riscv/vm.h"
 
 static uint64_t next_tid = 1;
-struct thread *dead_thread; /* died while current: freed once the kernel is done with it */
 static struct aspace *all_as; /* every address space (for acct_check) */
 
 /* A new, not yet runnable thread in as, with FS Off and its FP registers zero
@@ -107,9 +106,11 @@ struct aspace *as_create(uint32_t ncaps)
     return as;
 }
 
-/* Kill every thread of as, empty its cap table and free its page tables. */
+/* Kill every thread of as, empty its cap table and free its page tables (once no
+   other hart runs its threads: the kernel lock may be let go meanwhile). */
 void as_destroy(struct aspace *as)
 {
+    sched_stop(as, NULL);
     while (as->threads)
         thread_kill(as->threads);
     irq_release(as);

@@ -1,6 +1,7 @@
 # Boot entry, trap entry and return to user mode. Only register saving lives here;
 # everything else is C (trap.c).
 #include "regs.h"
+#include "hart.h"
 #include "abi.h"
 
     .section .text.entry
@@ -12,6 +13,7 @@ _entry:
     mv s0, a0
     mv s1, a1
     call boot_pagetable            # fills the boot page table; returns satp in a0
+    sd a0, boot_satp, t0           # for the other harts' start
     csrw satp, a0
     sfence.vma zero, zero
     # Move to the high half: sp and pc get KBASE added.
@@ -25,9 +27,33 @@ _entry:
 kmain_addr:
     .dword kmain
 
+# The other harts start here (SBI HSM hart_start), MMU off: a0 = hart id, a1 = its
+# struct hart (a kernel virtual address). The boot map holds this code at its
+# physical address too, so turning the MMU on is safe here.
+    .globl secondary_entry
+secondary_entry:
+    ld t0, boot_satp
+    csrw satp, t0
+    sfence.vma zero, zero
+    mv tp, a1
+    ld sp, HART_KSTACK(tp)
+    ld t1, secondary_main_addr
+    jr t1
+    .balign 8
+secondary_main_addr:
+    .dword secondary_main
+
+    .section .data
+    .balign 8
+boot_satp:
+    .dword 0
+
     .text
 # Every trap comes here. sscratch holds the current thread's register frame while
-# user code runs, and 0 while the kernel runs.
+# user code runs, and 0 while the kernel runs. The frame names the hart (REG_HART),
+# whose struct gives the kernel stack; tp holds that struct in the kernel. The
+# big kernel lock is taken once the registers are saved (sched.c says what it covers).
+    .text
     .globl trap_vector
     .balign 4
 trap_vector:
@@ -68,7 +94,13 @@ trap_vector:
     csrr t0, sepc
     sd t0, REG_PC(sp)
     mv a0, sp
-    la sp, kstack_top
+    ld tp, REG_HART(a0)
+    ld sp, HART_KSTACK(tp)
+    ld t1, HART_LOCK(tp)
+    li t0, 1
+    amoswap.w.aq t0, t0, (t1)
+    bnez t0, lock_wait
+locked:
     # ecall: the IPC fast paths for call and replyrecv, else the system-call path
     csrr t0, scause
     li t1, 8
@@ -83,6 +115,15 @@ trap_vector:
 3:  tail trap_user
 1:  j 1b
 
+# Another hart holds the lock: wait for it (t1 = the lock), reading only.
+lock_wait:
+    lw t0, 0(t1)
+    bnez t0, lock_wait
+    li t0, 1
+    amoswap.w.aq t0, t0, (t1)
+    bnez t0, lock_wait
+    j locked
+
 trap_from_kernel:
     csrrw sp, sscratch, sp         # back to the kernel sp, sscratch = 0 again
     addi sp, sp, -16
@@ -90,12 +131,17 @@ trap_from_kernel:
     call trap_kernel               # panics: the kernel never traps
 2:  j 2b
 
-# void user_return(struct regs *r): run user code with the registers in r.
+# void user_return(struct regs *r): run user code with the registers in r (the
+# current thread's: no other hart touches them while it is current here), letting
+# the kernel lock go.
     .globl user_return
 user_return:
+    sd tp, REG_HART(a0)
     csrw sscratch, a0
     ld t0, REG_PC(a0)
     csrw sepc, t0
+    ld t1, HART_LOCK(tp)
+    amoswap.w.rl zero, zero, (t1)
     ld ra, REG_RA(a0)
     ld sp, REG_SP(a0)
     ld gp, REG_GP(a0)

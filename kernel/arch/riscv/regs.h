@@ -1,4 +1,5 @@
-/* The saved user registers of a thread: x1..x31 at index 0..30, then the pc.
+/* The saved user registers of a thread: x1..x31 at index 0..30, then the pc,
+   then the hart that entry.S last returned to the thread on.
    Shared by entry.S (offsets) and C (struct regs). */
 #pragma once
 
@@ -34,6 +35,7 @@
 #define REG_T5 (29 * 8)
 #define REG_T6 (30 * 8)
 #define REG_PC (31 * 8)
+#define REG_HART (32 * 8) /* struct regs' hart: where the thread last returned to user mode */
 
 /* A thread's floating-point registers (struct fpregs): f0..f31, then fcsr. */
 #define FP_FCSR (32 * 8)
@@ -60,6 +62,7 @@
 #define RI_A6 15
 #define RI_A7 16
 #define RI_PC 31
-struct regs { uint64_t x[32]; };
+struct hart;
+struct regs { uint64_t x[32]; struct hart *hart; };
 struct fpregs { uint64_t f[32]; uint64_t fcsr; };
 #endif

@@ -20,8 +20,10 @@
 #define SIE_SSIE (1UL << 1)
 #define SIE_STIE (1UL << 5)
 #define SIE_SEIE (1UL << 9)
+#define SIP_SSIP (1UL << 1)
 /* scause */
 #define SCAUSE_INTR (1UL << 63)
+#define IRQ_S_SOFT 1
 #define IRQ_S_TIMER 5
 #define IRQ_S_EXT 9
 #define EXC_INSN_MISALIGNED 0

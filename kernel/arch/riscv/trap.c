@@ -22,6 +22,8 @@ void trap_user(struct regs *r)
             sched_tick();
         else if ((scause & 0xff) == IRQ_S_EXT)
             irq_handle();
+        else if ((scause & 0xff) == IRQ_S_SOFT)
+            sched_ipi(); /* another hart wants this one to look at the queues */
     } else {
         uint64_t access = FAULT_READ;
         if (scause == EXC_INSN_PAGE || scause == EXC_INSN_ACCESS || scause == EXC_INSN_MISALIGNED)

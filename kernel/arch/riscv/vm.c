@@ -107,15 +107,22 @@ static pte_t *walk(pte_t *root, struct ptquota *q, uint64_t va, int level, bool 
     return &table[PX(level, va)];
 }
 
-/* Put the leaf into entry e. Returns 0, or -EINVAL when a table is in the way. */
-static inline int set_leaf(pte_t *e, uint64_t pa, uint64_t pteflags)
+/* A leaf of root that was valid changed: flush va here and on the other harts. */
+static __attribute__((noinline)) void leaf_changed(pte_t *root, uint64_t va)
+{
+    sfence_vma_va(va);
+    tlb_shootdown(root, va, 1);
+}
+
+/* Put the leaf into entry e (for va of root). Returns 0, or -EINVAL when a table is in the way. */
+static inline int set_leaf(pte_t *root, uint64_t va, pte_t *e, uint64_t pa, uint64_t pteflags)
 {
     pte_t old = *e;
     if (is_table(old))
         return -EINVAL; /* a table is in the way of a megapage */
     *e = PA_PTE(pa) | pteflags | PTE_V;
     if (old & PTE_V)
-        sfence_vma();
+        leaf_changed(root, va);
     return 0;
 }
 
@@ -124,7 +131,7 @@ static __attribute__((noinline)) int map_slow(pte_t *root, struct ptquota *q, ui
                                               uint64_t pteflags, int level)
 {
     pte_t *e = walk(root, q, va, level, true);
-    return e ? set_leaf(e, pa, pteflags) : -ENOMEM;
+    return e ? set_leaf(root, va, e, pa, pteflags) : -ENOMEM;
 }
 
 /* pt_map of a 4 KiB page, the walk unrolled: every fault answer maps one. */
@@ -136,7 +143,7 @@ int pt_map_page(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64
     pte_t e1 = ((pte_t *)P2V(PTE_PA(e2)))[PX(1, va)];
     if ((e1 & (PTE_V | PTE_R | PTE_W | PTE_X)) != PTE_V)
         return map_slow(root, q, va, pa, pteflags, 0);
-    return set_leaf(&((pte_t *)P2V(PTE_PA(e1)))[PX(0, va)], pa, pteflags);
+    return set_leaf(root, va, &((pte_t *)P2V(PTE_PA(e1)))[PX(0, va)], pa, pteflags);
 }
 
 int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
@@ -148,7 +155,7 @@ int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pt
             return map_slow(root, q, va, pa, pteflags, level);
         table = P2V(PTE_PA(e));
     }
-    return set_leaf(&table[PX(level, va)], pa, pteflags);
+    return set_leaf(root, va, &table[PX(level, va)], pa, pteflags);
 }
 
 /* The level-0 table covering va, or NULL (absent, or a bigger page is there). */
@@ -204,6 +211,7 @@ static void l1_drop_if_empty(pte_t *root, struct ptquota *q, uint64_t va)
 void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
 {
     bool freed = false;    /* a level-0 table under the level-1 table of l1va was freed */
+    bool any = false;      /* a table was freed: the harts flush all (an address flush may keep non-leaf entries) */
     uint64_t l1va = 0;
     for (uint64_t i = 0; i < npages;) {
         uint64_t a = va + i * PGSIZE;
@@ -228,47 +236,58 @@ void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
             page_free(t);
             *e = 0;
             q->used--;
-            freed = true;
+            freed = any = true;
             l1va = a;
         }
     }
     if (freed)
         l1_drop_if_empty(root, q, l1va);
     sfence_vma();
+    tlb_shootdown(root, va, any ? UINT64_MAX : npages);
 }
 
+/* Entries of a live table change atomically: another hart's walker may set A
+   or D in the same entry meanwhile, and those bits must not be lost. */
 static void leaf_protect(pte_t *e, uint64_t i, void *arg)
 {
     (void)i;
     uint64_t flags = *(uint64_t *)arg;
-    *e = (*e & ~(uint64_t)(PTE_R | PTE_W | PTE_X)) | flags;
+    pte_t old = __atomic_load_n(e, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(e, &old, (old & ~(uint64_t)(PTE_R | PTE_W | PTE_X)) | flags, false,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
 }
 
 void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags)
 {
     for_each_leaf(root, va, npages, leaf_protect, &pteflags);
     sfence_vma();
+    tlb_shootdown(root, va, npages);
 }
 
-struct adbits { uint64_t va, clear, acc, dirty; };
+struct adbits { uint64_t va, clear, acc, dirty; bool cleared; };
 
 static void leaf_ad(pte_t *e, uint64_t i, void *arg)
 {
     struct adbits *ad = arg;
-    if (*e & PTE_A)
-        ad->acc |= 1UL << i;
-    if (*e & PTE_D)
-        ad->dirty |= 1UL << i;
-    if (*e & ad->clear) {
-        *e &= ~ad->clear;
+    pte_t old = *e;
+    if (old & ad->clear) {
+        old = __atomic_fetch_and(e, ~ad->clear, __ATOMIC_RELAXED); /* a bit set meanwhile is seen */
         sfence_vma_va(ad->va + i * PGSIZE); /* else the TLB goes on without setting the bit again */
+        ad->cleared = true;
     }
+    if (old & PTE_A)
+        ad->acc |= 1UL << i;
+    if (old & PTE_D)
+        ad->dirty |= 1UL << i;
 }
 
 void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t clear, uint64_t *acc, uint64_t *dirty)
 {
-    struct adbits ad = { va, clear & (PTE_A | PTE_D), 0, 0 };
+    struct adbits ad = { va, clear & (PTE_A | PTE_D), 0, 0, false };
     for_each_leaf(root, va, npages, leaf_ad, &ad);
+    if (ad.cleared)
+        tlb_shootdown(root, va, npages); /* the other harts set the bits again from now on */
     *acc = ad.acc;
     *dirty = ad.dirty;
 }
@@ -338,13 +357,15 @@ long pt_copy(pte_t *dst, struct ptquota *dq, pte_t *src, uint64_t va, uint64_t n
                 continue;
             if (!d && !(d = l0_table(dst, dq, a, true)))
                 return -ENOMEM;
-            if (wp)
-                s[k] = e & ~(uint64_t)PTE_W;
+            if (wp && (e & PTE_W))
+                e = __atomic_fetch_and(&s[k], ~(uint64_t)PTE_W, __ATOMIC_RELAXED);
             d[k] = e & ~clear;
             copied++;
         }
     }
     sfence_vma();
+    if (wp)
+        tlb_shootdown(src, va, npages);
     return copied;
 }
 

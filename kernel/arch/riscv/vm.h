@@ -12,6 +12,8 @@ struct ptquota {
     bool refused;   /* the last table that could not be had was refused by the limit (not the pool) */
 };
 
+/* sched.c: flush the range of root on every other hart that may cache it; returns once done. */
+void tlb_shootdown(pte_t *root, uint64_t va, uint64_t npages);
 pte_t *pt_create(void);         /* new root sharing the kernel half; NULL if out of memory */
 void pt_destroy(pte_t *root);   /* free the user-half table pages (not the frames they map) */
 /* Switch to root's address space (inline: every switch between address spaces does it). */
