@@ -75,6 +75,14 @@ static long write_frame(struct proc *p, int sig, const uint64_t r[REGS_WORDS], u
     return e >= 0 ? 0 : own.waited ? -EAGAIN : e == -ENOMEM ? -ENOMEM : -EFAULT;
 }
 
+/* Let p's thread run again after a thread_regs with REGS_HOLD (any call without
+   REGS_HOLD does; a SET that succeeded did already). */
+static void release(struct proc *p)
+{
+    uint64_t r[REGS_WORDS];
+    sys_thread_regs(p->thread_slot, (long)r, REGS_GET);
+}
+
 /* Start p's thread (ready, registers r) in its signal entry for sig, with the
    frame at sp; sig and the handler's mask are blocked meanwhile. Returns 0
    or -errno (the thread was not ready). */
@@ -123,10 +131,12 @@ static bool deliver_one(struct proc *p, int sig)
         return true;
     }
     interrupt(p);
-    st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_INTERRUPT);
+    st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_INTERRUPT | REGS_HOLD);
     if ((st != THREAD_READY && st != THREAD_INTERRUPTED) || write_frame(p, sig, r, &sp) < 0 ||
-        start_handler(p, sig, r, sp) < 0)
+        start_handler(p, sig, r, sp) < 0) {
+        release(p);
         p->sig_pending |= BIT(sig); /* should not happen: try again later */
+    }
     return !(p->sig_pending & BIT(sig));
 }
 
@@ -182,12 +192,17 @@ bool signal_fault(struct req *rq, int sig)
     if (!(p->sig_catch & bit) || (p->sig_mask & bit))
         return false;
     struct msg resume = { .label = MSG_FAULT_RESUME };
+    sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_HOLD); /* it does not run before the SET */
     req_reply(rq, &resume); /* ready again, at the faulting instruction */
-    if (sys_thread_regs(p->thread_slot, (long)r, REGS_GET) != THREAD_READY)
+    if (sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_HOLD) != THREAD_READY) {
+        release(p);
         return true; /* it faults again, and we come back here */
+    }
     long e = write_frame(p, sig, r, &sp);
     if (e == 0)
         e = start_handler(p, sig, r, sp);
+    if (e < 0)
+        release(p);
     if (e == -EFAULT || e == -ENOMEM)
         bad_stack(p, sig, r[2], e);
     return true; /* -EAGAIN: it faults again once its stack page is in */
@@ -287,9 +302,13 @@ bool signal_return(struct req *rq)
         return true;
     }
     struct msg done = { .label = 0 };
+    uint64_t r[REGS_WORDS];
+    sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_HOLD); /* it does not run before the SET */
     req_reply(rq, &done); /* ready, so that its registers can be set */
-    if (sys_thread_regs(p->thread_slot, (long)f, REGS_SET) < 0)
+    if (sys_thread_regs(p->thread_slot, (long)f, REGS_SET) < 0) {
+        release(p);
         printf("pager: sigreturn of pid %ld: its registers could not be set\n", p->pid);
+    }
     p->sig_mask = f[SF_MASK] & MASKABLE;
     if (p->sig_pending & ~p->sig_mask)
         signal_pending_work = true;
