@@ -131,7 +131,8 @@ long pg_stat(struct pager_stat *st)
     st->total_frames = m.w[1];
     st->zero_fill = m.w[2];
     st->zero_page = m.w[3];
-    st->policy_flags = m.w[4];
+    st->policy_flags = m.w[4] & ((1L << STAT_HARTS_SHIFT) - 1);
+    st->nharts = (m.w[4] >> STAT_HARTS_SHIFT) & 0xff;
     const char *s = (const char *)&m.w[5];
     for (int i = 0; i < 16; i++)
         st->policy[i] = s[i];

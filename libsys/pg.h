@@ -16,7 +16,7 @@ long pg_read(int fd, void *buf, size_t n);       /* to n or end of file (see pg.
 long pg_write(int fd, const void *buf, size_t n);/* all n bytes unless a request fails */
 long pg_pipe(int fds[2]);
 long pg_readdir(int fd, long *cookie, char name[64], long *inum); /* 1 an entry, 0 the end */
-struct pager_stat { long free_frames, total_frames, zero_fill, zero_page, policy_flags; char policy[17]; };
+struct pager_stat { long free_frames, total_frames, zero_fill, zero_page, policy_flags, nharts; char policy[17]; };
 long pg_stat(struct pager_stat *st);
 long pg_device(long which, long *size, long *irq);
 void *pg_dma(size_t len, uint64_t *pa);          /* NULL on error */

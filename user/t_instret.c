@@ -109,9 +109,15 @@ static void spinner(struct shared *sh)
 /* A child spins for ever at our priority, publishing its own count; meanwhile we
    spin too, so the timer shares the processor between us. Our count and the
    child's, from its publication before we began (at rdinstret w0) to the one
-   before we ended, add up to no more than rdinstret over that stretch. */
+   before we ended, add up to no more than rdinstret over that stretch (on one
+   hart; on several, where both run at once and rdinstret is the hart's own,
+   only that both counts grow). */
 static void check_concurrent(struct shared *sh)
 {
+    struct pager_stat st;
+    CHECK_EQ(pg_stat(&st), 0);
+    uint64_t nharts = (uint64_t)st.nharts;
+    CHECK(nharts >= 1);
     sh->seq = sh->count = 0;
     int pid = fork();
     CHECK(pid >= 0);
@@ -129,8 +135,11 @@ static void check_concurrent(struct shared *sh)
         uint64_t p1 = my_instret();
         published(sh, &k1, &w1);
         uint64_t r1 = rdinstret(), mine = p1 - p0, childs = k1 - k0;
-        CHECK(p1 > p0 && k1 >= k0 && r0 >= w0);
-        CHECK(mine + childs <= r1 - w0);
+        CHECK(p1 > p0 && k1 >= k0);
+        if (nharts == 1) {
+            CHECK(r0 >= w0);
+            CHECK(mine + childs <= r1 - w0);
+        } /* else both may run at once, and each hart's rdinstret counts its own: no bound */
         ok = childs > (r1 - r0) / 8; /* the child did run meanwhile, a lot */
     }
     CHECK_EQ(kill(pid, SIGKILL), 0);

@@ -387,7 +387,8 @@ static long rq_stat(struct req *rq)
     reply->w[3] = (long)cnt.zero_page;
     unsigned around = the_policy->fault_around < MAP_BATCH_MAX ? the_policy->fault_around : MAP_BATCH_MAX;
     reply->w[4] = (the_policy->eager ? POLICY_EAGER : 0) | (the_policy->strict ? POLICY_STRICT : 0) |
-                  (the_policy->tick ? POLICY_TICK : 0) | (long)around << POLICY_AROUND_SHIFT;
+                  (the_policy->tick ? POLICY_TICK : 0) | (long)around << POLICY_AROUND_SHIFT |
+                  (long)(bootinfo->nharts & 0xff) << STAT_HARTS_SHIFT;
     strncpy((char *)&reply->w[5], the_policy->name, 2 * sizeof(long));
     return (long)fs.free;
 }
