@@ -69,4 +69,5 @@ struct proc_info {
     uint64_t shadow;      /* pages of the pager's shadow page table for it (bookkeeping charged to it) */
     uint64_t resident;    /* pages of its own regions in memory (shared ones counted in each) */
     uint64_t swapped;     /* pages of its regions on the swap disk */
+    int64_t hart;         /* the hart its thread last ran on, -1: none (not yet, or a zombie) */
 };

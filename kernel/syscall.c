@@ -537,6 +537,20 @@ static long h_thread_instret(struct thread *t, uint64_t *x)
     return (long)acct_count(o, t);
 }
 
+/* The hart a thread last returned to user mode on (harts[] index), -1 before it
+   ran: slot -1 names the caller, any other a THREAD cap. Or -EBADCAP. */
+static long h_thread_hart(struct thread *t, uint64_t *x)
+{
+    struct thread *o = t;
+    if ((long)x[RI_A0] != -1) {
+        struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
+        if (!c)
+            return -EBADCAP;
+        o = c->obj;
+    }
+    return o->regs.hart ? (long)o->regs.hart->index : -1;
+}
+
 /* Is [buf, buf + len) of t's memory mapped with all of perm (PTE_R, PTE_W)?
    Only for callers that never fault (thread_regs: the pager). */
 static bool user_mapped(struct thread *t, uint64_t buf, uint64_t len, pte_t perm)
@@ -639,6 +653,7 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_MAP_BATCH] = h_map_batch,
     [SYS_THREAD_INSTRET] = h_thread_instret,
     [SYS_THREAD_REGS] = h_thread_regs,
+    [SYS_THREAD_HART] = h_thread_hart,
 };
 
 /* Handle the ecall of t (the current thread). */

@@ -1,5 +1,6 @@
-/* ps: list the processes: PID PPID STATE FAULTS RES SWAP NAME (RES: pages of
-   its regions in memory; SWAP: pages of its regions on the swap disk). */
+/* ps: list the processes: PID PPID STATE FAULTS RES SWAP HART NAME (RES: pages
+   of its regions in memory; SWAP: pages of its regions on the swap disk; HART:
+   the hart its thread last ran on). */
 #include "sys.h"
 
 /* The processes in a malloc'ed array (*n of them), or NULL (reported). */
@@ -38,13 +39,16 @@ int main(void)
     struct proc_info *pi = get_procs(&n);
     if (!pi)
         return 1;
-    printf("  PID  PPID STATE  FAULTS    RES   SWAP NAME\n");
+    printf("  PID  PPID STATE  FAULTS    RES   SWAP HART NAME\n");
     for (long i = 0; i < n; i++) {
         char name[sizeof pi[i].name + 1];
         memcpy(name, pi[i].name, sizeof pi[i].name);
         name[sizeof pi[i].name] = 0;
-        printf("%5ld %5ld %s %7lu %6lu %6lu %s\n", (long)pi[i].pid, (long)pi[i].parent, state_name(pi[i].state),
-               (unsigned long)pi[i].faults, (unsigned long)pi[i].resident, (unsigned long)pi[i].swapped, name);
+        char hart[24] = "-";
+        if (pi[i].hart >= 0)
+            snprintf(hart, sizeof hart, "%ld", (long)pi[i].hart);
+        printf("%5ld %5ld %s %7lu %6lu %6lu %4s %s\n", (long)pi[i].pid, (long)pi[i].parent, state_name(pi[i].state),
+               (unsigned long)pi[i].faults, (unsigned long)pi[i].resident, (unsigned long)pi[i].swapped, hart, name);
     }
     free(pi);
     return 0;

@@ -26,7 +26,7 @@ static const char *tests[] = {
     "t_readfull", "t_ftruncate", "t_rename", "t_fsync", "t_stat", "t_lua", "t_sqlite",
     "t_signal",
     "t_efault", "t_libc",
-    "t_pathmax", "t_progcache",
+    "t_pathmax", "t_progcache", "t_harts",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */

@@ -187,8 +187,13 @@ static long req_ps(struct req *rq, uint64_t uva, long max)
         struct proc_info pi = { .pid = t->pid, .parent = t->parent, .state = t->state == P_RUN ? 1 : 2,
                                 .faults = t->faults, .shadow = t->vm.shadow.nodes };
         memcpy(pi.name, t->name, sizeof pi.name);
-        if (t->state == P_RUN)
+        pi.hart = -1;
+        if (t->state == P_RUN) {
             vm_usage(&t->vm, 0, USER_LIMIT, &pi.resident, &pi.swapped);
+            pi.hart = sys_thread_hart(t->thread_slot);
+            if (pi.hart < 0)
+                pi.hart = -1;
+        }
         if (copy_out(rq, &rq->p->vm, uva + (uint64_t)i * sizeof pi, &pi, sizeof pi) < 0)
             return -EFAULT;
     }
