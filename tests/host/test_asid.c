@@ -7,7 +7,9 @@
 // running space X under ASID n adds (n, X). At every switch the ASID
 // asid_switch returns must not be in the hart's set for another space
 // (asid.h's invariant); and two live spaces of the current generation
-// never hold the same ASID. ASID_STATS=1 in the environment prints
+// never hold the same ASID. Unmaps check asid.h's rule for remote
+// flushes: afterwards no hart running the space (or loading it) may
+// hold an entry of it from before. ASID_STATS=1 in the environment prints
 // each random run's counts (switches, flushes, frees, generations).
 
 #include <stdbool.h>
@@ -190,15 +192,31 @@ struct model {
     uint64_t *tlb;                  // [hart * nasids + asid]: slots (and DEAD) the hart may hold under asid
     unsigned maxasid;               // highest ASID handed out so far
     uint64_t nextid;
+    uint64_t *stale;                // [hart * nasids + asid]: slots whose entries there may be older than an unmap
+    unsigned curasid[ASID_MAXHARTS];// the ASID in the hart's satp (when cur >= 0)
     uint32_t *stamp;                // [asid]: for the uniqueness check
     uint32_t ncheck;
-    unsigned switches, flushes, frees;
+    unsigned switches, flushes, frees, unmaps;
 };
 
 static uint64_t *
 tlb(struct model *m, unsigned h, unsigned asid)
 {
     return &m->tlb[(size_t)h * m->nasids + asid];
+}
+
+static uint64_t *
+stale(struct model *m, unsigned h, unsigned asid)
+{
+    return &m->stale[(size_t)h * m->nasids + asid];
+}
+
+// sfence.vma zero, asid on hart h.
+static void
+flush_asid(struct model *m, unsigned h, unsigned asid)
+{
+    *tlb(m, h, asid) = 0;
+    *stale(m, h, asid) = 0;
 }
 
 // No two live spaces of the current generation hold the same ASID.
@@ -243,6 +261,7 @@ load(struct model *m, unsigned h, int s)
     if (f) {
         m->flushes++;
         memset(tlb(m, h, 0), 0, m->nasids * sizeof(uint64_t));
+        memset(stale(m, h, 0), 0, m->nasids * sizeof(uint64_t));
     }
     if (n > m->maxasid)
         m->maxasid = n;
@@ -254,8 +273,46 @@ load(struct model *m, unsigned h, int s)
                other & DEAD ? "a destroyed space" : "another live space");
         return false;
     }
+    if (*stale(m, h, n) & 1ull << s) {
+        CHECKF(false, "bits %u, %u harts, switch %u: hart %u runs space %llu under ASID %u "
+               "while its TLB may hold entries from before an unmap", m->bits, m->nharts,
+               m->switches, h, (unsigned long long)m->sp[s].id, n);
+        return false;
+    }
     *tlb(m, h, n) |= 1ull << s;
     m->cur[h] = s;
+    m->curasid[h] = n;
+    return true;
+}
+
+// Space s's mappings change (unmap, write-protect): the remote flushes
+// asid.h asks for (on a hart running s the ASID in its satp, on every
+// hart the ASID of s's tag); the entries of s left anywhere are stale.
+// False when a hart running s may still use one.
+static bool
+unmap(struct model *m, int s)
+{
+    uint64_t t = m->sp[s].tag;
+    m->unmaps++;
+    for (unsigned h = 0; h < m->nharts; h++) {
+        if (m->cur[h] == s)
+            flush_asid(m, h, m->curasid[h]);
+        if (t != 0)
+            flush_asid(m, h, ASIDOF(t));
+        for (unsigned n = 0; n <= m->maxasid; n++)
+            *stale(m, h, n) |= *tlb(m, h, n) & 1ull << s;
+    }
+    for (unsigned h = 0; h < m->nharts; h++) {
+        if (m->cur[h] != s)
+            continue;
+        if (*stale(m, h, m->curasid[h]) & 1ull << s) {
+            CHECKF(false, "bits %u, %u harts, unmap %u: hart %u runs space %llu under ASID %u "
+                   "with entries from before the unmap", m->bits, m->nharts, m->unmaps, h,
+                   (unsigned long long)m->sp[s].id, m->curasid[h]);
+            return false;
+        }
+        *tlb(m, h, m->curasid[h]) |= 1ull << s;     // it goes on running s
+    }
     return true;
 }
 
@@ -267,11 +324,12 @@ destroy(struct model *m, int s)
     uint64_t t = m->sp[s].tag;
     for (unsigned h = 0; h < m->nharts; h++) {
         if (t != 0)
-            *tlb(m, h, ASIDOF(t)) = 0;
+            flush_asid(m, h, ASIDOF(t));
         for (unsigned n = 0; n <= m->maxasid; n++) {
             uint64_t *e = tlb(m, h, n);
             if (*e & 1ull << s)
                 *e = (*e & ~(1ull << s)) | DEAD;
+            *stale(m, h, n) &= ~(1ull << s);
         }
     }
     asid_free(&A, t);
@@ -303,8 +361,9 @@ random_run(uint64_t seed, unsigned bits, unsigned nharts, unsigned ops)
     memset(&m, 0, sizeof m);
     m.bits = bits, m.nharts = nharts, m.nasids = 1u << bits;
     m.tlb = calloc((size_t)nharts * m.nasids, sizeof(uint64_t));
+    m.stale = calloc((size_t)nharts * m.nasids, sizeof(uint64_t));
     m.stamp = calloc(m.nasids, sizeof(uint32_t));
-    REQUIRE(m.tlb && m.stamp);
+    REQUIRE(m.tlb && m.stale && m.stamp);
     for (unsigned h = 0; h < nharts; h++)
         m.cur[h] = -1;
     asid_init(&A, bits, nharts);
@@ -322,6 +381,10 @@ random_run(uint64_t seed, unsigned bits, unsigned nharts, unsigned ops)
                 destroy(&m, s);
         } else if (r < 38) {                        // h goes idle (the kernel's table)
             m.cur[h] = -1;
+        } else if (r < 46) {                        // a space's mappings change
+            s = m.cur[h] >= 0 && rng_below(2) ? m.cur[h] : pick_live(&m, false);
+            if (s >= 0 && !unmap(&m, s))
+                break;
         } else if ((s = pick_live(&m, false)) >= 0 && s != m.cur[h]) {
             if (!load(&m, h, s))
                 break;
@@ -335,9 +398,10 @@ random_run(uint64_t seed, unsigned bits, unsigned nharts, unsigned ops)
     if (bits > 0 && bits <= 2)
         CHECKF(A.gen > ops / 50, "bits %u: only %llu generations", bits, (unsigned long long)A.gen);
     if (getenv("ASID_STATS"))
-        printf("bits %u harts %u: %u switches, %u flushes, %u frees, %llu generations, max ASID %u\n",
-               bits, nharts, m.switches, m.flushes, m.frees, (unsigned long long)A.gen, m.maxasid);
+        printf("bits %u harts %u: %u switches, %u flushes, %u frees, %u unmaps, %llu generations, max ASID %u\n",
+               bits, nharts, m.switches, m.flushes, m.frees, m.unmaps, (unsigned long long)A.gen, m.maxasid);
     free(m.tlb);
+    free(m.stale);
     free(m.stamp);
 }
 
