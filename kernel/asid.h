@@ -21,12 +21,14 @@
 //    and executes sfence.vma zero, zero before running the space when
 //    *flush says so;
 //  - before asid_free(tag) of a space no hart runs any more, flushes
-//    the tag's ASID (sfence.vma zero, asid) on every hart.
+//    the tag's ASID (sfence.vma zero, asid) on every hart (none while
+//    the tag is 0).
 // Remote flushes of a space X's mappings (unmap, write-protect): a
 // hart that is running X may run it under an ASID of an older
 // generation (it has not switched since the rollover), so on a hart
 // running X flush the ASID in that hart's satp; on every hart flush the
-// ASID of X's tag. (Entries of older generations on harts not running
+// ASID of X's tag (none while it is 0). tests/host/test_asid.c checks
+// this rule too. (Entries of older generations on harts not running
 // X are never used: those harts flush fully at their next switch.)
 //
 // Generations are 48 bits: 2^48 rollovers before the tag would wrap.
