@@ -40,7 +40,8 @@ much slower than usual.
 
 Bench mode (--bench) boots with `-icount shift=0` and collects
     @@BENCH <name> <value>
-lines until `@@BENCH DONE`.
+lines until `@@BENCH DONE`; --bench-json gets them and "smp", the harts
+QEMU was given (an --extra-qemu-arg -smp n; 1 without one).
 
 Report: one line per test (`PASS host:x`, `FAIL guest:y: reason`), then a
 final line `N passed, N failed`.  Exit status 1 if anything failed or no
@@ -81,6 +82,33 @@ def timeout_scale():
     except ValueError:
         v = 1.0
     return v if v > 0 else 1.0
+
+
+def smp_args():
+    """QEMU's -smp for the scripts that boot QEMU themselves (tests/fs/,
+    tests/ports/sqlite_crash.py, tests/signals/ctrlc.py): ['-smp', n] for the
+    environment's SMP=n (scons sets it from its SMP=), [] when SMP is unset
+    (QEMU's one hart). Exits with a message when SMP is not a number >= 1."""
+    v = os.environ.get('SMP', '')
+    if not v:
+        return []
+    if not v.isdigit() or int(v) < 1:
+        sys.exit('SMP=%s: the number of harts must be a whole number from 1' % v)
+    return ['-smp', v]
+
+
+def harts(cmd):
+    """The harts a QEMU command line gives the machine: -smp's count (n or
+    cpus=n; the raw value when it is neither), 1 without -smp."""
+    v = '1'
+    for i, a in enumerate(cmd[:-1]):
+        if a == '-smp':
+            v = cmd[i + 1]
+    for part in v.split(','):
+        n = part[len('cpus='):] if part.startswith('cpus=') else part
+        if n.isdigit():
+            return int(n)
+    return v
 
 
 def cpu_seconds(pid):
@@ -865,9 +893,9 @@ class Guest:
             d = os.path.dirname(os.path.abspath(self.args.bench_json))
             os.makedirs(d, exist_ok=True)
             with open(self.args.bench_json, 'w') as f:
-                json.dump(results, f, indent=2, sort_keys=True)
+                json.dump(dict(results, smp=harts(cmd)), f, indent=2, sort_keys=True)
                 f.write('\n')
-        rep.out('%d benchmarks' % len(results))
+        rep.out('%d benchmarks, smp %s (harts)' % (len(results), harts(cmd)))
         return 0 if results and not init_end else 1
 
 

@@ -2,6 +2,7 @@
 """Crash and bad-image tests of the file system, run as a host test.
 
 usage: crash_test.py KERNEL BIOS FSIMG FSCK
+       (SMP=n in the environment: -smp n)
 
 crashloop.N: three rounds of tests/fs/crashloop.py (QEMU killed at random
 moments of the write-heavy workload t_fsload; after each kill fsck is clean
@@ -42,7 +43,7 @@ failed = 0
 def qemu(img, append, until=None, kill_after=None, timeout=180):
     """Boot with img; stop at the regex-free text `until` (then wait
     kill_after seconds and kill) or at timeout. Returns the console text."""
-    cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', '-display', 'none',
+    cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', *crashloop.smp_args(), '-display', 'none',
            '-serial', 'stdio', '-monitor', 'none', '-bios', BIOS, '-kernel', KERNEL,
            '-global', 'virtio-mmio.force-legacy=false',
            '-drive', 'file=%s,if=none,format=raw,id=hd0' % img,

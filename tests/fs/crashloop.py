@@ -3,7 +3,8 @@
 write-heavy workload and check the disk after each kill.
 
 usage: crashloop.py KERNEL BIOS FSIMG FSCK N [SEED]
-       (SEED also from the environment; a random one otherwise; printed)
+       (SEED also from the environment; a random one otherwise; printed;
+       SMP=n in the environment: -smp n)
 
 One copy of FSIMG is used for the whole loop. Each round boots it with
 init=t_fsload (user/t_fsload.c) and teststart=<round>, which prints
@@ -39,7 +40,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
-from runtests import timeout_scale as scale  # noqa: E402  (TIMEOUT_SCALE, one reading for every runner)
+from runtests import timeout_scale as scale, smp_args  # noqa: E402  (TIMEOUT_SCALE, SMP: one reading for every runner)
 
 BOOT_LIMIT = 120        # wall seconds for a boot to reach the workload
 OP_LIMIT = 120          # wall seconds for the chosen number of @@DONE lines
@@ -74,7 +75,7 @@ class Loop:
     def boot_and_kill(self, rnd, wait_ops, delay):
         """Boot, wait for `wait_ops` @@DONE lines and `delay` s more, kill.
         Returns (ok, console lines, why)."""
-        cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M',
+        cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', *smp_args(),
                '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
                '-bios', self.bios, '-kernel', self.kernel,
                '-global', 'virtio-mmio.force-legacy=false',

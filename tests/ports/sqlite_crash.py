@@ -2,6 +2,7 @@
 """SQLite survives a reboot and a machine killed in the middle of a transaction.
 
 usage: sqlite_crash.py KERNEL BIOS FSIMG FSCK
+       (SMP=n in the environment: -smp n)
 
 On a copy of FSIMG: boot with init=t_sqlcrash (user/t_sqlcrash.c), which
 commits batches of 100 rows, one sqlite3 process a transaction, and prints
@@ -22,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
-from runtests import timeout_scale as scale  # noqa: E402
+from runtests import timeout_scale as scale, smp_args  # noqa: E402
 
 BOOT_LIMIT = 300        # wall seconds to the first commits / to the check
 
@@ -30,7 +31,7 @@ BOOT_LIMIT = 300        # wall seconds to the first commits / to the check
 def boot(kernel, bios, img, arg, until, delay=0.0):
     """Run QEMU until a console line matches `until` (then kill it after
     `delay` s), or it exits; returns (console text, why-not or None)."""
-    cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', '-display', 'none',
+    cmd = ['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', *smp_args(), '-display', 'none',
            '-serial', 'stdio', '-monitor', 'none', '-bios', bios, '-kernel', kernel,
            '-global', 'virtio-mmio.force-legacy=false',
            '-drive', 'file=%s,if=none,format=raw,id=hd0' % img, '-device', 'virtio-blk-device,drive=hd0',

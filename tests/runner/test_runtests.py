@@ -250,8 +250,39 @@ def case_bench(tmp):
           'no -icount shift=0: %s' % argv)
     with open(js) as f:
         data = json.load(f)
-    check(data == {'null_syscall': 1234, 'ipc_roundtrip': 5678},
+    check(data == {'null_syscall': 1234, 'ipc_roundtrip': 5678, 'smp': 1},
           'bad json %r' % data)
+    check(r.has('2 benchmarks, smp 1 (harts)'), 'no smp in the output', r)
+
+
+def case_bench_smp(tmp):
+    # The harts QEMU got (its -smp) go into the bench output and the JSON.
+    js = os.path.join(tmp, 'bench.json')
+    r = run(tmp, 'bench', *KERNEL, '--bench', '--bench-json', js, '--boot-timeout', '10',
+            '--extra-qemu-arg', '-smp', '--extra-qemu-arg', 'cpus=3,sockets=1')
+    check(r.rc == 0, 'bench should succeed', r)
+    with open(js) as f:
+        data = json.load(f)
+    check(data.get('smp') == 3, 'bad smp in %r' % data)
+    check(r.has('2 benchmarks, smp 3 (harts)'), 'no smp 3 in the output', r)
+
+
+def case_smp_args(tmp):
+    # The scripts that boot QEMU themselves take -smp from the environment's SMP.
+    def smp(v):
+        env = dict(os.environ)
+        env.pop('SMP', None)
+        if v is not None:
+            env['SMP'] = v
+        return subprocess.run([PY, '-c', 'import runtests; print(runtests.smp_args())'], cwd=os.path.dirname(RUNNER),
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    r = smp(None)
+    check(r.returncode == 0 and r.stdout == '[]\n', 'SMP unset: %r' % r.stdout)
+    r = smp('4')
+    check(r.returncode == 0 and r.stdout == "['-smp', '4']\n", 'SMP=4: %r' % r.stdout)
+    for bad in ['0', 'two', '-1']:
+        r = smp(bad)
+        check(r.returncode != 0 and 'SMP=%s: ' % bad in r.stdout, 'SMP=%s accepted: %r' % (bad, r.stdout))
 
 
 def case_bench_none(tmp):

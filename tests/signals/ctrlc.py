@@ -2,6 +2,7 @@
 """Ctrl-C at the shell stops the foreground program and nothing else.
 
 usage: ctrlc.py KERNEL BIOS FSIMG
+       (SMP=n in the environment: -smp n)
 
 Boots a copy of FSIMG to the shell (init starts sh on the console) and types:
 a background `sleep 300 &`, then a foreground `sleep 300` and Ctrl-C (again
@@ -20,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
-from runtests import timeout_scale as scale  # noqa: E402
+from runtests import timeout_scale as scale, smp_args  # noqa: E402
 
 LIMIT = 120  # wall seconds for each step (scaled when the machine is busy)
 
@@ -69,7 +70,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix='ctrlc-')
     img = os.path.join(tmp, 'disk.img')
     shutil.copyfile(fsimg, img)
-    c = Console(['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', '-display', 'none',
+    c = Console(['qemu-system-riscv64', '-machine', 'virt', '-m', '128M', *smp_args(), '-display', 'none',
                  '-serial', 'stdio', '-monitor', 'none', '-bios', bios, '-kernel', kernel,
                  '-global', 'virtio-mmio.force-legacy=false',
                  '-drive', 'file=%s,if=none,format=raw,id=hd0' % img, '-device', 'virtio-blk-device,drive=hd0'])
