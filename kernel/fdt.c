@@ -498,6 +498,9 @@ fdt_parse(const void *blob, size_t maxlen, struct fdt_info *out)
     out->rtc_base = out->rtc_size = 0;
     out->rtc_irq = 0;
     out->nvirtio = 0;
+    out->nharts = 0;
+    for (int i = 0; i < FDT_MAX_HARTS; i++)
+        out->hartid[i] = 0;
     for (int i = 0; i < FDT_MAX_VIRTIO; i++) {
         out->virtio[i].base = out->virtio[i].size = 0;
         out->virtio[i].irq = 0;
