@@ -69,6 +69,14 @@ uint64_t acct_count(struct thread *t, struct thread *charged)
     return t == charged ? t->acct + rdinstret() - this_hart()->acct_start : t->acct;
 }
 
+uint64_t acct_total(void)
+{
+    uint64_t total = rdinstret() - this_hart()->acct_start;
+    for (uint32_t i = 0; i < nharts; i++)
+        total += harts[i].acct_start - harts[i].instret0;
+    return total;
+}
+
 /* At shutdown, in a system call of `charged`: print the totals. A count lost on
    the way (a freed thread's, a charge to nobody) breaks the sum, and a charge to
    the wrong thread can leave a count above the total: both are kernel bugs. */
@@ -398,7 +406,7 @@ void sched_forget_root(pte_t *root)
 /* Flush [va, va + npages pages) of root from the TLBs of the other harts that may
    hold it (root in satp; without ASIDs a hart flushes all at every switch). Returns
    once they have. */
-void tlb_shootdown(pte_t *root, uint64_t va, uint64_t npages)
+void tlb_shootdown_remote(pte_t *root, uint64_t va, uint64_t npages)
 {
     struct hart *me = this_hart();
     uint64_t mask = 0;

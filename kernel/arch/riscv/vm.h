@@ -13,7 +13,13 @@ struct ptquota {
 };
 
 /* sched.c: flush the range of root on every other hart that may cache it; returns once done. */
-void tlb_shootdown(pte_t *root, uint64_t va, uint64_t npages);
+void tlb_shootdown_remote(pte_t *root, uint64_t va, uint64_t npages);
+extern uint32_t nharts;
+static inline void tlb_shootdown(pte_t *root, uint64_t va, uint64_t npages)
+{
+    if (nharts > 1)
+        tlb_shootdown_remote(root, va, npages);
+}
 pte_t *pt_create(void);         /* new root sharing the kernel half; NULL if out of memory */
 void pt_destroy(pte_t *root);   /* free the user-half table pages (not the frames they map) */
 /* Switch to root's address space (inline: every switch between address spaces does it). */
