@@ -143,6 +143,7 @@ void kernel_unlock(void);
 extern uint64_t acct_ended;                /* the instructions of threads that ended */
 uint64_t acct_count(struct thread *t, struct thread *charged); /* t's instructions so far */
 void acct_check(struct thread *charged);   /* print the totals; panic if they do not add up */
+uint64_t acct_total(void);                 /* what all harts retired: each to its last charge, this one to now */
 
 /* Charge the instructions this hart retired since its last charge to `from` (a
    live thread; the fast paths), and start charging the next thread. */

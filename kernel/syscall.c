@@ -537,6 +537,13 @@ static long h_thread_instret(struct thread *t, uint64_t *x)
     return (long)acct_count(o, t);
 }
 
+/* The instructions all harts retired so far (acct_total). */
+static long h_instret_all(struct thread *t, uint64_t *x)
+{
+    (void)t; (void)x;
+    return (long)acct_total();
+}
+
 /* The hart a thread last returned to user mode on (harts[] index), -1 before it
    ran: slot -1 names the caller, any other a THREAD cap. Or -EBADCAP. */
 static long h_thread_hart(struct thread *t, uint64_t *x)
@@ -654,6 +661,7 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_THREAD_INSTRET] = h_thread_instret,
     [SYS_THREAD_REGS] = h_thread_regs,
     [SYS_THREAD_HART] = h_thread_hart,
+    [SYS_INSTRET_ALL] = h_instret_all,
 };
 
 /* Handle the ecall of t (the current thread). */
