@@ -7,7 +7,7 @@
 /* As testinit counts: free frames plus every live process's resident pages
    and the cached pages of programs no process runs, once no file waits to be
    written. */
-static long accounted(void)
+static long accounted_now(void)
 {
     sync();
     static struct region_info ri[32];
@@ -23,6 +23,22 @@ static long accounted(void)
     struct vmstat vs; /* programs no process runs, cached for the next exec: held, not leaked */
     CHECK_EQ(vmstat(&vs), 0);
     return st.free_frames + own + (long)(vs.cache_idle + vs.meta_idle);
+}
+
+/* accounted_now() once it stops changing: on several harts the file server may
+   still be finishing a job (a frame in its hands) when the program it did it
+   for has ended. Waits up to 10 s for two equal readings 50 ms apart. */
+static long accounted(void)
+{
+    long last = accounted_now();
+    for (int i = 0; i < 200; i++) {
+        nap(RDTIME_HZ / 20);
+        long now = accounted_now();
+        if (now == last)
+            return now;
+        last = now;
+    }
+    return last;
 }
 
 static void flat(int n)
