@@ -27,6 +27,7 @@ struct hart {
     uint32_t index;              /* its place in harts[] */
     volatile uint32_t idle;      /* waiting in idle() with the lock let go */
     volatile uint32_t ipi_sent;  /* a software interrupt is on its way to it */
+    uint32_t need_flush;         /* the ASIDs rolled over: flush all before the next user satp */
 };
 
 extern struct hart harts[NHARTS_MAX];

@@ -105,6 +105,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     for (uint32_t i = 0; i < fdt.nvirtio; i++)
         device_add(fdt.virtio[i].base, fdt.virtio[i].size);
     start_harts(hartid); /* they wait for the lock until this hart first leaves the kernel */
+    sched_asid_init();
     boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);
     sched_init(fdt.timebase_hz);
     schedule(NULL); /* the instructions so far (the firmware's, boot) are idle's */

@@ -52,6 +52,8 @@ struct ntfn {
 
 struct aspace {
     pte_t *root;                 /* kernel virtual address of the root page table */
+    uint64_t satp;               /* satp for it with its ASID; 0: to be had (sched.c) */
+    uint64_t asid_tag;           /* its ASID and their generation (kernel/asid.h) */
     struct ptquota ptq;          /* its table pages below the root, and their limit (as_limit) */
     struct cap *caps;            /* ncaps slots */
     uint32_t ncaps;
@@ -130,6 +132,8 @@ void sched_run(struct thread *t) __attribute__((noreturn)); /* return to user in
 void sched_tick(void);
 void sched_init(uint64_t timebase_hz);
 void sched_forget_root(pte_t *root);
+void sched_asid_init(void);                /* the ASIDs satp has (boot, once the harts are known) */
+void sched_asid_free(struct aspace *as);   /* as is destroyed: its ASID is flushed everywhere and free */
 void sched_init_hart(void);                /* this hart's interrupts and timer */
 void timer_set(struct ntfn *n, uint64_t bits, uint64_t when); /* when 0: cancel */
 void sched_ipi(void);                      /* this hart's software interrupt came */
@@ -172,6 +176,7 @@ void thread_reap(void);
 struct aspace *as_create(uint32_t ncaps);
 void as_destroy(struct aspace *as);
 uint64_t threads_acct(struct thread *charged, uint64_t *n, uint64_t *max); /* the sum of every live thread's acct */
+void as_forget_satps(void);                /* every address space's cached satp is stale (ASID rollover) */
 
 /* Thread queues (ready queues, endpoint queues). */
 static inline void tq_push(struct tqueue *q, struct thread *t)

@@ -9,6 +9,7 @@
    it go while they wait. So every kernel object is touched by one hart at a time;
    what another hart may read without the lock is named where it is read. */
 #include "obj.h"
+#include "asid.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/vm.h"
 
@@ -341,16 +342,73 @@ static __attribute__((noinline)) void idle(void)
     h->idle = 0;
 }
 
+/* ASIDs. An address space keeps the satp value with its ASID (as->satp) while
+   that ASID is its own (kernel/asid.h); a switch to it then writes satp and
+   flushes nothing. Without an ASID of the current generation (or with no ASIDs
+   at all: asid_bits 0, and as->satp stays 0) the slow path below asks for one,
+   and flushes when kernel/asid.c says so. */
+static struct asids asids;
+static unsigned asid_bits;
+
+void sched_asid_init(void)
+{
+    asid_bits = vm_asid_bits();
+    asid_init(&asids, asid_bits, nharts);
+    kprintf("kernel: %u harts, %u ASIDs\n", nharts, asid_bits ? 1u << asid_bits : 0);
+}
+
+/* Load as into this hart's satp when it has no usable cached value. */
+static __attribute__((noinline)) void satp_slow(struct aspace *as, struct hart *h)
+{
+    uint64_t gen = asids.gen;
+    bool flush;
+    uint64_t asid = asid_switch(&asids, &as->asid_tag, h->index, &flush);
+    if (asids.gen != gen) { /* rolled over: every cached value is stale, every hart flushes */
+        as_forget_satps();
+        for (uint32_t i = 0; i < nharts; i++)
+            harts[i].need_flush = 1;
+    }
+    uint64_t satp = MAKE_SATP(V2P(as->root)) | asid << SATP_ASID_SHIFT;
+    if (asid_bits)
+        as->satp = satp;
+    csr_write(satp, satp);
+    if (flush || h->need_flush) {
+        sfence_vma();
+        h->need_flush = 0;
+    }
+}
+
+/* as is destroyed (no hart runs it): its ASID leaves every TLB, then is free. */
+void sched_asid_free(struct aspace *as)
+{
+    if (!asid_bits || !as->asid_tag)
+        return;
+    uint64_t asid = as->asid_tag & (ASID_MAX - 1), others = 0;
+    sfence_vma_asid(asid);
+    struct hart *me = this_hart();
+    for (uint32_t i = 0; i < nharts; i++)
+        if (&harts[i] != me)
+            others |= 1UL << harts[i].hartid;
+    if (others)
+        sbi_remote_sfence_vma_asid(others, 0, (uint64_t)-1, asid);
+    asid_free(&asids, as->asid_tag);
+    as->asid_tag = 0;
+    as->satp = 0;
+}
+
 /* Leave the kernel into thread t (runnable, not queued). No thread may have died
    in this kernel entry (dead_thread is NULL: switch_to frees it first). */
 void sched_run(struct thread *t)
 {
     struct hart *h = this_hart();
     h->cur = t;
-    pte_t *root = t->as->root;
-    if (root != h->active_root) {
-        h->active_root = root;
-        pt_activate(root);
+    struct aspace *as = t->as;
+    if (as->root != h->active_root) {
+        h->active_root = as->root;
+        if (as->satp && !h->need_flush)
+            csr_write(satp, as->satp);
+        else
+            satp_slow(as, h);
     }
     user_return(&t->regs);
 }
@@ -404,14 +462,15 @@ void sched_forget_root(pte_t *root)
 }
 
 /* Flush [va, va + npages pages) of root from the TLBs of the other harts that may
-   hold it (root in satp; without ASIDs a hart flushes all at every switch). Returns
-   once they have. */
+   hold it: with ASIDs, every hart (one that ran it keeps its entries after it
+   switched away); without, those with root in satp (the others flushed all when
+   they switched). The flush is by address for every ASID. Returns once they have. */
 void tlb_shootdown_remote(pte_t *root, uint64_t va, uint64_t npages)
 {
     struct hart *me = this_hart();
     uint64_t mask = 0;
     for (uint32_t i = 0; i < nharts; i++)
-        if (&harts[i] != me && harts[i].active_root == root)
+        if (&harts[i] != me && (asid_bits || harts[i].active_root == root))
             mask |= 1UL << harts[i].hartid;
     if (mask) {
         asm volatile("fence rw, rw" ::: "memory");

@@ -124,9 +124,16 @@ void as_destroy(struct aspace *as)
     if (as->all_next)
         as->all_next->all_pprev = as->all_pprev;
     sched_forget_root(as->root);
+    sched_asid_free(as);
     pt_destroy(as->root);
     caps_free(as->caps, as->ncaps);
     kfree(as);
+}
+
+void as_forget_satps(void)
+{
+    for (struct aspace *as = all_as; as; as = as->all_next)
+        as->satp = 0;
 }
 
 /* The sum of the acct of every live thread (see sched.c); *n: how many there are,

@@ -53,6 +53,7 @@
 #define PX(level, va) ((((uint64_t)(va)) >> (12 + 9 * (level))) & 0x1ff)
 #define SATP_SV39 (8UL << 60)
 #define MAKE_SATP(pa) (SATP_SV39 | ((uint64_t)(pa) >> 12))
+#define SATP_ASID_SHIFT 44
 
 typedef uint64_t pte_t;
 
@@ -63,6 +64,7 @@ typedef uint64_t pte_t;
 
 static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero" ::: "memory"); }
 static inline void sfence_vma_va(uint64_t va) { asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
+static inline void sfence_vma_asid(uint64_t asid) { asm volatile("sfence.vma zero, %0" ::"r"(asid) : "memory"); }
 static inline void wfi(void) { asm volatile("wfi"); }
 static inline uint64_t rdtime(void) { uint64_t t; asm volatile("rdtime %0" : "=r"(t)); return t; }
 static inline uint64_t rdinstret(void) { uint64_t n; asm volatile("rdinstret %0" : "=r"(n)); return n; }

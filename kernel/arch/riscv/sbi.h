@@ -13,3 +13,4 @@ long sbi_hart_start(uint64_t hartid, uint64_t pa, uint64_t opaque);
 void sbi_send_ipi(uint64_t hartmask);        /* supervisor software interrupt to the harts in the mask */
 /* sfence.vma of [va, va + size) (size -1: everything) on the harts in the mask; returns once they all have. */
 void sbi_remote_sfence_vma(uint64_t hartmask, uint64_t va, uint64_t size);
+void sbi_remote_sfence_vma_asid(uint64_t hartmask, uint64_t va, uint64_t size, uint64_t asid);

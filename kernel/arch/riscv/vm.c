@@ -35,6 +35,21 @@ void vm_init(uint64_t ram_end)
     pt_activate(kernel_root);
 }
 
+/* The ASID bits satp implements: write ones, read back (the privileged spec's
+   probe), with the kernel's root in satp, which then runs under ASID 0 again. */
+unsigned vm_asid_bits(void)
+{
+    uint64_t s = MAKE_SATP(V2P(kernel_root));
+    csr_write(satp, s | (0xffffUL << SATP_ASID_SHIFT));
+    uint64_t got = csr_read(satp) >> SATP_ASID_SHIFT & 0xffff;
+    csr_write(satp, s);
+    sfence_vma();
+    unsigned bits = 0;
+    while (bits < 16 && (got >> bits & 1))
+        bits++;
+    return bits;
+}
+
 /* A table is a valid entry without R/W/X (a leaf has at least one). */
 static bool is_table(pte_t e)
 {

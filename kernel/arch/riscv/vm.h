@@ -29,6 +29,7 @@ static inline void pt_activate(pte_t *root)
     sfence_vma();
 }
 void pt_activate_kernel(void);
+unsigned vm_asid_bits(void);    /* how many ASID bits satp keeps (0..16), probed */
 /* Map one page (level 0) or megapage (level 1) at va; replaces what was there.
    Returns 0, or -ENOMEM when a table page cannot be had (pool empty, or q's limit). */
 int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level);
