@@ -33,6 +33,7 @@ static const char *tests[] = {
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */
 static const char *paging_tests[] = {
     "t_swapmem", "t_swapfork", "t_swapshared", "t_pagemany", "t_oom", "t_swapfs", "t_cachehot",
+    "t_smpevict",
 };
 
 /* Data, isolation and file tests of the main suite that every policy runs
