@@ -27,7 +27,7 @@ static const char *tests[] = {
     "t_signal",
     "t_efault", "t_libc",
     "t_pathmax", "t_progcache",
-    "t_smpcow",
+    "t_smpcow", "t_smpstress",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */
