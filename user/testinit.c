@@ -41,7 +41,7 @@ static const char *paging_tests[] = {
 static const char *data_tests[] = {
     "t_fork", "t_cow", "t_pipecow", "t_sbrk", "t_stack", "t_mmap", "t_mapdeny", "t_authority",
     "t_exec", "t_fdexec", "t_shell", "t_file", "t_fmmap", "t_ftrunc", "t_wbgap", "t_faround", "t_ptick",
-    "t_readfull", "t_ftruncate",
+    "t_readfull", "t_ftruncate", "t_smpcow",
 };
 
 #define NELEM(a) (long)(sizeof a / sizeof a[0])
