@@ -5,7 +5,9 @@
    each of its pages pass after pass (little CPU: it naps often). Then,
    PASSES times, the writer sweeps its memory: each page must still hold the
    pattern of the pass before, and gets this pass's (whole pages; forward and
-   backward in turn). Between two steps of the sweep it writes a counter into
+   backward in turn; a short nap now and then lets the presser run in the
+   middle of a pass; the two together are more than the RAM, so the sweep
+   evicts its own pages and the presser's faults take more of them). Between two steps of the sweep it writes a counter into
    each page of a small hot set, checking the one before: pages it writes
    over and over, so on several harts they sit writable in its TLB while the
    pager's clock hand clears their accessed bits and may evict them from
@@ -22,10 +24,11 @@
 
 #define PASSES 3
 #define SEED 700            /* sweep pass p writes pattern SEED + p; the first fill is pass 0 */
-#define WRITER_PCT 50       /* the writer's sweep memory, percent of the RAM */
-#define PRESS_PCT 50        /* the presser's */
+#define WRITER_PCT 85       /* the writer's sweep memory, percent of the RAM: more than fits beside the rest */
+#define PRESS_PCT 25        /* the presser's */
 #define HOT 32              /* pages of the hot set */
 #define HOT_EVERY 16        /* a hot round after every HOT_EVERY pages of the sweep */
+#define NAP_EVERY 128       /* a nap of a millisecond after every NAP_EVERY pages of the sweep */
 
 /* The presser's control page (MAP_SHARED). */
 struct press {
@@ -98,7 +101,7 @@ static uint64_t nth(uint64_t pass, uint64_t k)
 }
 
 /* Sweep pass `pass` (>= 1): check pass - 1's pattern, write this pass's,
-   page by page, with a hot round every HOT_EVERY pages. Returns false at the
+   page by page, with a hot round every HOT_EVERY pages and a nap every NAP_EVERY. Returns false at the
    first wrong page; *swapped gets the sweep's pages on swap in the middle. */
 static bool one_pass(uint64_t pass, long *swapped)
 {
@@ -111,6 +114,8 @@ static bool one_pass(uint64_t pass, long *swapped)
         pat_fill_page(mem, i, SEED + pass);
         if (k % HOT_EVERY == 0 && !hot_round())
             return false;
+        if (k % NAP_EVERY == NAP_EVERY - 1)
+            nap(RDTIME_HZ / 1000); /* the presser runs meanwhile, and takes frames from the sweep */
         if (k == pages / 2)
             *swapped = swapped_at(mem);
     }
