@@ -7,11 +7,11 @@
    pattern of the pass before, and gets this pass's (whole pages; forward and
    backward in turn; a short nap now and then lets the presser run in the
    middle of a pass; the two together are more than the RAM, so the sweep
-   evicts its own pages and the presser's faults take more of them). Between two steps of the sweep it writes a counter into
-   each page of a small hot set, checking the one before: pages it writes
-   over and over, so on several harts they sit writable in its TLB while the
-   pager's clock hand clears their accessed bits and may evict them from
-   another hart. A write that went into a frame after the pager had copied
+   evicts its own pages and the presser's faults take more of them).
+   Between two steps of the sweep it writes a counter into each page of a
+   small hot set, checking the one before: pages it writes over and over,
+   so on several harts they sit writable in its TLB while the pager's clock
+   hand clears their accessed bits and may evict them from another hart. A write that went into a frame after the pager had copied
    it out (a stale TLB entry, a dirty bit read too early, a frame freed
    while still mapped) comes back from swap as the older value, and the next
    check sees it; the presser checks its counters the same way. At the end
