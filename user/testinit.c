@@ -27,11 +27,13 @@ static const char *tests[] = {
     "t_signal",
     "t_efault", "t_libc",
     "t_pathmax", "t_progcache", "t_harts",
+    "t_smpcow", "t_smpstress",
 };
 
 /* The paging tests (issue 9): booted with little RAM and a swap disk. */
 static const char *paging_tests[] = {
     "t_swapmem", "t_swapfork", "t_swapshared", "t_pagemany", "t_oom", "t_swapfs", "t_cachehot",
+    "t_smpevict",
 };
 
 /* Data, isolation and file tests of the main suite that every policy runs
@@ -39,7 +41,7 @@ static const char *paging_tests[] = {
 static const char *data_tests[] = {
     "t_fork", "t_cow", "t_pipecow", "t_sbrk", "t_stack", "t_mmap", "t_mapdeny", "t_authority",
     "t_exec", "t_fdexec", "t_shell", "t_file", "t_fmmap", "t_ftrunc", "t_wbgap", "t_faround", "t_ptick",
-    "t_readfull", "t_ftruncate",
+    "t_readfull", "t_ftruncate", "t_smpcow",
 };
 
 #define NELEM(a) (long)(sizeof a / sizeof a[0])
