@@ -42,6 +42,7 @@ static void start_harts(uint64_t boot_hartid)
         h->lock = &kernel_lock_word;
         h->hartid = id;
         h->index = nharts;
+        h->flush_epoch = 1;
         if (sbi_hart_start(id, V2P(secondary_entry), (uint64_t)h) != 0) {
             kprintf("kernel: hart %lu did not start\n", id);
             pages_free(stack, 2);
@@ -71,6 +72,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     h0->kstack_top = (uint64_t)kstack_top;
     h0->lock = &kernel_lock_word;
     h0->hartid = hartid;
+    h0->flush_epoch = 1;
     asm volatile("mv tp, %0" ::"r"(h0));
     kernel_lock();
     hart_csrs();

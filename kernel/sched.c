@@ -374,8 +374,16 @@ static __attribute__((noinline)) void satp_slow(struct aspace *as, struct hart *
     csr_write(satp, satp);
     if (flush || h->need_flush) {
         sfence_vma();
+        h->flush_epoch++;
         h->need_flush = 0;
     }
+}
+
+_Static_assert(NHARTS_MAX <= 8, "struct ptquota ran[] holds 8 harts");
+
+void tlb_flushed_all(void)
+{
+    this_hart()->flush_epoch++;
 }
 
 /* as is destroyed (no hart runs it): its ASID leaves every TLB, then is free. */
@@ -405,6 +413,7 @@ void sched_run(struct thread *t)
     struct aspace *as = t->as;
     if (as->root != h->active_root) {
         h->active_root = as->root;
+        as->ptq.ran[h->index] = h->flush_epoch;
         if (as->satp && !h->need_flush)
             csr_write(satp, as->satp);
         else
@@ -461,16 +470,17 @@ void sched_forget_root(pte_t *root)
     }
 }
 
-/* Flush [va, va + npages pages) of root from the TLBs of the other harts that may
-   hold it: with ASIDs, every hart (one that ran it keeps its entries after it
-   switched away); without, those with root in satp (the others flushed all when
-   they switched). The flush is by address for every ASID. Returns once they have. */
-void tlb_shootdown_remote(pte_t *root, uint64_t va, uint64_t npages)
+/* Flush [va, va + npages pages) of q's address space from the TLBs of the other
+   harts that may hold it: those that ran it since their last full flush (with
+   ASIDs a hart keeps a space's entries after it switched away, until it flushes
+   all: when it idles, or on an ASID rollover). The flush is by address for every
+   ASID. Returns once they have. */
+void tlb_shootdown_remote(const struct ptquota *q, uint64_t va, uint64_t npages)
 {
     struct hart *me = this_hart();
     uint64_t mask = 0;
     for (uint32_t i = 0; i < nharts; i++)
-        if (&harts[i] != me && (asid_bits || harts[i].active_root == root))
+        if (&harts[i] != me && q->ran[i] == harts[i].flush_epoch)
             mask |= 1UL << harts[i].hartid;
     if (mask) {
         asm volatile("fence rw, rw" ::: "memory");

@@ -188,11 +188,11 @@ static long sys_range(struct thread *t, uint64_t *x, int which)
     } else if (which == SYS_PROTECT) {
         if (!perms_ok(perms))
             return -EINVAL;
-        pt_protect(as->root, va, n, perm_bits(perms));
+        pt_protect(as->root, &as->ptq, va, n, perm_bits(perms));
     } else {
         if (n > 64 || (perms & ~(uint64_t)(AD_CLEAR_A | AD_CLEAR_D)))
             return -EINVAL;
-        pt_adbits(as->root, va, n, ((perms & AD_CLEAR_A) ? PTE_A : 0) | ((perms & AD_CLEAR_D) ? PTE_D : 0),
+        pt_adbits(as->root, &as->ptq, va, n, ((perms & AD_CLEAR_A) ? PTE_A : 0) | ((perms & AD_CLEAR_D) ? PTE_D : 0),
                   &x[RI_A1], &x[RI_A2]);
     }
     return 0;
@@ -477,7 +477,7 @@ static long h_pt_copy(struct thread *t, uint64_t *x)
         return -EBADCAP;
     if (!range_ok(va, n) || (flags & ~COPY_WP) || src == dst)
         return -EINVAL;
-    return pt_copy(dst->root, &dst->ptq, src->root, va, n, flags & COPY_WP);
+    return pt_copy(dst->root, &dst->ptq, src->root, &src->ptq, va, n, flags & COPY_WP);
 }
 
 /* fork's thread half: a new thread that continues where `thread` stands. */

@@ -100,6 +100,12 @@ int main(int argc, char **argv)
        jobs: wait (up to 10 s) for the frames to come back */
     for (int tries = 0; tries < 200 && pager_stat(&after) == 0 && after.free_frames < before.free_frames - 8; tries++)
         nap(RDTIME_HZ / 20);
+    if (after.free_frames < before.free_frames - 8) {
+        struct vmstat vs;
+        vmstat(&vs);
+        printf("t_forkbomb: %ld free frames before, %ld after; cached idle programs %lu\n", before.free_frames,
+               after.free_frames, (unsigned long)vs.cache_idle);
+    }
     CHECK(after.free_frames >= before.free_frames - 8);
     (void)total;
     return 0;

@@ -88,6 +88,7 @@ void pt_destroy(pte_t *root)
 void pt_activate_kernel(void)
 {
     pt_activate(kernel_root);
+    tlb_flushed_all();
 }
 
 /* Make the table missing at *e, charged to q, if q's limit leaves room for the
@@ -122,22 +123,22 @@ static pte_t *walk(pte_t *root, struct ptquota *q, uint64_t va, int level, bool 
     return &table[PX(level, va)];
 }
 
-/* A leaf of root that was valid changed: flush va here and on the other harts. */
-static __attribute__((noinline)) void leaf_changed(pte_t *root, uint64_t va)
+/* A leaf of q's address space that was valid changed: flush va here and on the other harts. */
+static __attribute__((noinline)) void leaf_changed(const struct ptquota *q, uint64_t va)
 {
     sfence_vma_va(va);
-    tlb_shootdown(root, va, 1);
+    tlb_shootdown(q, va, 1);
 }
 
-/* Put the leaf into entry e (for va of root). Returns 0, or -EINVAL when a table is in the way. */
-static inline int set_leaf(pte_t *root, uint64_t va, pte_t *e, uint64_t pa, uint64_t pteflags)
+/* Put the leaf into entry e (for va of q's address space). Returns 0, or -EINVAL when a table is in the way. */
+static inline int set_leaf(const struct ptquota *q, uint64_t va, pte_t *e, uint64_t pa, uint64_t pteflags)
 {
     pte_t old = *e;
     if (is_table(old))
         return -EINVAL; /* a table is in the way of a megapage */
     *e = PA_PTE(pa) | pteflags | PTE_V;
     if (old & PTE_V)
-        leaf_changed(root, va);
+        leaf_changed(q, va);
     return 0;
 }
 
@@ -146,7 +147,7 @@ static __attribute__((noinline)) int map_slow(pte_t *root, struct ptquota *q, ui
                                               uint64_t pteflags, int level)
 {
     pte_t *e = walk(root, q, va, level, true);
-    return e ? set_leaf(root, va, e, pa, pteflags) : -ENOMEM;
+    return e ? set_leaf(q, va, e, pa, pteflags) : -ENOMEM;
 }
 
 /* pt_map of a 4 KiB page, the walk unrolled: every fault answer maps one. */
@@ -158,7 +159,7 @@ int pt_map_page(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64
     pte_t e1 = ((pte_t *)P2V(PTE_PA(e2)))[PX(1, va)];
     if ((e1 & (PTE_V | PTE_R | PTE_W | PTE_X)) != PTE_V)
         return map_slow(root, q, va, pa, pteflags, 0);
-    return set_leaf(root, va, &((pte_t *)P2V(PTE_PA(e1)))[PX(0, va)], pa, pteflags);
+    return set_leaf(q, va, &((pte_t *)P2V(PTE_PA(e1)))[PX(0, va)], pa, pteflags);
 }
 
 int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level)
@@ -170,7 +171,7 @@ int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pt
             return map_slow(root, q, va, pa, pteflags, level);
         table = P2V(PTE_PA(e));
     }
-    return set_leaf(root, va, &table[PX(level, va)], pa, pteflags);
+    return set_leaf(q, va, &table[PX(level, va)], pa, pteflags);
 }
 
 /* The level-0 table covering va, or NULL (absent, or a bigger page is there). */
@@ -258,7 +259,7 @@ void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
     if (freed)
         l1_drop_if_empty(root, q, l1va);
     sfence_vma();
-    tlb_shootdown(root, va, any ? UINT64_MAX : npages);
+    tlb_shootdown(q, va, any ? UINT64_MAX : npages);
 }
 
 /* Entries of a live table change atomically: another hart's walker may set A
@@ -273,11 +274,11 @@ static void leaf_protect(pte_t *e, uint64_t i, void *arg)
         ;
 }
 
-void pt_protect(pte_t *root, uint64_t va, uint64_t npages, uint64_t pteflags)
+void pt_protect(pte_t *root, const struct ptquota *q, uint64_t va, uint64_t npages, uint64_t pteflags)
 {
     for_each_leaf(root, va, npages, leaf_protect, &pteflags);
     sfence_vma();
-    tlb_shootdown(root, va, npages);
+    tlb_shootdown(q, va, npages);
 }
 
 struct adbits { uint64_t va, clear, acc, dirty; bool cleared; };
@@ -297,12 +298,13 @@ static void leaf_ad(pte_t *e, uint64_t i, void *arg)
         ad->dirty |= 1UL << i;
 }
 
-void pt_adbits(pte_t *root, uint64_t va, uint64_t npages, uint64_t clear, uint64_t *acc, uint64_t *dirty)
+void pt_adbits(pte_t *root, const struct ptquota *q, uint64_t va, uint64_t npages, uint64_t clear, uint64_t *acc,
+               uint64_t *dirty)
 {
     struct adbits ad = { va, clear & (PTE_A | PTE_D), 0, 0, false };
     for_each_leaf(root, va, npages, leaf_ad, &ad);
     if (ad.cleared)
-        tlb_shootdown(root, va, npages); /* the other harts set the bits again from now on */
+        tlb_shootdown(q, va, npages); /* the other harts set the bits again from now on */
     *acc = ad.acc;
     *dirty = ad.dirty;
 }
@@ -352,7 +354,8 @@ bool vm_hw_ad(void)
 }
 
 /* fork's copy: one level-0 table at a time, entries copied with plain stores. */
-long pt_copy(pte_t *dst, struct ptquota *dq, pte_t *src, uint64_t va, uint64_t npages, bool wp)
+long pt_copy(pte_t *dst, struct ptquota *dq, pte_t *src, const struct ptquota *sq, uint64_t va, uint64_t npages,
+             bool wp)
 {
     long copied = 0;
     uint64_t clear = PTE_A | PTE_D | (wp ? PTE_W : 0);
@@ -380,7 +383,7 @@ long pt_copy(pte_t *dst, struct ptquota *dq, pte_t *src, uint64_t va, uint64_t n
     }
     sfence_vma();
     if (wp)
-        tlb_shootdown(src, va, npages);
+        tlb_shootdown(sq, va, npages);
     return copied;
 }
 
