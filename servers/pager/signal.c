@@ -118,15 +118,20 @@ static void bad_stack(struct proc *p, int sig, uint64_t sp, long err)
 static bool deliver_one(struct proc *p, int sig)
 {
     uint64_t r[REGS_WORDS], sp;
-    long st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET);
+    long st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_HOLD);
     bool ours = p->wait_slot || p->blocked_slot; /* calls of ours we may end */
-    if (st < 0 || st == THREAD_FAULT || (st == THREAD_CALL && !ours))
+    if (st < 0 || st == THREAD_FAULT || (st == THREAD_CALL && !ours)) {
+        release(p);
         return false;
+    }
     long e = write_frame(p, sig, r, &sp);
-    if (e == -EAGAIN)
+    if (e == -EAGAIN) {
+        release(p);
         return false;
+    }
     p->sig_pending &= ~BIT(sig);
     if (e < 0) {
+        release(p);
         bad_stack(p, sig, r[2], e);
         return true;
     }
@@ -217,8 +222,17 @@ long signal_kill(struct req *rq)
     long sig = rq->m->w[1];
     if (sig != 0 && !valid(sig))
         return -EINVAL;
+    struct proc *t = proc_find(rq->m->w[0]);
     if (sig)
-        signal_send(proc_find(rq->m->w[0]), (int)sig);
+        signal_send(t, (int)sig);
+    if (t == rq->p && t->state == P_RUN && (t->sig_pending & ~t->sig_mask & BIT(sig))) {
+        /* raise: it is delivered before the call returns. On several harts the
+           answer would let the thread run at once, so it is held from here
+           until signal_run has delivered (deliver_one's SET or release, or
+           the end of the process). */
+        uint64_t r[REGS_WORDS];
+        sys_thread_regs(t->thread_slot, (long)r, REGS_GET | REGS_HOLD);
+    }
     return 0;
 }
 
