@@ -523,18 +523,19 @@ static long h_ntfn_bind(struct thread *t, uint64_t *x)
     return c ? ntfn_bind(t, c->obj) : -EBADCAP;
 }
 
+/* The thread slot names for t: -1 t itself, any other a THREAD cap; NULL for a bad slot. */
+static struct thread *thread_arg(struct thread *t, long slot)
+{
+    struct cap *c = slot == -1 ? NULL : cap_get(t->as, slot, CAP_THREAD);
+    return slot == -1 ? t : c ? c->obj : NULL;
+}
+
 /* The instructions retired while a thread ran, user and kernel: slot -1 names the
    caller, any other a THREAD cap. Returns the count or -EBADCAP. */
 static long h_thread_instret(struct thread *t, uint64_t *x)
 {
-    struct thread *o = t;
-    if ((long)x[RI_A0] != -1) {
-        struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
-        if (!c)
-            return -EBADCAP;
-        o = c->obj;
-    }
-    return (long)acct_count(o, t);
+    struct thread *o = thread_arg(t, (long)x[RI_A0]);
+    return o ? (long)acct_count(o, t) : -EBADCAP;
 }
 
 /* The instructions all harts retired so far (acct_total). */
@@ -548,13 +549,9 @@ static long h_instret_all(struct thread *t, uint64_t *x)
    ran: slot -1 names the caller, any other a THREAD cap. Or -EBADCAP. */
 static long h_thread_hart(struct thread *t, uint64_t *x)
 {
-    struct thread *o = t;
-    if ((long)x[RI_A0] != -1) {
-        struct cap *c = cap_get(t->as, (long)x[RI_A0], CAP_THREAD);
-        if (!c)
-            return -EBADCAP;
-        o = c->obj;
-    }
+    struct thread *o = thread_arg(t, (long)x[RI_A0]);
+    if (!o)
+        return -EBADCAP;
     return o->regs.hart ? (long)o->regs.hart->index : -1;
 }
 
