@@ -26,6 +26,7 @@ struct hart {
     uint64_t hartid;             /* the SBI hart id */
     uint32_t index;              /* its place in harts[] */
     uint64_t flush_epoch;        /* counts its full TLB flushes (from 1) */
+    uint64_t ran_off;            /* offset of its entry in struct aspace's ptq.ran[] (sched_run) */
     volatile uint32_t idle;      /* waiting in idle() with the lock let go */
     volatile uint32_t ipi_sent;  /* a software interrupt is on its way to it */
     uint32_t need_flush;         /* the ASIDs rolled over: flush all before the next user satp */

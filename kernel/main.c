@@ -43,6 +43,7 @@ static void start_harts(uint64_t boot_hartid)
         h->hartid = id;
         h->index = nharts;
         h->flush_epoch = 1;
+        h->ran_off = offsetof(struct aspace, ptq.ran) + 8 * h->index;
         if (sbi_hart_start(id, V2P(secondary_entry), (uint64_t)h) != 0) {
             kprintf("kernel: hart %lu did not start\n", id);
             pages_free(stack, 2);
@@ -73,6 +74,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     h0->lock = &kernel_lock_word;
     h0->hartid = hartid;
     h0->flush_epoch = 1;
+    h0->ran_off = offsetof(struct aspace, ptq.ran);
     asm volatile("mv tp, %0" ::"r"(h0));
     kernel_lock();
     hart_csrs();

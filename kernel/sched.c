@@ -27,7 +27,8 @@ static struct ntfn *timers; /* notifications with an armed timer */
 /* Take the big kernel lock (entry.S has the same loop inline). */
 void kernel_lock(void)
 {
-    while (__atomic_exchange_n(&kernel_lock_word, 1, __ATOMIC_ACQUIRE))
+    uint32_t me = (uint32_t)(uint64_t)this_hart(); /* as entry.S: never 0 (the kernel is above 2 GiB) */
+    while (__atomic_exchange_n(&kernel_lock_word, me, __ATOMIC_ACQUIRE))
         while (kernel_lock_word)
             ;
 }
@@ -413,7 +414,7 @@ void sched_run(struct thread *t)
     struct aspace *as = t->as;
     if (as->root != h->active_root) {
         h->active_root = as->root;
-        as->ptq.ran[h->index] = h->flush_epoch;
+        *(uint64_t *)((char *)as + h->ran_off) = h->flush_epoch; /* as->ptq.ran[h->index] */
         if (as->satp && !h->need_flush)
             csr_write(satp, as->satp);
         else

@@ -97,8 +97,7 @@ trap_vector:
     ld tp, REG_HART(a0)
     ld sp, HART_KSTACK(tp)
     ld t1, HART_LOCK(tp)
-    li t0, 1
-    amoswap.w.aq t0, t0, (t1)
+    amoswap.w.aq t0, tp, (t1)      # the lock holds the low half of its holder's struct hart (never 0)
     bnez t0, lock_wait
 locked:
     # ecall: the IPC fast paths for call and replyrecv, else the system-call path
@@ -119,8 +118,7 @@ locked:
 lock_wait:
     lw t0, 0(t1)
     bnez t0, lock_wait
-    li t0, 1
-    amoswap.w.aq t0, t0, (t1)
+    amoswap.w.aq t0, tp, (t1)
     bnez t0, lock_wait
     j locked
 
