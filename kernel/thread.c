@@ -3,7 +3,7 @@
 #include "arch/riscv/vm.h"
 
 static uint64_t next_tid = 1;
-static struct aspace *all_as; /* every address space (for acct_check) */
+static struct aspace *all_as; /* every address space (acct_check, as_forget_satps) */
 
 /* A new, not yet runnable thread in as, with FS Off and its FP registers zero
    (exec's thread too: fp.c). NULL when out of kernel memory. */
@@ -130,6 +130,7 @@ void as_destroy(struct aspace *as)
     kfree(as);
 }
 
+/* The ASIDs rolled over: no address space keeps its satp value (sched.c). */
 void as_forget_satps(void)
 {
     for (struct aspace *as = all_as; as; as = as->all_next)
