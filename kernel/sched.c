@@ -71,12 +71,18 @@ uint64_t acct_count(struct thread *t, struct thread *charged)
     return t == charged ? t->acct + rdinstret() - this_hart()->acct_start : t->acct;
 }
 
-uint64_t acct_total(void)
+/* What the harts retired up to their last charges: what the buckets add up to. */
+static uint64_t acct_charged(void)
 {
-    uint64_t total = rdinstret() - this_hart()->acct_start;
+    uint64_t total = 0;
     for (uint32_t i = 0; i < nharts; i++)
         total += harts[i].acct_start - harts[i].instret0;
     return total;
+}
+
+uint64_t acct_total(void)
+{
+    return acct_charged() + rdinstret() - this_hart()->acct_start;
 }
 
 /* At shutdown, in a system call of `charged`: print the totals. A count lost on
@@ -84,12 +90,9 @@ uint64_t acct_total(void)
    the wrong thread can leave a count above the total: both are kernel bugs. */
 void acct_check(struct thread *charged)
 {
-    struct hart *me = this_hart();
-    uint64_t total = 0, n, max;
-    for (uint32_t i = 0; i < nharts; i++)
-        total += harts[i].acct_start - harts[i].instret0;
+    uint64_t total = acct_charged(), n, max;
     uint64_t live = threads_acct(charged, &n, &max);
-    uint64_t now = total + rdinstret() - me->acct_start;
+    uint64_t now = acct_total();
     kprintf("kernel: instructions retired %lu on %u harts: %lu threads %lu, ended threads %lu, idle %lu\n",
             now, nharts, n, live + now - total, acct_ended, acct_idle);
     if (live + acct_ended + acct_idle != total || max > now || acct_ended > total || acct_idle > total)
@@ -387,17 +390,25 @@ void tlb_flushed_all(void)
     this_hart()->flush_epoch++;
 }
 
+/* The SBI hart mask of the other harts; with q, only of those that may cache q's
+   space (they loaded it since their last full flush). */
+static uint64_t remote_harts(const struct ptquota *q)
+{
+    struct hart *me = this_hart();
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < nharts; i++)
+        if (&harts[i] != me && (!q || q->ran[i] == harts[i].flush_epoch))
+            mask |= 1UL << harts[i].hartid;
+    return mask;
+}
+
 /* as is destroyed (no hart runs it): its ASID leaves every TLB, then is free. */
 void sched_asid_free(struct aspace *as)
 {
     if (!asid_bits || !as->asid_tag)
         return;
-    uint64_t asid = as->asid_tag & (ASID_MAX - 1), others = 0;
+    uint64_t asid = as->asid_tag & (ASID_MAX - 1), others = remote_harts(NULL);
     sfence_vma_asid(asid);
-    struct hart *me = this_hart();
-    for (uint32_t i = 0; i < nharts; i++)
-        if (&harts[i] != me)
-            others |= 1UL << harts[i].hartid;
     if (others)
         sbi_remote_sfence_vma_asid(others, 0, (uint64_t)-1, asid);
     asid_free(&asids, as->asid_tag);
@@ -478,11 +489,7 @@ void sched_forget_root(pte_t *root)
    ASID. Returns once they have. */
 void tlb_shootdown_remote(const struct ptquota *q, uint64_t va, uint64_t npages)
 {
-    struct hart *me = this_hart();
-    uint64_t mask = 0;
-    for (uint32_t i = 0; i < nharts; i++)
-        if (&harts[i] != me && q->ran[i] == harts[i].flush_epoch)
-            mask |= 1UL << harts[i].hartid;
+    uint64_t mask = remote_harts(q);
     if (mask) {
         asm volatile("fence rw, rw" ::: "memory");
         sbi_remote_sfence_vma(mask, va, npages > 64 ? (uint64_t)-1 : npages * PGSIZE);
