@@ -9,6 +9,12 @@
 # OpenSBI jumps here in S-mode with the MMU off: a0 = hart id, a1 = device tree.
 # The code is position independent (medany), so it runs at the physical address.
 _entry:
+    # Only the first hart here boots the kernel (one boot saw the firmware send two);
+    # a later one waits for good: the kernel starts the others at secondary_entry.
+    la t0, boot_claimed
+    li t1, 1
+    amoswap.w t1, t1, (t0)
+    bnez t1, 9f
     la sp, boot_stack_top          # pc-relative: the physical address for now
     mv s0, a0
     mv s1, a1
@@ -43,10 +49,15 @@ secondary_entry:
 secondary_main_addr:
     .dword secondary_main
 
+9:  wfi
+    j 9b
+
     .section .data
     .balign 8
 boot_satp:
     .dword 0
+boot_claimed:
+    .word 0
 
     .text
 # Every trap comes here. sscratch holds the current thread's register frame while
