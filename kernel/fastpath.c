@@ -9,6 +9,13 @@
 
 void trap_user(struct regs *r) __attribute__((noreturn));
 
+/* The ways out, declared here under other names without noreturn: GCC never
+   turns a call of a noreturn function into a jump, and the frame it keeps for
+   one costs two instructions a path. None of them returns. */
+void general(struct regs *r) __asm__("trap_user");     /* the general path */
+void run(struct thread *t) __asm__("sched_run");        /* sched_run */
+void fp_then_run(struct thread *t) __asm__("fp_run");   /* fp_run */
+
 static inline void copy_msg(struct thread *from, struct thread *to, uint64_t badge)
 {
     const uint64_t *s = &from->regs.x[RI_A0];
@@ -32,8 +39,10 @@ void fastpath_call(struct thread *t)
 {
     struct endpoint *ep = ep_of(t, false);
     struct thread *r;
-    if (!ep || !(r = ep->receivers.head) || r->reply_to || (r->prio < t->prio && ready_above(r->prio)))
-        trap_user(&t->regs);
+    if (!ep || !(r = ep->receivers.head) || r->reply_to || (r->prio < t->prio && ready_above(r->prio))) {
+        general(&t->regs);
+        return;
+    }
     tq_remove(&ep->receivers, r);
     r->blocked_ep = NULL;
     copy_msg(t, r, t->as->caps[t->regs.x[RI_T0]].badge);
@@ -44,8 +53,9 @@ void fastpath_call(struct thread *t)
     r->state = TS_RUNNING;
     acct_switch(t);
     if (t->fs | r->fs)
-        fp_run(r); /* FP state changes hands (fp.c) */
-    sched_run(r);
+        fp_then_run(r); /* FP state changes hands (fp.c) */
+    else
+        run(r);
 }
 
 /* A page fault while the pager waits for work: the fault message goes straight
@@ -75,27 +85,14 @@ void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t s
     r->state = TS_RUNNING;
     acct_switch(t);
     if (t->fs | r->fs)
-        fp_run(r); /* FP state changes hands (fp.c) */
-    sched_run(r);
+        fp_then_run(r); /* FP state changes hands (fp.c) */
+    else
+        run(r);
 }
 
-/* replyrecv: the caller waits for an ordinary reply, or for a fault answer that
-   maps a page (the map happens here, in the same kernel entry); no sender is queued. */
-void fastpath_replyrecv(struct thread *t)
+/* The end of replyrecv: t answered c and now waits on ep; c runs. */
+static inline void replied(struct thread *t, struct endpoint *ep, struct thread *c)
 {
-    struct endpoint *ep = ep_of(t, true);
-    struct thread *c = t->reply_to;
-    uint64_t *x = t->regs.x;
-    if (!ep || !c || ep->senders.head || ready_above(c->prio) || (t->bound_ntfn && t->bound_ntfn->bits))
-        trap_user(&t->regs);
-    if (c->ipc_fault) {
-        if (x[RI_A0] != MSG_FAULT_MAP ||
-            mem_map(t->as, (long)x[RI_A4], c->as, x[RI_A1], x[RI_A2], x[RI_A3]) < 0)
-            trap_user(&t->regs); /* the general path answers (and notes a failed map) */
-        c->ipc_fault = 0;
-    } else {
-        copy_msg(t, c, 0);
-    }
     t->reply_to = NULL;
     c->reply_holder = NULL;
     c->state = TS_RUNNING;
@@ -104,7 +101,45 @@ void fastpath_replyrecv(struct thread *t)
     t->blocked_ep = ep;
     tq_push(&ep->receivers, t);
     acct_switch(t);
+}
+
+/* replyrecv answering a fault (c->ipc_fault): only a FAULT_MAP that maps goes
+   on here. Apart, so that the ordinary reply needs no stack frame; called as
+   replied_fault, whose body GCC cannot see (else it learns that this never
+   returns and calls it with a frame). */
+void fastpath_replied_fault(struct thread *t, struct endpoint *ep, struct thread *c);
+void replied_fault(struct thread *t, struct endpoint *ep, struct thread *c) __asm__("fastpath_replied_fault");
+
+void fastpath_replied_fault(struct thread *t, struct endpoint *ep, struct thread *c)
+{
+    uint64_t *x = t->regs.x;
+    if (x[RI_A0] != MSG_FAULT_MAP || mem_map(t->as, (long)x[RI_A4], c->as, x[RI_A1], x[RI_A2], x[RI_A3]) < 0)
+        trap_user(&t->regs); /* the general path answers (and notes a failed map) */
+    c->ipc_fault = 0;
+    replied(t, ep, c);
     if (t->fs | c->fs)
-        fp_run(c); /* FP state changes hands (fp.c) */
+        fp_run(c);
     sched_run(c);
+}
+
+/* replyrecv: the caller waits for an ordinary reply, or for a fault answer that
+   maps a page (the map happens here, in the same kernel entry); no sender is queued. */
+void fastpath_replyrecv(struct thread *t)
+{
+    struct endpoint *ep = ep_of(t, true);
+    struct thread *c = t->reply_to;
+    if (!ep || !c || ep->senders.head || ready_above(c->prio) || (t->bound_ntfn && t->bound_ntfn->bits)) {
+        general(&t->regs);
+        return;
+    }
+    if (c->ipc_fault) {
+        replied_fault(t, ep, c);
+        return;
+    }
+    copy_msg(t, c, 0);
+    replied(t, ep, c);
+    if (t->fs | c->fs)
+        fp_then_run(c); /* FP state changes hands (fp.c) */
+    else
+        run(c);
 }

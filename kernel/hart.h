@@ -17,7 +17,7 @@ struct thread;
 struct hart {
     uint64_t kstack_top;
     struct thread *cur;          /* the thread it runs; changed only by this hart (or while it is idle) */
-    volatile uint32_t *lock;
+    volatile uint64_t *lock;
     pte_t *active_root;          /* the user tables in satp (NULL: the kernel's own) */
     struct thread *fpown;        /* whose f registers it holds (fp_owner, fp.c) */
     struct thread *dead;         /* died while current here (dead_thread): freed when it leaves the kernel */
@@ -30,6 +30,8 @@ struct hart {
     volatile uint32_t idle;      /* waiting in idle() with the lock let go */
     volatile uint32_t ipi_sent;  /* a software interrupt is on its way to it */
     uint32_t need_flush;         /* the ASIDs rolled over: flush all before the next user satp */
+    volatile uint32_t flush_req; /* another hart asks it to flush (sched.c: remote_flush) */
+    uint64_t flush_va, flush_size, flush_asid; /* what: size -1 is all; asid -1 is every ASID */
 };
 
 extern struct hart harts[NHARTS_MAX];

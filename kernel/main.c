@@ -8,7 +8,7 @@
 
 extern char _bss_start[], _bss_end[], _kernel_end[];
 extern char trap_vector[], kstack_top[], secondary_entry[];
-extern volatile uint32_t kernel_lock_word;
+extern volatile uint64_t kernel_lock_word;
 void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, uint64_t kernel_pages);
 
 #define MiB (1UL << 20)

@@ -144,6 +144,8 @@ void sched_stop(struct aspace *as, struct thread *t);
 void sched_resume(struct thread *t);
 void kernel_lock(void);
 void kernel_unlock(void);
+void kernel_lock_slow(void);                /* entry.S: its first try failed */
+void lock_wake(void);                       /* entry.S: a release found sleepers marked */
 extern uint64_t acct_ended;                /* the instructions of threads that ended */
 uint64_t acct_count(struct thread *t, struct thread *charged); /* t's instructions so far */
 void acct_check(struct thread *charged);   /* print the totals; panic if they do not add up */

@@ -18,24 +18,145 @@
 
 struct hart harts[NHARTS_MAX];
 uint32_t nharts = 1;
-volatile uint32_t kernel_lock_word;
+volatile uint64_t kernel_lock_word; /* 0, or its holder's struct hart (| 1: wake the sleepers at release) */
+static volatile uint32_t lock_sleepers; /* bit i: harts[i] sleeps until a release wakes it */
 static struct tqueue ready[NPRIO];
 uint32_t ready_mask; /* bit p: ready queue p is not empty */
 static uint64_t tick_interval;
 static struct ntfn *timers; /* notifications with an armed timer */
 
-/* Take the big kernel lock (entry.S has the same loop inline). */
+/* How a hart waits for another: asleep in wfi, not spinning, so that under
+   QEMU's -icount (which runs the harts in turn) the holder gets the time. A
+   sleeper sets its bit in lock_sleepers and then sets bit 0 of the lock word;
+   a release that finds the word other than its holder's own value (bit 0, or
+   a failed take that wrote its hart there: entry.S) calls lock_wake, which
+   interrupts every sleeper. While it sleeps a hart enables only the software
+   interrupt, and it puts one back afterwards if a real one was sent to it
+   (ipi_sent), since waking clears it. */
+
+/* Interrupt the sleeping harts (a release found the lock word marked). */
+void lock_wake(void)
+{
+    uint32_t s = __atomic_load_n(&lock_sleepers, __ATOMIC_SEQ_CST);
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < nharts; i++)
+        if (s >> i & 1)
+            mask |= 1UL << harts[i].hartid;
+    if (mask)
+        sbi_send_ipi(mask);
+}
+
+/* Remote TLB flushes. Only the lock holder asks for one (remote_flush), and it
+   keeps the lock until every hart asked has done it; so each hart has one
+   request slot, and a hart that is asked is never holding the lock: it is in
+   user mode (the interrupt brings it into the kernel), or on its way in or out,
+   or waiting for the lock. Every one of those reaches lock_sleep, which does
+   the flush (flush_answer) and wakes the asker. The asker sleeps meanwhile
+   instead of spinning (SBI's own remote fence spins in the firmware, and under
+   -icount that spin keeps the hart it waits for from running at all). */
+static uint64_t flush_asker; /* the SBI hart mask of the hart waiting in remote_flush */
+
+/* Do the flush asked of this hart, if any, and tell the asker. */
+static void flush_answer(struct hart *h)
+{
+    if (!__atomic_load_n(&h->flush_req, __ATOMIC_ACQUIRE))
+        return;
+    uint64_t va = h->flush_va, size = h->flush_size, asid = h->flush_asid;
+    if (asid != (uint64_t)-1)
+        sfence_vma_asid(asid);
+    else if (size == (uint64_t)-1)
+        sfence_vma();
+    else
+        for (uint64_t a = va; a - va < size; a += PGSIZE)
+            sfence_vma_va(a);
+    uint64_t asker = flush_asker;
+    __atomic_store_n(&h->flush_req, 0, __ATOMIC_SEQ_CST);
+    sbi_send_ipi(asker);
+}
+
+/* Flush [va, va + size) (size -1: all) with asid (-1: every ASID) from the TLBs
+   of the harts in mask (bit i: harts[i]); returns once they have. The caller
+   holds the lock. */
+static void remote_flush(uint64_t mask, uint64_t va, uint64_t size, uint64_t asid)
+{
+    struct hart *me = this_hart();
+    uint64_t ids = 0, sie = csr_read(sie);
+    flush_asker = 1UL << me->hartid;
+    for (uint32_t i = 0; i < nharts; i++) {
+        if (mask >> i & 1) {
+            struct hart *h = &harts[i];
+            h->flush_va = va;
+            h->flush_size = size;
+            h->flush_asid = asid;
+            __atomic_store_n(&h->flush_req, 1, __ATOMIC_SEQ_CST);
+            ids |= 1UL << h->hartid;
+        }
+    }
+    sbi_send_ipi(ids);
+    csr_write(sie, SIE_SSIE);
+    for (uint32_t i = 0; i < nharts; i++) {
+        while ((mask >> i & 1) && __atomic_load_n(&harts[i].flush_req, __ATOMIC_SEQ_CST)) {
+            wfi();
+            csr_clear(sip, SIP_SSIP);
+        }
+    }
+    csr_write(sie, sie);
+    if (me->ipi_sent)
+        csr_set(sip, SIP_SSIP); /* the wait may have taken it */
+}
+
+/* Sleep until a release wakes this hart, or done(arg) holds (checked after the
+   hart is a sleeper, so that no wake-up is missed); then take the lock, unless
+   take is false. Returns with sie as it found it. */
+static void lock_sleep(bool take, bool (*done)(void *), void *arg)
+{
+    struct hart *h = this_hart();
+    uint64_t me = (uint64_t)h, sie = csr_read(sie);
+    uint32_t bit = 1U << h->index;
+    csr_write(sie, SIE_SSIE);
+    for (;;) {
+        flush_answer(h);
+        __atomic_fetch_or(&lock_sleepers, bit, __ATOMIC_SEQ_CST);
+        if (done && done(arg))
+            break;
+        uint64_t old = __atomic_load_n(&kernel_lock_word, __ATOMIC_SEQ_CST);
+        if (take && !old) {
+            __atomic_fetch_and(&lock_sleepers, ~bit, __ATOMIC_SEQ_CST);
+            uint64_t want = me | (__atomic_load_n(&lock_sleepers, __ATOMIC_SEQ_CST) ? 1 : 0);
+            if (__atomic_compare_exchange_n(&kernel_lock_word, &old, want, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                break;
+            continue;
+        }
+        if (!take || (old & 1) ||
+            __atomic_compare_exchange_n(&kernel_lock_word, &old, old | 1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            wfi();
+            csr_clear(sip, SIP_SSIP);
+        }
+    }
+    __atomic_fetch_and(&lock_sleepers, ~bit, __ATOMIC_SEQ_CST);
+    csr_write(sie, sie);
+}
+
+/* Take the big kernel lock after entry.S's one try failed (a0, the trap frame,
+   is kept there). */
+void kernel_lock_slow(void)
+{
+    lock_sleep(true, NULL, NULL);
+    if (this_hart()->ipi_sent)
+        csr_set(sip, SIP_SSIP);
+}
+
+/* Take the big kernel lock (entry.S takes it inline, with the same first try). */
 void kernel_lock(void)
 {
-    uint32_t me = (uint32_t)(uint64_t)this_hart(); /* as entry.S: never 0 (the kernel is above 2 GiB) */
-    while (__atomic_exchange_n(&kernel_lock_word, me, __ATOMIC_ACQUIRE))
-        while (kernel_lock_word)
-            ;
+    if (__atomic_exchange_n(&kernel_lock_word, (uint64_t)this_hart(), __ATOMIC_ACQUIRE))
+        kernel_lock_slow();
 }
 
 void kernel_unlock(void)
 {
-    __atomic_store_n(&kernel_lock_word, 0, __ATOMIC_RELEASE);
+    if (__atomic_exchange_n(&kernel_lock_word, 0, __ATOMIC_SEQ_CST) != (uint64_t)this_hart())
+        lock_wake();
 }
 
 /* Instruction accounting. Every instruction a hart retires (rdinstret) is
@@ -126,6 +247,9 @@ void sched_ipi(void)
 {
     csr_clear(sip, SIP_SSIP);
     this_hart()->ipi_sent = 0;
+    /* A hart in sched_stop may sleep until this one has left its thread: the
+       release that ends this kernel entry wakes it. */
+    __atomic_fetch_or(&kernel_lock_word, 1, __ATOMIC_SEQ_CST);
 }
 
 /* t was queued: a hart that idles, or else the one running the lowest priority
@@ -203,6 +327,23 @@ static bool stop_match(struct thread *c, struct aspace *as, struct thread *t)
     return c && (t ? c == t : c->as == as);
 }
 
+struct stop_wait {
+    uint64_t mask; /* the harts that ran a thread to be stopped */
+    struct aspace *as;
+    struct thread *t;
+};
+
+/* Have the harts in w->mask all left the threads to be stopped? (Reads their
+   cur without the lock: sched_ipi makes the release after a change wake us.) */
+static bool stopped(void *arg)
+{
+    struct stop_wait *w = arg;
+    for (uint32_t i = 0; i < nharts; i++)
+        if ((w->mask >> i & 1) && stop_match(*(struct thread *volatile *)&harts[i].cur, w->as, w->t))
+            return false;
+    return true;
+}
+
 void sched_stop(struct aspace *as, struct thread *t)
 {
     if (nharts == 1)
@@ -224,11 +365,12 @@ void sched_stop(struct aspace *as, struct thread *t)
         }
         if (!mask)
             return;
+        struct stop_wait w = {mask, as, t};
         kernel_unlock();
-        for (uint32_t i = 0; i < nharts; i++)
-            while ((mask >> i & 1) && stop_match(*(struct thread *volatile *)&harts[i].cur, as, t))
-                ;
+        lock_sleep(false, stopped, &w);
         kernel_lock();
+        if (me->ipi_sent)
+            csr_set(sip, SIP_SSIP); /* the sleep may have taken it */
     }
 }
 
@@ -390,7 +532,7 @@ void tlb_flushed_all(void)
     this_hart()->flush_epoch++;
 }
 
-/* The SBI hart mask of the other harts; with q, only of those that may cache q's
+/* The mask of the other harts (bit i: harts[i]); with q, only of those that may cache q's
    space (they loaded it since their last full flush). */
 static uint64_t remote_harts(const struct ptquota *q)
 {
@@ -398,7 +540,7 @@ static uint64_t remote_harts(const struct ptquota *q)
     uint64_t mask = 0;
     for (uint32_t i = 0; i < nharts; i++)
         if (&harts[i] != me && (!q || q->ran[i] == harts[i].flush_epoch))
-            mask |= 1UL << harts[i].hartid;
+            mask |= 1UL << i;
     return mask;
 }
 
@@ -410,7 +552,7 @@ void sched_asid_free(struct aspace *as)
     uint64_t asid = as->asid_tag & (ASID_MAX - 1), others = remote_harts(NULL);
     sfence_vma_asid(asid);
     if (others)
-        sbi_remote_sfence_vma_asid(others, 0, (uint64_t)-1, asid);
+        remote_flush(others, 0, (uint64_t)-1, asid);
     asid_free(&asids, as->asid_tag);
     as->asid_tag = 0;
     as->satp = 0;
@@ -492,6 +634,6 @@ void tlb_shootdown_remote(const struct ptquota *q, uint64_t va, uint64_t npages)
     uint64_t mask = remote_harts(q);
     if (mask) {
         asm volatile("fence rw, rw" ::: "memory");
-        sbi_remote_sfence_vma(mask, va, npages > 64 ? (uint64_t)-1 : npages * PGSIZE);
+        remote_flush(mask, va, npages > 64 ? (uint64_t)-1 : npages * PGSIZE, (uint64_t)-1);
     }
 }

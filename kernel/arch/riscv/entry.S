@@ -108,7 +108,7 @@ trap_vector:
     ld tp, REG_HART(a0)
     ld sp, HART_KSTACK(tp)
     ld t1, HART_LOCK(tp)
-    amoswap.w.aq t0, tp, (t1)      # the lock holds the low half of its holder's struct hart (never 0)
+    amoswap.d.aq t0, tp, (t1)      # the lock holds its holder's struct hart (never 0)
     bnez t0, lock_wait
 locked:
     # ecall: the IPC fast paths for call and replyrecv, else the system-call path
@@ -125,12 +125,15 @@ locked:
 3:  tail trap_user
 1:  j 1b
 
-# Another hart holds the lock: wait for it (t1 = the lock), reading only.
+# Another hart holds the lock: sleep until it is ours (sched.c), keeping a0 and
+# the system-call number a7.
 lock_wait:
-    lw t0, 0(t1)
-    bnez t0, lock_wait
-    amoswap.w.aq t0, tp, (t1)
-    bnez t0, lock_wait
+    addi sp, sp, -16
+    sd a0, 0(sp)
+    call kernel_lock_slow
+    ld a0, 0(sp)
+    addi sp, sp, 16
+    ld a7, REG_A7(a0)
     j locked
 
 trap_from_kernel:
@@ -150,7 +153,9 @@ user_return:
     ld t0, REG_PC(a0)
     csrw sepc, t0
     ld t1, HART_LOCK(tp)
-    amoswap.w.rl zero, zero, (t1)
+    amoswap.d.aqrl t0, zero, (t1)
+    bne t0, tp, wake_sleepers      # the word was marked: a hart sleeps (sched.c)
+released:
     ld ra, REG_RA(a0)
     ld sp, REG_SP(a0)
     ld gp, REG_GP(a0)
@@ -183,6 +188,11 @@ user_return:
     ld t6, REG_T6(a0)
     ld a0, REG_A0(a0)
     sret
+
+wake_sleepers:
+    call lock_wake                 # still on this hart's kernel stack
+    csrr a0, sscratch
+    j released
 
 # Stacks live outside .bss so that kmain can clear .bss while running on one.
     .section .kstack, "aw", @nobits

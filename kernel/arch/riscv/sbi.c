@@ -4,7 +4,6 @@
 #define SBI_EXT_SRST 0x53525354
 #define SBI_EXT_HSM 0x48534d
 #define SBI_EXT_IPI 0x735049
-#define SBI_EXT_RFENCE 0x52464e43
 #define SBI_LEGACY_GETCHAR 0x02
 #define SBI_LEGACY_SHUTDOWN 0x08
 
@@ -51,21 +50,4 @@ long sbi_hart_start(uint64_t hartid, uint64_t pa, uint64_t opaque)
 void sbi_send_ipi(uint64_t hartmask)
 {
     sbi_call(SBI_EXT_IPI, 0, (long)hartmask, 0 /* mask base: hart 0 */, 0, 0);
-}
-
-void sbi_remote_sfence_vma(uint64_t hartmask, uint64_t va, uint64_t size)
-{
-    sbi_call(SBI_EXT_RFENCE, 1, (long)hartmask, 0, (long)va, (long)size);
-}
-
-void sbi_remote_sfence_vma_asid(uint64_t hartmask, uint64_t va, uint64_t size, uint64_t asid)
-{
-    register long r4 asm("a4") = (long)asid;
-    register long r0 asm("a0") = (long)hartmask;
-    register long r1 asm("a1") = 0;
-    register long r2 asm("a2") = (long)va;
-    register long r3 asm("a3") = (long)size;
-    register long r6 asm("a6") = 2;
-    register long r7 asm("a7") = SBI_EXT_RFENCE;
-    asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r4), "r"(r6), "r"(r7) : "memory");
 }

@@ -11,6 +11,3 @@ int sbi_getchar(void); /* -1 when no input is waiting */
 /* Start hart `hartid` at physical address pa in S-mode (a0 = hartid, a1 = opaque). Returns the SBI error (0: ok). */
 long sbi_hart_start(uint64_t hartid, uint64_t pa, uint64_t opaque);
 void sbi_send_ipi(uint64_t hartmask);        /* supervisor software interrupt to the harts in the mask */
-/* sfence.vma of [va, va + size) (size -1: everything) on the harts in the mask; returns once they all have. */
-void sbi_remote_sfence_vma(uint64_t hartmask, uint64_t va, uint64_t size);
-void sbi_remote_sfence_vma_asid(uint64_t hartmask, uint64_t va, uint64_t size, uint64_t asid);
