@@ -34,6 +34,7 @@ struct proc {
     uint64_t sig_pending, sig_mask;      /* bit s: signal s (signal.c) */
     uint64_t sig_catch, sig_ignore;      /* its actions: caught, ignored, else the default */
     uint64_t sig_entry;                  /* the C library's signal entry (PG_SIGACTION) */
+    bool sig_held;                       /* its thread is held (REGS_HOLD) until signal_run delivers */
     uint64_t sig_amask[NSIG];            /* blocked while the handler of each runs */
 };
 struct proc *proc_find(long pid);

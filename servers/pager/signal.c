@@ -119,6 +119,7 @@ static bool deliver_one(struct proc *p, int sig)
 {
     uint64_t r[REGS_WORDS], sp;
     long st = sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_HOLD);
+    p->sig_held = false; /* every way out below ends its hold (SET or release) */
     bool ours = p->wait_slot || p->blocked_slot; /* calls of ours we may end */
     if (st < 0 || st == THREAD_FAULT || (st == THREAD_CALL && !ours)) {
         release(p);
@@ -176,9 +177,14 @@ void signal_run(void)
     for (;;) {
         unsigned long before = sends;
         bool waiting = false;
-        for (struct proc *p = proc_first(); p; p = proc_next(p))
+        for (struct proc *p = proc_first(); p; p = proc_next(p)) {
             if (p->state == P_RUN && (p->sig_pending & ~p->sig_mask) && !deliver(p))
                 waiting = true;
+            if (p->state == P_RUN && p->sig_held) {
+                p->sig_held = false; /* nothing was delivered to it after all */
+                release(p);
+            }
+        }
         if (sends == before) {
             signal_pending_work = waiting;
             return;
@@ -215,6 +221,18 @@ bool signal_fault(struct req *rq, int sig)
 
 /* ---- requests ---- */
 
+/* The sender p made a signal deliverable to itself (raise, or sigprocmask
+   unblocking one): it is delivered before the call returns. On several harts
+   the answer would let the thread run at once, so it is held from here until
+   signal_run has delivered (deliver_one's SET or release), or found nothing
+   to deliver (it lets it go), or the process ended. */
+static void hold(struct proc *p)
+{
+    uint64_t r[REGS_WORDS];
+    if (!p->sig_held && sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_HOLD) >= 0)
+        p->sig_held = true;
+}
+
 /* PG_KILL: w0 pid (the rule checked it is the sender or its descendant, or
    the sender holds RIGHT_PROCS), w1 the signal. Returns 0 or -EINVAL. */
 long signal_kill(struct req *rq)
@@ -225,14 +243,8 @@ long signal_kill(struct req *rq)
     struct proc *t = proc_find(rq->m->w[0]);
     if (sig)
         signal_send(t, (int)sig);
-    if (t == rq->p && t->state == P_RUN && (t->sig_pending & ~t->sig_mask & BIT(sig))) {
-        /* raise: it is delivered before the call returns. On several harts the
-           answer would let the thread run at once, so it is held from here
-           until signal_run has delivered (deliver_one's SET or release, or
-           the end of the process). */
-        uint64_t r[REGS_WORDS];
-        sys_thread_regs(t->thread_slot, (long)r, REGS_GET | REGS_HOLD);
-    }
+    if (t == rq->p && t->state == P_RUN && (t->sig_pending & ~t->sig_mask & BIT(sig)))
+        hold(t); /* raise: it is delivered before the call returns */
     return 0;
 }
 
@@ -298,8 +310,10 @@ long signal_mask(struct req *rq)
     case SIG_SETMASK: p->sig_mask = set; break;
     default: return -EINVAL;
     }
-    if (p->sig_pending & ~p->sig_mask)
+    if (p->sig_pending & ~p->sig_mask) {
         signal_pending_work = true;
+        hold(p); /* POSIX: one of them is delivered before sigprocmask returns */
+    }
     rq->reply->w[1] = (long)p->sig_pending;
     return (long)old;
 }
