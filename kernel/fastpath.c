@@ -3,8 +3,9 @@
    straight to the partner; every other case branches away to the general path
    (trap_user), which handles it completely. The thread that entered the kernel
    (t) is charged for the instructions until the switch (acct_switch). When
-   neither t nor the partner has FS on (t's FS is the live one), the FP side of
-   the switch is nothing; otherwise fp_run does it. */
+   neither t nor the partner has FS on (t's FS is the live one), is stopped or
+   is pinned to a hart (one word of each: slow_switch), the switch is nothing
+   more; otherwise sched_run_slow does the rest. */
 #include "obj.h"
 
 void trap_user(struct regs *r) __attribute__((noreturn));
@@ -14,7 +15,7 @@ void trap_user(struct regs *r) __attribute__((noreturn));
    one costs two instructions a path. None of them returns. */
 void general(struct regs *r) __asm__("trap_user");     /* the general path */
 void run(struct thread *t) __asm__("sched_run");        /* sched_run */
-void fp_then_run(struct thread *t) __asm__("fp_run");   /* fp_run */
+void run_slow(struct thread *t) __asm__("sched_run_slow"); /* sched_run_slow */
 
 static inline void copy_msg(struct thread *from, struct thread *to, uint64_t badge)
 {
@@ -52,8 +53,8 @@ void fastpath_call(struct thread *t)
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
     acct_switch(t);
-    if (t->fs | r->fs)
-        fp_then_run(r); /* FP state changes hands (fp.c) */
+    if (t->slow_switch | r->slow_switch)
+        run_slow(r); /* FP state changes hands, or the partner may not run here */
     else
         run(r);
 }
@@ -84,8 +85,8 @@ void fastpath_fault(struct thread *t, uint64_t addr, uint64_t access, uint64_t s
     t->reply_holder = &r->reply_to;
     r->state = TS_RUNNING;
     acct_switch(t);
-    if (t->fs | r->fs)
-        fp_then_run(r); /* FP state changes hands (fp.c) */
+    if (t->slow_switch | r->slow_switch)
+        run_slow(r); /* FP state changes hands, or the partner may not run here */
     else
         run(r);
 }
@@ -117,8 +118,8 @@ void fastpath_replied_fault(struct thread *t, struct endpoint *ep, struct thread
         trap_user(&t->regs); /* the general path answers (and notes a failed map) */
     c->ipc_fault = 0;
     replied(t, ep, c);
-    if (t->fs | c->fs)
-        fp_run(c);
+    if (t->slow_switch | c->slow_switch)
+        sched_run_slow(c);
     sched_run(c);
 }
 
@@ -138,8 +139,8 @@ void fastpath_replyrecv(struct thread *t)
     }
     copy_msg(t, c, 0);
     replied(t, ep, c);
-    if (t->fs | c->fs)
-        fp_then_run(c); /* FP state changes hands (fp.c) */
+    if (t->slow_switch | c->slow_switch)
+        run_slow(c); /* FP state changes hands, or the partner may not run here */
     else
         run(c);
 }

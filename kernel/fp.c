@@ -60,13 +60,6 @@ void fp_install(struct thread *t)
     fs_set(t->fs);
 }
 
-/* Leave the kernel into t (the fast paths, when either side has FS on). */
-void fp_run(struct thread *t)
-{
-    fp_install(t);
-    sched_run(t);
-}
-
 /* An illegal instruction of t (the thread that trapped). Returns true when its
    FS was Off: FS is now Initial (every f register and fcsr zero, loaded into the
    hart) and the instruction can run again; false when FP was already on, so the

@@ -80,8 +80,15 @@ struct thread {
     uint8_t ipc_call;            /* TS_SEND: the send is a call */
     uint8_t ipc_fault;           /* TS_SEND/TS_REPLY: the message is fault_msg, reply is fault-shaped */
     uint8_t map_failed;          /* the last FAULT_MAP answer failed: FAULT_MAPFAIL [| FAULT_PTQUOTA], told with the next fault */
-    uint8_t fs;                  /* its sstatus.FS (FS_OFF..FS_DIRTY); fp.c says when it is exact */
-    uint8_t stop;                /* being stopped (sched_stop): never queued, taken off its hart */
+    union {
+        struct {
+            uint8_t fs;          /* its sstatus.FS (FS_OFF..FS_DIRTY); fp.c says when it is exact */
+            uint8_t stop;        /* being stopped (sched_stop): never queued, taken off its hart */
+            uint8_t pin;         /* 0: any hart; else 1 + the index of the one hart it runs on */
+            uint8_t pad;
+        };
+        uint32_t slow_switch;    /* any of them: the fast paths leave through sched_run_slow */
+    };
     uint64_t tid;
     struct aspace *as;
     struct thread *as_next;
@@ -129,6 +136,10 @@ void sched_switch(struct thread *t);       /* run t next (t runnable, not queued
    the kernel (charged for the instructions until the switch; NULL: idle). */
 void schedule(struct thread *from) __attribute__((noreturn));
 void sched_run(struct thread *t) __attribute__((noreturn)); /* return to user in t */
+/* The fast paths' way out when t or the thread leaving has FS on, or t is
+   stopped or pinned: t runs here if it may, else the hart picks another. */
+void sched_run_slow(struct thread *t) __attribute__((noreturn));
+long sched_pin(struct thread *t, long hart); /* run t only on hart (-1: any); 0 or -EINVAL */
 void sched_tick(void);
 void sched_init(uint64_t timebase_hz);
 void sched_forget_root(pte_t *root);
@@ -165,7 +176,6 @@ static inline void acct_switch(struct thread *from)
 #define fp_owner (this_hart()->fpown) /* whose f registers the hart holds (NULL: nobody's) */
 void fp_park(void);                    /* the hart idles: save what it holds, FS off */
 void fp_install(struct thread *t);     /* the FP side of a return to user in t */
-void fp_run(struct thread *t) __attribute__((noreturn)); /* fp_install, then sched_run */
 bool fp_first_use(struct thread *t);   /* illegal instruction with FS Off: FS on, true */
 void fp_sync(struct thread *t);        /* make t->fp and t->fs exact */
 void fp_forget(struct thread *t);      /* t dies */

@@ -233,6 +233,17 @@ static struct hart *running_elsewhere(struct thread *t)
     return NULL;
 }
 
+/* May t run on hart h (it is pinned to no other)? */
+static inline bool runs_here_on(const struct thread *t, const struct hart *h)
+{
+    return !t->pin || t->pin == h->index + 1;
+}
+
+static inline bool runs_here(const struct thread *t)
+{
+    return runs_here_on(t, this_hart());
+}
+
 /* Interrupt hart h (it looks at the ready queues and its stop marks again). */
 static void ipi(struct hart *h)
 {
@@ -258,6 +269,11 @@ void sched_ipi(void)
 static void kick(struct thread *t)
 {
     struct hart *me = this_hart(), *best = NULL;
+    if (t->pin) {
+        if (&harts[t->pin - 1] != me)
+            ipi(&harts[t->pin - 1]);
+        return;
+    }
     for (uint32_t i = 0; i < nharts; i++) {
         struct hart *h = &harts[i];
         if (h == me)
@@ -299,6 +315,10 @@ void sched_unready(struct thread *t)
 /* Run t next; the current thread, if still runnable, goes back on its ready queue. */
 void sched_switch(struct thread *t)
 {
+    if (t->stop || !runs_here(t)) {
+        sched_ready(t); /* (not queued while stopped) */
+        return;
+    }
     if (current && current != t && current->state == TS_RUNNING) {
         struct thread *c = current;
         current = NULL;
@@ -309,15 +329,22 @@ void sched_switch(struct thread *t)
     current = t;
 }
 
+/* The first ready thread of the highest priority that may run here, or NULL. */
+static struct thread *pickable(void)
+{
+    for (int p = NPRIO - 1; p >= 0; p--)
+        if (ready_mask & (1u << p))
+            for (struct thread *t = ready[p].head; t; t = t->qnext)
+                if (runs_here(t))
+                    return t;
+    return NULL;
+}
+
 static struct thread *pick(void)
 {
-    if (!ready_mask)
-        return NULL;
-    int p = NPRIO - 1;
-    while (!(ready_mask & (1u << p)))
-        p--;
-    struct thread *t = ready[p].head;
-    sched_unready(t);
+    struct thread *t = ready_mask ? pickable() : NULL;
+    if (t)
+        sched_unready(t);
     return t;
 }
 
@@ -467,7 +494,7 @@ static __attribute__((noinline)) void idle(void)
         }
         h->idle = 1;
     }
-    while (!ready_mask) {
+    while (!pickable()) {
         if (nharts > 1) {
             kernel_unlock();
             wfi();
@@ -589,12 +616,44 @@ static __attribute__((noreturn)) void switch_to(struct thread *from, struct thre
     sched_run(t);
 }
 
+void sched_run_slow(struct thread *t)
+{
+    if (t->stop || !runs_here(t)) {
+        struct thread *from = current; /* the thread that entered, now blocked */
+        sched_ready(t); /* (not queued while stopped) */
+        schedule(from);
+    }
+    fp_install(t);
+    sched_run(t);
+}
+
+/* Pin t to hart (harts[] index; -1: any hart). A thread running on a hart it
+   may no longer use leaves it at that hart's next kernel entry (an IPI makes
+   one now); the caller itself leaves at its return (the system-call path
+   returns straight only to a current thread). Returns 0 or -EINVAL. */
+long sched_pin(struct thread *t, long hart)
+{
+    if (hart < -1 || hart >= (long)nharts)
+        return -EINVAL;
+    t->pin = (uint8_t)(hart + 1);
+    struct hart *h = nharts > 1 ? running_elsewhere(t) : NULL;
+    if (t == current && !runs_here(t)) {
+        current = NULL; /* the caller itself: its return goes through schedule */
+        sched_ready(t);
+    } else if (h && !runs_here_on(t, h)) {
+        ipi(h);
+    } else if (t->on_ready) {
+        kick(t);
+    }
+    return 0;
+}
+
 /* Leave the kernel: resume current if it can run, otherwise the best ready thread. */
 void schedule(struct thread *from)
 {
     struct thread *t = current;
     if (t && t->state == TS_RUNNING) {
-        if (!ready_above(t->prio) && !t->stop)
+        if (!ready_above(t->prio) && !t->stop && runs_here(t))
             switch_to(from, t);
         current = NULL; /* a higher priority woke up, or t is being stopped */
         sched_ready(t);

@@ -184,7 +184,7 @@ static long sys_range(struct thread *t, uint64_t *x, int which)
     if (!range_ok(va, n))
         return -EINVAL;
     if (which == SYS_UNMAP) {
-        pt_unmap(as->root, &as->ptq, va, n);
+        return pt_unmap(as->root, &as->ptq, va, n);
     } else if (which == SYS_PROTECT) {
         if (!perms_ok(perms))
             return -EINVAL;
@@ -555,6 +555,16 @@ static long h_thread_hart(struct thread *t, uint64_t *x)
     return o->regs.hart ? (long)o->regs.hart->index : -1;
 }
 
+/* Pin a thread to a hart (sched_pin): slot -1 names the caller, any other a
+   THREAD cap. Returns 0, -EBADCAP or -EINVAL. */
+static long h_thread_pin(struct thread *t, uint64_t *x)
+{
+    struct thread *o = thread_arg(t, (long)x[RI_A0]);
+    if (!o)
+        return -EBADCAP;
+    return sched_pin(o, (long)x[RI_A1]);
+}
+
 /* Is [buf, buf + len) of t's memory mapped with all of perm (PTE_R, PTE_W)?
    Only for callers that never fault (thread_regs: the pager). */
 static bool user_mapped(struct thread *t, uint64_t buf, uint64_t len, pte_t perm)
@@ -658,6 +668,7 @@ static long (*const handlers[SYS_COUNT])(struct thread *, uint64_t *) = {
     [SYS_THREAD_INSTRET] = h_thread_instret,
     [SYS_THREAD_REGS] = h_thread_regs,
     [SYS_THREAD_HART] = h_thread_hart,
+    [SYS_THREAD_PIN] = h_thread_pin,
     [SYS_INSTRET_ALL] = h_instret_all,
 };
 

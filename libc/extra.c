@@ -13,6 +13,7 @@ long shutdown(void) { return pg_call3(MSG_PG_SHUTDOWN, 0, 0, 0); }
 long device_claim(long which) { return pg_call3(MSG_PG_DEVICE, which, DEVICE_CLAIM, 0); }
 void *dma_alloc(size_t len, uint64_t *pa) { return pg_dma(len, pa); } /* drivers only: pa is trusted */
 long sync_all(void) { return pg_call3(MSG_PG_SYNC, 0, 0, 0); }
+long pager_pin(long hart) { return pg_call3(MSG_PG_PIN, hart, 0, 0); }
 
 /* The calls below hand results back through the caller's pointers: a bad
    one gets -EFAULT (never a fault), found before anything is done that

@@ -1,7 +1,10 @@
 /* Every hart runs tasks: as many children as there are harts spin at once,
    each noting the harts it finds itself on (thread_hart), and ps shows each
    process's hart. A runnable thread never waits while a hart idles, so over
-   the run the children are seen on every hart; on one hart they all say 0. */
+   the run the children are seen on every hart; on one hart they all say 0.
+   Then pinning: a thread pinned to a hart (thread_pin) is found only there,
+   children pinned one to each hart stay on theirs, and the pager pinned to a
+   hart (PG_PIN, which needs RIGHT_PROCS) still serves faults and requests. */
 #include "test.h"
 
 #define ROUNDS 400
@@ -13,6 +16,69 @@ static void spin(long n)
 {
     for (volatile long i = 0; i < n; i++)
         ;
+}
+
+/* Pinned, this thread is found on hart h only, through yields and spins. */
+static void stay_on(long h)
+{
+    CHECK_EQ(sys_thread_pin(-1, h), 0);
+    for (int r = 0; r < 50; r++) {
+        CHECK_EQ(sys_thread_hart(-1), h);
+        spin(2000);
+        sys_yield();
+    }
+}
+
+static void test_pin(long nharts, struct seen *s)
+{
+    CHECK_EQ(sys_thread_pin(-1, nharts), -EINVAL);
+    CHECK_EQ(sys_thread_pin(-1, -2), -EINVAL);
+    CHECK_EQ(sys_thread_pin(12345, 0), -EBADCAP);
+    for (long h = nharts - 1; h >= 0; h--)
+        stay_on(h);
+    CHECK_EQ(sys_thread_pin(-1, -1), 0);
+
+    /* one child pinned to each hart, all spinning at once: each stays on its own */
+    int pids[MAXH];
+    for (long k = 0; k < nharts; k++) {
+        s->mask[k] = 0;
+        pids[k] = fork();
+        CHECK(pids[k] >= 0);
+        if (pids[k] == 0) {
+            if (sys_thread_pin(-1, k) != 0)
+                exit(3);
+            for (int r = 0; r < ROUNDS / 4; r++) {
+                spin(20000);
+                s->mask[k] |= 1UL << sys_thread_hart(-1);
+            }
+            exit(0);
+        }
+    }
+    for (long k = 0; k < nharts; k++) {
+        int status;
+        CHECK_EQ(waitpid(pids[k], &status, 0), pids[k]);
+        CHECK(WIFEXITED(status));
+        CHECK_EQ(WEXITSTATUS(status), 0);
+        CHECK_EQ(s->mask[k], 1UL << k);
+    }
+
+    /* the pager pinned to the last hart, this thread to the first: faults and
+       requests go across (on one hart both are hart 0) */
+    CHECK_EQ(pager_pin(nharts), -EINVAL);
+    CHECK_EQ(pager_pin(nharts - 1), 0);
+    CHECK_EQ(sys_thread_pin(-1, 0), 0);
+    char *p = mmap(0, 64 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    for (int i = 0; i < 64; i++)
+        p[i * 4096] = (char)i;
+    for (int i = 0; i < 64; i++)
+        CHECK_EQ(p[i * 4096], (char)i);
+    CHECK_EQ(sys_thread_hart(-1), 0);
+    CHECK_EQ(munmap(p, 64 * 4096), 0);
+    CHECK_EQ(pager_pin(-1), 0);
+    CHECK_EQ(sys_thread_pin(-1, -1), 0);
+    CHECK_EQ(rights_keep(0), 0);
+    CHECK_EQ(pager_pin(0), -EPERM);
 }
 
 int main(void)
@@ -64,5 +130,6 @@ int main(void)
     }
     printf("t_harts: %ld harts, children seen on harts %#lx\n", nharts, (unsigned long)all);
     CHECK_EQ(all, (1UL << nharts) - 1);
+    test_pin(nharts, s);
     return 0;
 }

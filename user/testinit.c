@@ -65,6 +65,7 @@ static const struct { const char *name; long rights; } granted[] = {
     { "t_frameacct", RIGHT_PROCS }, /* counts every process's pages */
     { "t_oom", RIGHT_PROCS },       /* counts every process's pages */
     { "t_swapfork", RIGHT_PROCS },  /* runs pmap on itself */
+    { "t_harts", RIGHT_PROCS },     /* pins the pager (PG_PIN), then drops the right */
 };
 
 static long rights_of(const char *name)

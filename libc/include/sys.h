@@ -25,6 +25,7 @@
 long spawn(const char *name, long arg);         /* pid; argv = {name, arg} */
 long spawn_rights(const char *name, long arg, long rights); /* spawn giving RIGHT_* the caller may give */
 long rights_keep(long rights);                  /* drop every right not in rights; returns those left */
+long pager_pin(long hart);                      /* run the pager only on hart (-1: any; needs RIGHT_PROCS); 0 or -errno */
 long wait_how(long pid, long *how, long *code); /* pid; *how = WAIT_EXITED or WAIT_KILLED, *code */
 long pager_stat(struct pager_stat *st);
 long vmstat(struct vmstat *st);

@@ -451,6 +451,13 @@ static void start_swap(void)
         swap_set_driver(pid);
 }
 
+/* PG_PIN: w0 the hart the pager's thread is to run on (-1: any). Returns 0
+   or -EINVAL (no such hart). */
+static long rq_pin(struct req *rq)
+{
+    return sys_thread_pin(-1, rq->m->w[0]);
+}
+
 /* Who may send a request (checked before its handler runs). */
 enum rule {
     ANYONE,      /* any process: the request acts on the sender only, or shows what Unix lets all see */
@@ -460,6 +467,7 @@ enum rule {
     SWAP_DRIVER, /* only the swap driver the pager started */
     DRIVER,      /* only a process holding RIGHT_DRIVER */
     SHUTDOWN,    /* only a process holding RIGHT_SHUTDOWN (init, or a process init gave it to) */
+    PROCS,       /* only a process holding RIGHT_PROCS (it acts on every process) */
 };
 
 struct request {
@@ -522,6 +530,7 @@ static const struct request requests[PG_LAST - PG_FIRST + 1] = {
     RQ(PG_SETPGID) = { RELATIVE, signal_setpgid, NULL },  /* into a group of its own, its descendants' or the target's siblings' */
     RQ(PG_GETPGID) = { ANYONE, signal_getpgid, NULL },    /* groups are public, like ps */
     RQ(PG_TCPGRP) = { ANYONE, signal_tcpgrp, NULL },      /* to change it: the console open and a group with a member it may act on (Ctrl-C: only those) */
+    RQ(PG_PIN) = { PROCS, rq_pin, NULL },                 /* the pager's own thread: every process waits on it */
     RQ(PG_KILLPG) = { ANYONE, signal_killpg, NULL },      /* to each member the sender may act on (like RELATIVE) */
 };
 
@@ -545,6 +554,8 @@ static long check_rule(struct proc *p, struct msg *m, enum rule rule)
         return p->rights & RIGHT_DRIVER ? 0 : -EPERM;
     case SHUTDOWN:
         return p->rights & RIGHT_SHUTDOWN ? 0 : -EPERM;
+    case PROCS:
+        return p->rights & RIGHT_PROCS ? 0 : -EPERM;
     }
     return -EPERM;
 }
@@ -556,7 +567,7 @@ static bool handle_request(struct req *rq)
     struct proc *p = rq->p;
     struct msg *m = rq->m, *reply = rq->reply;
     reply->label = 0;
-    if (m->label == MSG_FAULT)
+    if (__builtin_expect(m->label == MSG_FAULT, 1)) /* the hot path: keep it straight */
         return handle_fault(rq);
     const struct request *rt = m->label >= (long)PG_FIRST && m->label <= (long)PG_LAST ? &requests[m->label - PG_FIRST] : NULL;
     if (!rt || (!rt->now && !rt->later)) {

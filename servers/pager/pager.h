@@ -34,8 +34,9 @@ struct proc {
     uint64_t sig_pending, sig_mask;      /* bit s: signal s (signal.c) */
     uint64_t sig_catch, sig_ignore;      /* its actions: caught, ignored, else the default */
     uint64_t sig_entry;                  /* the C library's signal entry (PG_SIGACTION) */
-    bool sig_held;                       /* its thread is held (REGS_HOLD) until signal_run delivers */
     uint64_t sig_amask[NSIG];            /* blocked while the handler of each runs */
+    bool sig_held;                       /* its thread is held (REGS_HOLD) until signal_run delivers
+                                            (last: the hot fields keep their offsets) */
 };
 struct proc *proc_find(long pid);
 struct proc *proc_first(void);
@@ -55,6 +56,7 @@ extern long init_pid;                      /* the first program's pid (set by th
 void signal_send(struct proc *t, int sig);  /* SIGKILL ends t now; others wait for signal_run */
 extern bool signal_pending_work;             /* signal_run has something to do */
 void signal_run(void);                      /* deliver what can be (the loop, after each answer) */
+void signal_hold(struct proc *p);           /* before answering p: a waiting signal is delivered first (several harts) */
 bool signal_fault(struct req *rq, int sig); /* true: the fault that would end rq->p went to its handler */
 void signal_console_interrupt(void);        /* Ctrl-C */
 void signal_fork(struct proc *c, const struct proc *parent);

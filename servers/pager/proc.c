@@ -430,6 +430,7 @@ static bool notify_parent(struct proc *p)
     }
     if (parent->wait_slot && (parent->wait_pid == -1 || parent->wait_pid == p->pid)) {
         struct msg m = { .label = 0, .w = { p->pid, p->how, p->code } };
+        signal_hold(parent); /* SIGCHLD's handler runs before wait returns */
         sys_send(parent->wait_slot, &m);
         parent->wait_slot = 0;
         release(p);

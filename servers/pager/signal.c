@@ -222,7 +222,8 @@ bool signal_fault(struct req *rq, int sig)
 /* ---- requests ---- */
 
 /* The sender p made a signal deliverable to itself (raise, or sigprocmask
-   unblocking one): it is delivered before the call returns. On several harts
+   unblocking one), or p is about to get the answer to a call of ours with a
+   signal waiting (signal_hold): it is delivered before the call returns. On several harts
    the answer would let the thread run at once, so it is held from here until
    signal_run has delivered (deliver_one's SET or release), or found nothing
    to deliver (it lets it go), or the process ended. */
@@ -231,6 +232,12 @@ static void hold(struct proc *p)
     uint64_t r[REGS_WORDS];
     if (!p->sig_held && sys_thread_regs(p->thread_slot, (long)r, REGS_GET | REGS_HOLD) >= 0)
         p->sig_held = true;
+}
+
+void signal_hold(struct proc *p)
+{
+    if (p->state == P_RUN && (p->sig_pending & ~p->sig_mask))
+        hold(p);
 }
 
 /* PG_KILL: w0 pid (the rule checked it is the sender or its descendant, or

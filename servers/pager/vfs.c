@@ -879,11 +879,17 @@ static bool clean_mapping(void *arg, struct vmspace *vs, uint64_t va, spte_t *e)
     return true;
 }
 
+/* drop_mapping's state: the frame, and whether a mapping it took out was
+   written meanwhile (on another hart, after look_at read the bits). */
+struct drop { uint64_t pa; bool dirty; };
+
 static bool drop_mapping(void *arg, struct vmspace *vs, uint64_t va, spte_t *e)
 {
-    sys_unmap(vs->as_slot, (long)va, 1);
+    struct drop *d = arg;
+    if (sys_unmap(vs->as_slot, (long)va, 1) > 0)
+        d->dirty = true;
     *e = 0; /* the next touch faults and reads the page again */
-    frame_unref(*(uint64_t *)arg);
+    frame_unref(d->pa);
     return true;
 }
 
@@ -910,7 +916,16 @@ int cache_drop(uint8_t file, uint64_t idx, uint64_t pa)
     }
     if ((uint64_t)frame_refs(pa) != l.n + 1)
         return 0; /* a job holds it */
-    cache_mappings(v, idx, pa, drop_mapping, &pa);
+    bool in_file = idx * PAGE < v->size;
+    if (l.n && in_file && !v->dirty && !(v->dirty = meta_alloc(v->cache->npages)))
+        return 0; /* no memory for the mark the unmap may call for: tried again later */
+    struct drop d = { pa, false };
+    cache_mappings(v, idx, pa, drop_mapping, &d);
+    if (d.dirty && in_file) { /* written after the look: it stays, to be written back */
+        mark_dirty(v, idx); /* (cannot fail: v->dirty is there) */
+        wb_fill();
+        return 0;
+    }
     frame_untrack(pa, true);
     v->cache->pages[idx] = 0;
     frame_unref(pa);

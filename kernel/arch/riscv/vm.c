@@ -223,9 +223,13 @@ static void l1_drop_if_empty(pte_t *root, struct ptquota *q, uint64_t va)
 /* One level-0 table at a time: clear the leaves, and free a table left empty
    (and its level-1 table when that empties too, checked once per level-1 table).
    Megapages are left alone. The TLB is flushed once at the end; nothing is
-   allocated before that, so no freed table is reused while still cached. */
-void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
+   allocated before that, so no freed table is reused while still cached.
+   Returns whether a leaf it cleared was dirty (D): each is swapped out
+   atomically, so a D that another hart's walker sets before is seen, and one
+   it would set after finds no valid entry and faults instead. */
+bool pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
 {
+    pte_t dirty = 0;
     bool freed = false;    /* a level-0 table under the level-1 table of l1va was freed */
     bool any = false;      /* a table was freed: the harts flush all (an address flush may keep non-leaf entries) */
     uint64_t l1va = 0;
@@ -247,7 +251,7 @@ void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
             continue;
         pte_t *t = P2V(PTE_PA(*e));
         for (uint64_t k = first; k < first + n; k++)
-            t[k] = 0;
+            dirty |= t[k] ? __atomic_exchange_n(&t[k], 0, __ATOMIC_RELAXED) : 0;
         if (n == 512 || table_empty(t)) {
             page_free(t);
             *e = 0;
@@ -260,6 +264,7 @@ void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages)
         l1_drop_if_empty(root, q, l1va);
     sfence_vma();
     tlb_shootdown(q, va, any ? UINT64_MAX : npages);
+    return (dirty & PTE_D) != 0;
 }
 
 /* Entries of a live table change atomically: another hart's walker may set A

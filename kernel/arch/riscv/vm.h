@@ -41,7 +41,7 @@ unsigned vm_asid_bits(void);    /* how many ASID bits satp keeps (0..16), probed
 int pt_map(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags, int level);
 int pt_map_page(pte_t *root, struct ptquota *q, uint64_t va, uint64_t pa, uint64_t pteflags); /* level 0, faster */
 /* Clear the leaves of the range; table pages left empty are freed and uncharged. */
-void pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages);
+bool pt_unmap(pte_t *root, struct ptquota *q, uint64_t va, uint64_t npages); /* true: a page it removed was dirty */
 void pt_protect(pte_t *root, const struct ptquota *q, uint64_t va, uint64_t npages, uint64_t pteflags);
 /* Bitmaps of the pages of [va, va + npages pages) (npages <= 64) whose A and D are
    set; then clears the PTE bits named in `clear` (PTE_A, PTE_D) and flushes those pages. */
