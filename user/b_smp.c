@@ -8,22 +8,27 @@
    (instret_all) per fault: the run less the same forks, exits and waits with
    no rounds, over N * PF_ROUNDS * PF_PAGES faults.
 
-   With more than one hart it also says how often the IPC server (b_ipcsrv)
-   had last run on another hart than its caller before a call. It gives no
-   ipc_call_reply_smp or fault_roundtrip_smp row: the kernel moves a receiver
-   to its caller's hart, and no call puts a thread on a given hart, so the
-   server (or the pager) is on the caller's hart at every call but the rare
-   one after a timer tick moved the caller (README, "Performance"). */
-#include "sys.h"
+   With two harts or more, threads pinned to harts (thread_pin; the pager with
+   PG_PIN) give the rows across harts, each the median of SMP_RUNS samples:
+   ipc_call_reply_smp   a call and its reply, this task on hart 0 and the
+                        server (b_ipcsrv) on hart 1: all harts' instructions
+                        (instret_all), and _caller: hart 0's alone (rdinstret)
+   fault_roundtrip_smp  bench's fault_roundtrip with the pager on hart 1: the
+                        same two counts
+   shootdown_asker      what one remote TLB flush adds to munmap of one page
+                        on the asking hart: munmap after this task last ran
+                        on hart 1 while a spinning task keeps hart 1 busy (so
+                        hart 1 may still hold the entry and must flush it),
+                        less the same with hart 1 idle (an idle hart has
+                        flushed everything). */
+#include "bench.h"
 
 #define PF_PAGES 128
 #define PF_ROUNDS 32
-#define IPC_PROBES 21
+#define SMP_RUNS 51
 
-static void report(const char *name, uint64_t value)
-{
-    printf("@@BENCH %s %lu\n", name, value);
-}
+static uint64_t all_samples[SMP_RUNS], own_samples[SMP_RUNS];
+
 
 /* One task of pf_scale: rounds of map, touch, unmap. Exits 1 if a map
    fails, else 2 + the hart it ended on. */
@@ -89,41 +94,142 @@ static void pf_scale(void)
     }
 }
 
-/* The hart pid last ran on (ps), or -1. */
-static long proc_hart(long pid)
+/* instret_all's own cost between two readings: subtracted from each sample */
+static uint64_t all_overhead(void)
 {
-    static struct proc_info pi[64];
-    long np = ps(pi, 64);
-    for (long i = 0; i < np; i++)
-        if (pi[i].pid == pid)
-            return pi[i].hart;
-    return -1;
+    for (int i = 0; i < SMP_RUNS; i++) {
+        uint64_t a = sys_instret_all();
+        uint64_t b = sys_instret_all();
+        all_samples[i] = b - a;
+    }
+    return median(all_samples, SMP_RUNS);
 }
 
-/* Call/reply with b_ipcsrv as bench's ipc_call_reply does, looking before each
-   call at the server's hart (ps) and the caller's: how often they differ. */
-static void ipc_harts(void)
+static uint64_t own_overhead(void)
+{
+    for (int i = 0; i < SMP_RUNS; i++) {
+        uint64_t a = rdinstret();
+        uint64_t b = rdinstret();
+        own_samples[i] = b - a;
+    }
+    return median(own_samples, SMP_RUNS);
+}
+
+/* Report both medians of a row: name (all harts) and name_caller (this hart). */
+static void report_pair(const char *name, uint64_t aovh, uint64_t oovh)
+{
+    char caller[64];
+    snprintf(caller, sizeof caller, "%s_caller", name);
+    for (int i = 0; i < SMP_RUNS; i++) {
+        all_samples[i] -= aovh;
+        own_samples[i] -= oovh;
+    }
+    report(name, median(all_samples, SMP_RUNS));
+    report(caller, median(own_samples, SMP_RUNS));
+}
+
+/* ipc_call_reply_smp: this task on hart 0, b_ipcsrv on hart 1 (its arg). */
+static void ipc_smp(uint64_t aovh, uint64_t oovh)
 {
     long ep = sys_ep_create();
     sys_cap_copy(-1, ep, -1, GRANT_SLOT, 0);
-    long pid = spawn("b_ipcsrv", 0);
+    long pid = spawn("b_ipcsrv", 2); /* arg 2: it pins itself to hart 1 */
     struct msg m = { .label = 1 };
-    sys_call(GRANT_SLOT, &m); /* the server is waiting after this */
-    int differ = 0;
-    for (int i = 0; i < IPC_PROBES; i++) {
-        long srv = proc_hart(pid);
-        long h = sys_thread_hart(-1);
+    sys_call(GRANT_SLOT, &m); /* the server is waiting on hart 1 after this */
+    for (int i = 0; i < SMP_RUNS; i++) {
         m.label = 1;
+        uint64_t a0 = sys_instret_all(), a = rdinstret();
         sys_call(GRANT_SLOT, &m);
-        differ += srv != h;
+        uint64_t b = rdinstret(), b0 = sys_instret_all();
+        all_samples[i] = b0 - a0;
+        own_samples[i] = b - a;
     }
+    report_pair("ipc_call_reply_smp", aovh, oovh);
     m.label = 0; /* tells the server to quit */
     sys_call(GRANT_SLOT, &m);
     wait_how(pid, NULL, NULL);
     sys_cap_delete(GRANT_SLOT);
     sys_cap_delete(ep);
-    printf("b_smp: ipc: the server had last run on another hart than the caller before %d of %d calls\n",
-           differ, IPC_PROBES);
+}
+
+/* fault_roundtrip_smp: as bench's fault_roundtrip (the frame is the pager's,
+   only the mapping went), the pager on hart 1. */
+static void fault_smp(uint64_t aovh, uint64_t oovh)
+{
+    const size_t len = SMP_RUNS * 4096UL;
+    volatile char *r = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED || pager_pin(1) != 0) {
+        printf("b_smp: fault_roundtrip_smp: no mapping, or the pager cannot be pinned\n");
+        return;
+    }
+    for (int i = 0; i < SMP_RUNS; i++)
+        r[i * 4096UL] = 1;
+    mprotect((void *)r, len, PROT_NONE);
+    mprotect((void *)r, len, PROT_READ | PROT_WRITE);
+    for (int i = 0; i < SMP_RUNS; i++) {
+        uint64_t a0 = sys_instret_all(), a = rdinstret();
+        (void)r[i * 4096UL];
+        uint64_t b = rdinstret(), b0 = sys_instret_all();
+        all_samples[i] = b0 - a0;
+        own_samples[i] = b - a;
+    }
+    pager_pin(-1);
+    report_pair("fault_roundtrip_smp", aovh, oovh);
+    munmap((void *)r, len);
+}
+
+/* The asking hart's instructions for munmap of one page each of SMP_RUNS
+   pages, this task having written the page on hart 1 just before. */
+static uint64_t munmap_after_hart1(uint64_t oovh)
+{
+    const size_t len = SMP_RUNS * 4096UL;
+    volatile char *p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    for (int i = 0; i < SMP_RUNS; i++)
+        p[i * 4096UL] = 1; /* faulted in here: the samples below fault nowhere */
+    for (int i = 0; i < SMP_RUNS; i++) {
+        sys_thread_pin(-1, 1);
+        p[i * 4096UL] = 2;
+        sys_thread_pin(-1, 0);
+        uint64_t a = rdinstret();
+        munmap((void *)(p + i * 4096UL), 4096);
+        uint64_t b = rdinstret();
+        own_samples[i] = b - a - oovh;
+    }
+    return median(own_samples, SMP_RUNS);
+}
+
+static void shootdown_smp(uint64_t oovh)
+{
+    uint64_t idle = munmap_after_hart1(oovh);
+    long spinner = fork();
+    if (spinner == 0) {
+        sys_thread_pin(-1, 1);
+        for (;;)
+            ;
+    }
+    uint64_t busy = spinner > 0 ? munmap_after_hart1(oovh) : 0;
+    if (spinner > 0) {
+        kill(spinner, SIGKILL);
+        waitpid(spinner, NULL, 0);
+    }
+    printf("b_smp: munmap of one page after hart 1 ran the task: %lu with hart 1 busy, %lu with it idle\n",
+           (unsigned long)busy, (unsigned long)idle);
+    if (!idle || !busy || busy < idle)
+        printf("b_smp: shootdown_asker: not measured\n");
+    else
+        report("shootdown_asker", busy - idle);
+}
+
+static void across_harts(void)
+{
+    sys_thread_pin(-1, 0);
+    uint64_t aovh = all_overhead(), oovh = own_overhead();
+    ipc_smp(aovh, oovh);
+    fault_smp(aovh, oovh);
+    shootdown_smp(oovh);
+    sys_thread_pin(-1, -1);
 }
 
 int main(int argc, char **argv)
@@ -133,7 +239,7 @@ int main(int argc, char **argv)
     long nharts = pg_stat(&st) == 0 ? st.nharts : 1;
     pf_scale();
     if (nharts > 1)
-        ipc_harts();
+        across_harts();
     if (arg == 0) { /* init=b_smp: alone */
         printf("@@BENCH DONE\n");
         shutdown();

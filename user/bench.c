@@ -1,25 +1,11 @@
 /* init of the benchmark image (scons bench, -icount shift=0): measures in
    retired instructions (rdinstret) and prints "@@BENCH name value" lines, each
    the median of many runs. */
-#include "sys.h"
+#include "bench.h"
 
 #define RUNS 501
 
 static uint64_t samples[RUNS];
-
-static uint64_t median(uint64_t *v, int n)
-{
-    for (int i = 1; i < n; i++) /* insertion sort: n is small */
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
-        }
-    return v[n / 2];
-}
-
-static void report(const char *name, uint64_t value)
-{
-    printf("@@BENCH %s %lu\n", name, value);
-}
 
 /* rdinstret of an empty measurement, subtracted from every sample */
 static uint64_t overhead(void)
@@ -471,7 +457,7 @@ int main(int argc, char **argv)
     }
     /* the rows across harts (pf_scale_n*, and with several harts the _smp rows): last,
        so that the one-hart rows above see what they always saw */
-    wait_how(spawn("b_smp", 1), NULL, NULL);
+    wait_how(spawn_rights("b_smp", 1, RIGHT_PROCS), NULL, NULL); /* it pins the pager */
     printf("@@BENCH DONE\n");
     shutdown();
     return 0;
