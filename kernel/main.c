@@ -53,6 +53,21 @@ static void start_harts(uint64_t boot_hartid)
     }
 }
 
+/* The number after key (e.g. "asidbits=") in the boot arguments, or dflt. */
+static unsigned long bootarg(const char *args, const char *key, unsigned long dflt)
+{
+    size_t k = strlen(key);
+    for (const char *p = args; *p; p++) {
+        if ((p == args || p[-1] == ' ') && strncmp(p, key, k) == 0 && p[k] >= '0' && p[k] <= '9') {
+            unsigned long v = 0;
+            for (p += k; *p >= '0' && *p <= '9' && v < 1000000; p++)
+                v = v * 10 + (unsigned long)(*p - '0');
+            return v;
+        }
+    }
+    return dflt;
+}
+
 /* A hart other than the boot hart, on its own stack with tp = its struct hart. */
 void secondary_main(void)
 {
@@ -109,7 +124,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     for (uint32_t i = 0; i < fdt.nvirtio; i++)
         device_add(fdt.virtio[i].base, fdt.virtio[i].size);
     start_harts(hartid); /* they wait for the lock until this hart first leaves the kernel */
-    sched_asid_init();
+    sched_asid_init(bootarg(fdt.bootargs, "asidbits=", 16));
     boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);
     sched_init(fdt.timebase_hz);
     schedule(NULL); /* the instructions so far (the firmware's, boot) are idle's */

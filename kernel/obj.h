@@ -143,7 +143,7 @@ long sched_pin(struct thread *t, long hart); /* run t only on hart (-1: any); 0 
 void sched_tick(void);
 void sched_init(uint64_t timebase_hz);
 void sched_forget_root(pte_t *root);
-void sched_asid_init(void);                /* the ASIDs satp has (boot, once the harts are known) */
+void sched_asid_init(unsigned limit);      /* the ASIDs satp has, at most 2^limit (boot, once the harts are known) */
 void sched_asid_free(struct aspace *as);   /* as is destroyed: its ASID is flushed everywhere and free */
 void sched_init_hart(void);                /* this hart's interrupts and timer */
 void timer_set(struct ntfn *n, uint64_t bits, uint64_t when); /* when 0: cancel */

@@ -523,9 +523,11 @@ static __attribute__((noinline)) void idle(void)
 static struct asids asids;
 static unsigned asid_bits;
 
-void sched_asid_init(void)
+void sched_asid_init(unsigned limit)
 {
     asid_bits = vm_asid_bits();
+    if (asid_bits > limit)
+        asid_bits = limit; /* boot argument asidbits=N: fewer, to test the rollover */
     asid_init(&asids, asid_bits, nharts);
     kprintf("kernel: %u harts, %u ASIDs\n", nharts, asid_bits ? 1u << asid_bits : 0);
 }
