@@ -74,40 +74,11 @@ static void flush_answer(struct hart *h)
     sbi_send_ipi(asker);
 }
 
-/* Flush [va, va + size) (size -1: all) with asid (-1: every ASID) from the TLBs
-   of the harts in mask (bit i: harts[i]); returns once they have. The caller
-   holds the lock. */
-static void remote_flush(uint64_t mask, uint64_t va, uint64_t size, uint64_t asid)
-{
-    struct hart *me = this_hart();
-    uint64_t ids = 0, sie = csr_read(sie);
-    flush_asker = 1UL << me->hartid;
-    for (uint32_t i = 0; i < nharts; i++) {
-        if (mask >> i & 1) {
-            struct hart *h = &harts[i];
-            h->flush_va = va;
-            h->flush_size = size;
-            h->flush_asid = asid;
-            __atomic_store_n(&h->flush_req, 1, __ATOMIC_SEQ_CST);
-            ids |= 1UL << h->hartid;
-        }
-    }
-    sbi_send_ipi(ids);
-    csr_write(sie, SIE_SSIE);
-    for (uint32_t i = 0; i < nharts; i++) {
-        while ((mask >> i & 1) && __atomic_load_n(&harts[i].flush_req, __ATOMIC_SEQ_CST)) {
-            wfi();
-            csr_clear(sip, SIP_SSIP);
-        }
-    }
-    csr_write(sie, sie);
-    if (me->ipi_sent)
-        csr_set(sip, SIP_SSIP); /* the wait may have taken it */
-}
-
 /* Sleep until a release wakes this hart, or done(arg) holds (checked after the
    hart is a sleeper, so that no wake-up is missed); then take the lock, unless
-   take is false. Returns with sie as it found it. */
+   take is false. Any software interrupt wakes it (a release's, a flush's
+   answer, a flush asked of it). Returns with sie as it found it, and the
+   software interrupt pending again if a real one was sent meanwhile. */
 static void lock_sleep(bool take, bool (*done)(void *), void *arg)
 {
     struct hart *h = this_hart();
@@ -135,6 +106,38 @@ static void lock_sleep(bool take, bool (*done)(void *), void *arg)
     }
     __atomic_fetch_and(&lock_sleepers, ~bit, __ATOMIC_SEQ_CST);
     csr_write(sie, sie);
+    if (h->ipi_sent)
+        csr_set(sip, SIP_SSIP); /* waking took it */
+}
+
+/* Have the harts in *mask all done the flush asked of them? */
+static bool flushed(void *mask)
+{
+    for (uint32_t i = 0; i < nharts; i++)
+        if ((*(uint64_t *)mask >> i & 1) && __atomic_load_n(&harts[i].flush_req, __ATOMIC_SEQ_CST))
+            return false;
+    return true;
+}
+
+/* Flush [va, va + size) (size -1: all) with asid (-1: every ASID) from the TLBs
+   of the harts in mask (bit i: harts[i]); returns once they have. The caller
+   holds the lock. */
+static void remote_flush(uint64_t mask, uint64_t va, uint64_t size, uint64_t asid)
+{
+    uint64_t ids = 0;
+    flush_asker = 1UL << this_hart()->hartid;
+    for (uint32_t i = 0; i < nharts; i++) {
+        if (mask >> i & 1) {
+            struct hart *h = &harts[i];
+            h->flush_va = va;
+            h->flush_size = size;
+            h->flush_asid = asid;
+            __atomic_store_n(&h->flush_req, 1, __ATOMIC_SEQ_CST);
+            ids |= 1UL << h->hartid;
+        }
+    }
+    sbi_send_ipi(ids);
+    lock_sleep(false, flushed, &mask);
 }
 
 /* Take the big kernel lock after entry.S's one try failed (a0, the trap frame,
@@ -142,8 +145,6 @@ static void lock_sleep(bool take, bool (*done)(void *), void *arg)
 void kernel_lock_slow(void)
 {
     lock_sleep(true, NULL, NULL);
-    if (this_hart()->ipi_sent)
-        csr_set(sip, SIP_SSIP);
 }
 
 /* Take the big kernel lock (entry.S takes it inline, with the same first try). */
@@ -233,10 +234,10 @@ static struct hart *running_elsewhere(struct thread *t)
     return NULL;
 }
 
-/* May t run on hart h (it is pinned to no other)? */
+/* May t run on hart h now (it is not being stopped, and pinned to no other)? */
 static inline bool runs_here_on(const struct thread *t, const struct hart *h)
 {
-    return !t->pin || t->pin == h->index + 1;
+    return !t->stop && (!t->pin || t->pin == h->index + 1);
 }
 
 static inline bool runs_here(const struct thread *t)
@@ -315,7 +316,7 @@ void sched_unready(struct thread *t)
 /* Run t next; the current thread, if still runnable, goes back on its ready queue. */
 void sched_switch(struct thread *t)
 {
-    if (t->stop || !runs_here(t)) {
+    if (!runs_here(t)) {
         sched_ready(t); /* (not queued while stopped) */
         return;
     }
@@ -396,8 +397,6 @@ void sched_stop(struct aspace *as, struct thread *t)
         kernel_unlock();
         lock_sleep(false, stopped, &w);
         kernel_lock();
-        if (me->ipi_sent)
-            csr_set(sip, SIP_SSIP); /* the sleep may have taken it */
     }
 }
 
@@ -620,7 +619,7 @@ static __attribute__((noreturn)) void switch_to(struct thread *from, struct thre
 
 void sched_run_slow(struct thread *t)
 {
-    if (t->stop || !runs_here(t)) {
+    if (!runs_here(t)) {
         struct thread *from = current; /* the thread that entered, now blocked */
         sched_ready(t); /* (not queued while stopped) */
         schedule(from);
@@ -655,7 +654,7 @@ void schedule(struct thread *from)
 {
     struct thread *t = current;
     if (t && t->state == TS_RUNNING) {
-        if (!ready_above(t->prio) && !t->stop && runs_here(t))
+        if (!ready_above(t->prio) && runs_here(t))
             switch_to(from, t);
         current = NULL; /* a higher priority woke up, or t is being stopped */
         sched_ready(t);
