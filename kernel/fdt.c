@@ -1,27 +1,27 @@
-// Flattened device tree parser.
-//
-// Blob layout (all integers big-endian):
-//
-//   header (40 bytes, version 17)
-//   memory reservation block          (ignored here)
-//   structure block: a token stream, each token a 32-bit word,
-//     BEGIN_NODE name\0 [pad to 4]
-//     PROP len nameoff data[len] [pad to 4]
-//     NOP
-//     END_NODE
-//     END
-//   strings block: NUL-terminated property names, indexed by nameoff.
-//
-// Per the devicetree spec, a node's properties precede its subnodes,
-// so a node is "complete" when its first child begins or when it
-// ends, whichever comes first.  At that moment we look at the node's
-// interesting properties and record what it describes.  This means we
-// only ever keep the properties of one node at a time, plus a small
-// per-depth stack of #address-cells/#size-cells, so the parser's
-// stack footprint stays small enough for a kernel stack.
-//
-// Every read goes through in_bounds()-checked offsets; the blob is
-// read a byte at a time so it need not be aligned.
+/* Flattened device tree parser.
+
+   Blob layout (all integers big-endian):
+
+     header (40 bytes, version 17)
+     memory reservation block          (ignored here)
+     structure block: a token stream, each token a 32-bit word,
+       BEGIN_NODE name\0 [pad to 4]
+       PROP len nameoff data[len] [pad to 4]
+       NOP
+       END_NODE
+       END
+     strings block: NUL-terminated property names, indexed by nameoff.
+
+   Per the devicetree spec, a node's properties precede its subnodes,
+   so a node is "complete" when its first child begins or when it
+   ends, whichever comes first.  At that moment we look at the node's
+   interesting properties and record what it describes.  This means we
+   only ever keep the properties of one node at a time, plus a small
+   per-depth stack of #address-cells/#size-cells, so the parser's
+   stack footprint stays small enough for a kernel stack.
+
+   Every read goes through in_bounds()-checked offsets; the blob is
+   read a byte at a time so it need not be aligned. */
 
 #include "fdt.h"
 
@@ -31,11 +31,11 @@
 #define FDT_NOP        0x4U
 #define FDT_END        0x9U
 
-#define FDT_HDR_SIZE   40U     // version 17 header
-#define FDT_MAX_DEPTH  32      // nesting limit (QEMU virt needs ~5)
-#define FDT_MAX_CELLS  4U      // sanity limit for #address/#size-cells
+#define FDT_HDR_SIZE   40U     /* version 17 header */
+#define FDT_MAX_DEPTH  32      /* nesting limit (QEMU virt needs ~5) */
+#define FDT_MAX_CELLS  4U      /* sanity limit for #address/#size-cells */
 
-// Header word offsets.
+/* Header word offsets. */
 #define H_MAGIC        0
 #define H_TOTALSIZE    4
 #define H_OFF_STRUCT   8
@@ -46,24 +46,24 @@
 #define H_SIZE_STRINGS 32
 #define H_SIZE_STRUCT  36
 
-// What we know about a node from its path alone.
+/* What we know about a node from its path alone. */
 enum node_kind {
     K_OTHER,
     K_ROOT,
-    K_MEMORY,   // /memory or /memory@...
-    K_CPUS,     // /cpus
-    K_CPU,      // /cpus/cpu or /cpus/cpu@...
-    K_CHOSEN,   // /chosen
+    K_MEMORY,   /* /memory or /memory@... */
+    K_CPUS,     /* /cpus */
+    K_CPU,      /* /cpus/cpu or /cpus/cpu@... */
+    K_CHOSEN,   /* /chosen */
 };
 
-// One property value inside the blob; p == NULL means absent.
+/* One property value inside the blob; p == NULL means absent. */
 struct prop {
     const uint8_t *p;
     uint32_t len;
 };
 
-// Per-depth record.  ac/sc are the cells this node declares for its
-// children (defaults 2/1).
+/* Per-depth record.  ac/sc are the cells this node declares for its
+   children (defaults 2/1). */
 struct level {
     uint32_t ac, sc;
     enum node_kind kind;
@@ -71,14 +71,14 @@ struct level {
 
 struct parser {
     const uint8_t *blob;
-    uint64_t struct_off, struct_end;    // [struct_off, struct_end)
+    uint64_t struct_off, struct_end;    /* [struct_off, struct_end) */
     uint64_t strings_off, strings_size;
     struct fdt_info *out;
 
-    int depth;                          // open nodes; stack[depth-1] is current
+    int depth;                          /* open nodes; stack[depth-1] is current */
     struct level stack[FDT_MAX_DEPTH];
 
-    // Properties of the current node; valid while !cur_done.
+    /* Properties of the current node; valid while !cur_done. */
     bool cur_done;
     struct prop reg, compat, irqs, irqs_ext, devtype, timebase, bootargs, status;
 
@@ -86,17 +86,15 @@ struct parser {
     uint64_t cpu_tb;
 };
 
-static uint32_t
-be32(const uint8_t *p)
+static uint32_t be32(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
            ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
-// Fold n big-endian cells into a value; with n > 2 only the low
-// 64 bits survive.  Returns 0 for n == 0.
-static uint64_t
-read_cells(const uint8_t *p, uint32_t n)
+/* Fold n big-endian cells into a value; with n > 2 only the low
+   64 bits survive.  Returns 0 for n == 0. */
+static uint64_t read_cells(const uint8_t *p, uint32_t n)
 {
     uint64_t v = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -104,11 +102,10 @@ read_cells(const uint8_t *p, uint32_t n)
     return v;
 }
 
-// Does the n-byte, possibly unterminated string s equal the C string
-// lit?  s need not be NUL-terminated; a NUL inside n ends it.
-// Returns false on any mismatch.
-static bool
-str_eq(const uint8_t *s, uint64_t n, const char *lit)
+/* Does the n-byte, possibly unterminated string s equal the C string
+   lit?  s need not be NUL-terminated; a NUL inside n ends it.
+   Returns false on any mismatch. */
+static bool str_eq(const uint8_t *s, uint64_t n, const char *lit)
 {
     uint64_t i = 0;
     for (; lit[i] != '\0'; i++)
@@ -117,10 +114,9 @@ str_eq(const uint8_t *s, uint64_t n, const char *lit)
     return i == n || s[i] == '\0';
 }
 
-// Is the node name (n bytes, unit address after '@') equal to base
-// either exactly or as "base@..."?  Returns false otherwise.
-static bool
-name_is(const uint8_t *name, uint64_t n, const char *base)
+/* Is the node name (n bytes, unit address after '@') equal to base
+   either exactly or as "base@..."?  Returns false otherwise. */
+static bool name_is(const uint8_t *name, uint64_t n, const char *base)
 {
     uint64_t i = 0;
     for (; base[i] != '\0'; i++)
@@ -129,18 +125,16 @@ name_is(const uint8_t *name, uint64_t n, const char *base)
     return i == n || name[i] == '@';
 }
 
-// Is the property's (string) value equal to lit?
-// Returns false when the property is absent.
-static bool
-prop_is(const struct prop *pr, const char *lit)
+/* Is the property's (string) value equal to lit?
+   Returns false when the property is absent. */
+static bool prop_is(const struct prop *pr, const char *lit)
 {
     return pr->p != NULL && str_eq(pr->p, pr->len, lit);
 }
 
-// Does the stringlist property contain the string lit?
-// Returns false when the property is absent.
-static bool
-has_compat(const struct prop *pr, const char *lit)
+/* Does the stringlist property contain the string lit?
+   Returns false when the property is absent. */
+static bool has_compat(const struct prop *pr, const char *lit)
 {
     uint32_t i = 0;
     if (pr->p == NULL)
@@ -156,11 +150,10 @@ has_compat(const struct prop *pr, const char *lit)
     return false;
 }
 
-// Decode the first (address, size) entry of the current node's "reg"
-// using the parent's cell counts.  Returns false if there is no
-// parent, no reg, or reg is too short for one entry.
-static bool
-first_reg(struct parser *ps, uint64_t *base, uint64_t *size)
+/* Decode the first (address, size) entry of the current node's "reg"
+   using the parent's cell counts.  Returns false if there is no
+   parent, no reg, or reg is too short for one entry. */
+static bool first_reg(struct parser *ps, uint64_t *base, uint64_t *size)
 {
     if (ps->depth < 2 || ps->reg.p == NULL)
         return false;
@@ -173,11 +166,10 @@ first_reg(struct parser *ps, uint64_t *base, uint64_t *size)
     return true;
 }
 
-// Interrupt number of the current node: first cell of "interrupts",
-// else the cell after the phandle in "interrupts-extended".
-// Returns 0 when neither is usable.
-static uint32_t
-first_irq(const struct parser *ps)
+/* Interrupt number of the current node: first cell of "interrupts",
+   else the cell after the phandle in "interrupts-extended".
+   Returns 0 when neither is usable. */
+static uint32_t first_irq(const struct parser *ps)
 {
     if (ps->irqs.p != NULL && ps->irqs.len >= 4)
         return be32(ps->irqs.p);
@@ -186,10 +178,9 @@ first_irq(const struct parser *ps)
     return 0;
 }
 
-// Decode a u32 or u64 property into *v.  Returns false if absent or
-// of any other length.
-static bool
-prop_u32_or_u64(const struct prop *pr, uint64_t *v)
+/* Decode a u32 or u64 property into *v.  Returns false if absent or
+   of any other length. */
+static bool prop_u32_or_u64(const struct prop *pr, uint64_t *v)
 {
     if (pr->p == NULL)
         return false;
@@ -204,10 +195,9 @@ prop_u32_or_u64(const struct prop *pr, uint64_t *v)
     return false;
 }
 
-// The current node is complete: record whatever it describes.
-// Cannot fail; unusable nodes are simply skipped.
-static void
-finish_node(struct parser *ps)
+/* The current node is complete: record whatever it describes.
+   Cannot fail; unusable nodes are simply skipped. */
+static void finish_node(struct parser *ps)
 {
     struct fdt_info *out = ps->out;
     enum node_kind kind = ps->stack[ps->depth - 1].kind;
@@ -276,9 +266,8 @@ finish_node(struct parser *ps)
     }
 }
 
-// Forget the current node's properties before a new node starts.
-static void
-reset_props(struct parser *ps)
+/* Forget the current node's properties before a new node starts. */
+static void reset_props(struct parser *ps)
 {
     struct prop none = { NULL, 0 };
     ps->reg = ps->compat = ps->irqs = ps->irqs_ext = none;
@@ -286,10 +275,9 @@ reset_props(struct parser *ps)
     ps->cur_done = false;
 }
 
-// BEGIN_NODE with the given name.  Returns 0, or FDT_ERR_STRUCT if
-// nesting is too deep or a second root node appears.
-static int
-begin_node(struct parser *ps, const uint8_t *name, uint64_t namelen, bool *seen_root)
+/* BEGIN_NODE with the given name.  Returns 0, or FDT_ERR_STRUCT if
+   nesting is too deep or a second root node appears. */
+static int begin_node(struct parser *ps, const uint8_t *name, uint64_t namelen, bool *seen_root)
 {
     enum node_kind kind = K_OTHER;
 
@@ -299,7 +287,7 @@ begin_node(struct parser *ps, const uint8_t *name, uint64_t namelen, bool *seen_
         *seen_root = true;
         kind = K_ROOT;
     } else {
-        finish_node(ps);                 // parent's properties are complete
+        finish_node(ps);                 /* parent's properties are complete */
         if (ps->depth >= FDT_MAX_DEPTH)
             return FDT_ERR_STRUCT;
         enum node_kind pk = ps->stack[ps->depth - 1].kind;
@@ -316,20 +304,19 @@ begin_node(struct parser *ps, const uint8_t *name, uint64_t namelen, bool *seen_
     }
 
     struct level *lv = &ps->stack[ps->depth++];
-    lv->ac = 2;                          // spec defaults
+    lv->ac = 2;                          /* spec defaults */
     lv->sc = 1;
     lv->kind = kind;
     reset_props(ps);
     return 0;
 }
 
-// PROP whose name is the NUL-terminated string at nm (n bytes
-// excluding NUL) with value [val, val+len).  Returns 0, or
-// FDT_ERR_STRUCT for a property outside a node, after a subnode, or a
-// bad #address-cells/#size-cells value.
-static int
-property(struct parser *ps, const uint8_t *nm, uint64_t n,
-         const uint8_t *val, uint32_t len)
+/* PROP whose name is the NUL-terminated string at nm (n bytes
+   excluding NUL) with value [val, val+len).  Returns 0, or
+   FDT_ERR_STRUCT for a property outside a node, after a subnode, or a
+   bad #address-cells/#size-cells value. */
+static int property(struct parser *ps, const uint8_t *nm, uint64_t n,
+                    const uint8_t *val, uint32_t len)
 {
     struct prop pr = { val, len };
 
@@ -365,10 +352,9 @@ property(struct parser *ps, const uint8_t *nm, uint64_t n,
     return 0;
 }
 
-// Walk the structure block.  Returns 0 on reaching a well-placed END
-// token, FDT_ERR_STRUCT on anything malformed.
-static int
-walk(struct parser *ps)
+/* Walk the structure block.  Returns 0 on reaching a well-placed END
+   token, FDT_ERR_STRUCT on anything malformed. */
+static int walk(struct parser *ps)
 {
     const uint8_t *b = ps->blob;
     uint64_t pos = ps->struct_off;
@@ -378,7 +364,7 @@ walk(struct parser *ps)
 
     for (;;) {
         if (pos > end || end - pos < 4)
-            return FDT_ERR_STRUCT;       // ran off the block without END
+            return FDT_ERR_STRUCT;       /* ran off the block without END */
         uint32_t tok = be32(b + pos);
         pos += 4;
 
@@ -388,7 +374,7 @@ walk(struct parser *ps)
             while (pos < end && b[pos] != '\0')
                 pos++;
             if (pos >= end)
-                return FDT_ERR_STRUCT;   // unterminated name
+                return FDT_ERR_STRUCT;   /* unterminated name */
             r = begin_node(ps, b + start, pos - start, &seen_root);
             if (r < 0)
                 return r;
@@ -400,7 +386,7 @@ walk(struct parser *ps)
                 return FDT_ERR_STRUCT;
             finish_node(ps);
             ps->depth--;
-            ps->cur_done = true;         // parent already had a child
+            ps->cur_done = true;         /* parent already had a child */
             break;
         case FDT_PROP: {
             if (pos > end || end - pos < 8)
@@ -409,7 +395,7 @@ walk(struct parser *ps)
             uint32_t nameoff = be32(b + pos + 4);
             pos += 8;
             if (len > end - pos)
-                return FDT_ERR_STRUCT;   // value runs off the block
+                return FDT_ERR_STRUCT;   /* value runs off the block */
             if (nameoff >= ps->strings_size)
                 return FDT_ERR_STRUCT;
             const uint8_t *nm = b + ps->strings_off + nameoff;
@@ -417,7 +403,7 @@ walk(struct parser *ps)
             while (n < room && nm[n] != '\0')
                 n++;
             if (n >= room)
-                return FDT_ERR_STRUCT;   // unterminated property name
+                return FDT_ERR_STRUCT;   /* unterminated property name */
             r = property(ps, nm, n, b + pos, len);
             if (r < 0)
                 return r;
@@ -436,10 +422,9 @@ walk(struct parser *ps)
     }
 }
 
-// Validate the header against min(totalsize, maxlen) and fill in the
-// block bounds.  Returns 0 or FDT_ERR_HEADER.
-static int
-check_header(struct parser *ps, size_t maxlen)
+/* Validate the header against min(totalsize, maxlen) and fill in the
+   block bounds.  Returns 0 or FDT_ERR_HEADER. */
+static int check_header(struct parser *ps, size_t maxlen)
 {
     const uint8_t *b = ps->blob;
 
@@ -469,7 +454,7 @@ check_header(struct parser *ps, size_t maxlen)
         size_struct = be32(b + H_SIZE_STRUCT);
     else
         size_struct = total - off_struct;
-    if (off_struct + size_struct > total)        // 64-bit sums: no overflow
+    if (off_struct + size_struct > total)        /* 64-bit sums: no overflow */
         return FDT_ERR_HEADER;
     if (off_strings < FDT_HDR_SIZE || off_strings + size_strings > total)
         return FDT_ERR_HEADER;
@@ -481,15 +466,14 @@ check_header(struct parser *ps, size_t maxlen)
     return 0;
 }
 
-int
-fdt_parse(const void *blob, size_t maxlen, struct fdt_info *out)
+int fdt_parse(const void *blob, size_t maxlen, struct fdt_info *out)
 {
     struct parser ps;
     int r;
 
     if (out == NULL)
         return FDT_ERR_HEADER;
-    // Clear *out field by field (no memset in a pure module).
+    /* Clear *out field by field (no memset in a pure module). */
     out->mem_base = out->mem_size = 0;
     out->timebase_hz = 0;
     out->uart_base = 0;
@@ -525,7 +509,7 @@ fdt_parse(const void *blob, size_t maxlen, struct fdt_info *out)
     if (!ps.have_tb && ps.have_cpu_tb)
         out->timebase_hz = ps.cpu_tb;
 
-    // Insertion sort of the (at most FDT_MAX_VIRTIO) virtio slots.
+    /* Insertion sort of the (at most FDT_MAX_VIRTIO) virtio slots. */
     for (uint32_t i = 1; i < out->nvirtio; i++) {
         struct fdt_virtio v = out->virtio[i];
         uint32_t j = i;
@@ -537,8 +521,7 @@ fdt_parse(const void *blob, size_t maxlen, struct fdt_info *out)
     return ps.have_mem ? FDT_OK : FDT_ERR_NOMEM;
 }
 
-const char *
-fdt_strerror(int code)
+const char *fdt_strerror(int code)
 {
     switch (code) {
     case FDT_OK:         return "ok";
