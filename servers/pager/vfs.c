@@ -192,11 +192,17 @@ bool vnode_grow(struct vnode *v, uint64_t npages)
     return true;
 }
 
+/* Make sure v has its array of dirty marks. Returns false when out of memory. */
+static bool dirty_marks(struct vnode *v)
+{
+    return v->dirty || (v->dirty = meta_alloc(v->cache->npages)) != NULL;
+}
+
 /* Mark page idx of v dirty (it must be cached). The set of dirty pages holds
    a reference to v. Returns false when out of memory for the marks. */
 bool mark_dirty(struct vnode *v, uint64_t idx)
 {
-    if (!v->dirty && !(v->dirty = meta_alloc(v->cache->npages)))
+    if (!dirty_marks(v))
         return false;
     if (v->dirty[idx])
         return true;
@@ -917,12 +923,12 @@ int cache_drop(uint8_t file, uint64_t idx, uint64_t pa)
     if ((uint64_t)frame_refs(pa) != l.n + 1)
         return 0; /* a job holds it */
     bool in_file = idx * PAGE < v->size;
-    if (l.n && in_file && !v->dirty && !(v->dirty = meta_alloc(v->cache->npages)))
+    if (l.n && in_file && !dirty_marks(v))
         return 0; /* no memory for the mark the unmap may call for: tried again later */
     struct drop d = { pa, false };
     cache_mappings(v, idx, pa, drop_mapping, &d);
     if (d.dirty && in_file) { /* written after the look: it stays, to be written back */
-        mark_dirty(v, idx); /* (cannot fail: v->dirty is there) */
+        mark_dirty(v, idx); /* (cannot fail: dirty_marks made the array) */
         wb_fill();
         return 0;
     }
