@@ -94,25 +94,18 @@ static void pf_scale(void)
     }
 }
 
-/* instret_all's own cost between two readings: subtracted from each sample */
-static uint64_t all_overhead(void)
+/* The cost of an empty measurement, subtracted from each sample: instret_all
+   around nothing (*aovh) and rdinstret around nothing (*oovh). */
+static void overheads(uint64_t *aovh, uint64_t *oovh)
 {
     for (int i = 0; i < SMP_RUNS; i++) {
-        uint64_t a = sys_instret_all();
-        uint64_t b = sys_instret_all();
-        all_samples[i] = b - a;
-    }
-    return median(all_samples, SMP_RUNS);
-}
-
-static uint64_t own_overhead(void)
-{
-    for (int i = 0; i < SMP_RUNS; i++) {
-        uint64_t a = rdinstret();
-        uint64_t b = rdinstret();
+        uint64_t a0 = sys_instret_all(), b0 = sys_instret_all();
+        uint64_t a = rdinstret(), b = rdinstret();
+        all_samples[i] = b0 - a0;
         own_samples[i] = b - a;
     }
-    return median(own_samples, SMP_RUNS);
+    *aovh = median(all_samples, SMP_RUNS);
+    *oovh = median(own_samples, SMP_RUNS);
 }
 
 /* Report both medians of a row: name (all harts) and name_caller (this hart). */
@@ -225,7 +218,8 @@ static void shootdown_smp(uint64_t oovh)
 static void across_harts(void)
 {
     sys_thread_pin(-1, 0);
-    uint64_t aovh = all_overhead(), oovh = own_overhead();
+    uint64_t aovh, oovh;
+    overheads(&aovh, &oovh);
     ipc_smp(aovh, oovh);
     fault_smp(aovh, oovh);
     shootdown_smp(oovh);
