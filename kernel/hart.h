@@ -6,6 +6,8 @@
 #define HART_KSTACK 0   /* the top of its kernel stack */
 #define HART_CUR 8      /* its current thread */
 #define HART_LOCK 16    /* &kernel_lock: the big kernel lock (sched.c) */
+#define HART_HARTID 64  /* its SBI hart id */
+#define HART_SIZE 136   /* sizeof(struct hart) */
 #define NHARTS_MAX 8
 
 #ifndef __ASSEMBLER__
@@ -33,6 +35,12 @@ struct hart {
     volatile uint32_t flush_req; /* another hart asks it to flush (sched.c: remote_flush) */
     uint64_t flush_va, flush_size, flush_asid; /* what: size -1 is all; asid -1 is every ASID */
 };
+
+_Static_assert(__builtin_offsetof(struct hart, kstack_top) == HART_KSTACK &&
+                   __builtin_offsetof(struct hart, cur) == HART_CUR &&
+                   __builtin_offsetof(struct hart, lock) == HART_LOCK &&
+                   __builtin_offsetof(struct hart, hartid) == HART_HARTID && sizeof(struct hart) == HART_SIZE,
+               "entry.S's offsets");
 
 extern struct hart harts[NHARTS_MAX];
 extern uint32_t nharts;          /* harts[0..nharts) run */

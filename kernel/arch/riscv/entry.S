@@ -9,12 +9,15 @@
 # OpenSBI jumps here in S-mode with the MMU off: a0 = hart id, a1 = device tree.
 # The code is position independent (medany), so it runs at the physical address.
 _entry:
-    # Only the first hart here boots the kernel (one boot saw the firmware send two);
-    # a later one waits for good: the kernel starts the others at secondary_entry.
+    # Only the first hart here boots the kernel. A later one is a hart the kernel is
+    # starting: OpenSBI 1.1 marks a hart START_PENDING before it writes the start
+    # address and argument, so a hart that polls at that moment comes here with the
+    # boot's. start_harts has filled its struct hart by then; the hart finds it by
+    # its id and goes on at secondary_entry. Any other waits for good.
     la t0, boot_claimed
     li t1, 1
     amoswap.w t1, t1, (t0)
-    bnez t1, 9f
+    bnez t1, late_hart
     la sp, boot_stack_top          # pc-relative: the physical address for now
     mv s0, a0
     mv s1, a1
@@ -49,8 +52,22 @@ secondary_entry:
 secondary_main_addr:
     .dword secondary_main
 
+late_hart:
+    fence r, r
+    la t0, harts                   # pc-relative: the physical address
+    li t2, NHARTS_MAX
+1:  ld t1, HART_HARTID(t0)
+    bne t1, a0, 2f
+    ld t1, HART_KSTACK(t0)
+    bnez t1, 3f                    # filled in: this hart's
+2:  addi t0, t0, HART_SIZE
+    addi t2, t2, -1
+    bnez t2, 1b
 9:  wfi
     j 9b
+3:  li t1, 0xffffffc000000000
+    add a1, t0, t1                 # its kernel virtual address, as hart_start passes it
+    j secondary_entry
 
     .section .data
     .balign 8
