@@ -218,7 +218,7 @@ static long req_spawn(struct proc *p, struct msg *m)
     name[32] = 0;
     snprintf(arg, sizeof arg, "%ld", m->w[4]);
     char *argv[] = { name, arg, NULL };
-    struct vm_wait unused; /* from the boot archive: nothing to wait for */
+    struct vm_wait unused = { 0 }; /* from the boot archive: nothing to wait for */
     return proc_spawn(name, argv, p, false, rights, &unused);
 }
 
@@ -247,7 +247,7 @@ static void spawn_init(void)
     if (!bootarg_str("init", name, sizeof name)) /* init=PROGRAM runs another first program */
         strncpy(name, "init", sizeof name);
     snprintf(path, sizeof path, "/bin/%s", name);
-    struct vm_wait w;
+    struct vm_wait w = { 0 };
     long pid = vfs_ready() ? proc_spawn(path, argv, NULL, true, INIT_RIGHTS, &w) : -ENOENT;
     if (pid == -EAGAIN && vfs_park_call(spawn_init, &w))
         return;
@@ -443,7 +443,7 @@ static void start_swap(void)
     char nth[8];
     if (!bootarg_str("swap", nth, sizeof nth) || !archive_file("swap", &(uint64_t){ 0 }))
         return;
-    struct vm_wait unused; /* from the boot archive: nothing to wait for */
+    struct vm_wait unused = { 0 }; /* from the boot archive: nothing to wait for */
     long pid = proc_spawn("swap", (char *[]){ "swap", nth, NULL }, NULL, false, RIGHT_DRIVER, &unused);
     if (pid < 0)
         printf("pager: cannot start the swap driver: %s\n", strerror(pid));
@@ -639,7 +639,7 @@ int main(void)
     printf("pager: %lu frames free of %lu\n", fs.free, fs.total);
     /* The file server first; init starts once it has mounted its disk (or failed). */
     vfs_init(&(struct vfs_hooks){ .redispatch = redispatch, .settled = fs_ready_or_gone });
-    struct vm_wait unused; /* from the boot archive: nothing to wait for */
+    struct vm_wait unused = { 0 }; /* from the boot archive: nothing to wait for */
     fs_pid = archive_file("fs", &(uint64_t){ 0 }) ? proc_spawn("fs", (char *[]){ "fs", NULL }, NULL, false, RIGHT_DRIVER, &unused) : -ENOENT;
     if (fs_pid < 0)
         fs_settled = true;

@@ -15,6 +15,9 @@ struct vm_wait { struct vnode *v; uint64_t idx; };
 /* Waits of the memory layers (v NULL): for free frames, for a swap slot's read. */
 #define WAIT_MEM (1UL << 61)
 #define WAIT_SWAP (1UL << 60)     /* | the slot */
+/* Set by a caller that starts no I/O (v NULL): a file page not in the cache
+   says -EAGAIN at once, asking the file server for nothing (eager populate). */
+#define WAIT_NOIO (1UL << 59)
 
 struct req {
     struct proc *p;              /* the sender */

@@ -492,14 +492,17 @@ static void page_done(struct job *j, struct msg *r)
 
 /* The frame of page idx of v; or -EAGAIN with *w naming the page once the
    file server is asked for it, or WAIT_MEM while frames are being freed
-   for it (the caller parks on *w); -EFAULT (past the cache), -ENOMEM, -EIO
-   (no file server). Cache frames keep to the reserve like user pages. */
+   for it (the caller parks on *w), or at once when *w is WAIT_NOIO and the
+   page is not in the cache; -EFAULT (past the cache), -ENOMEM, -EIO (no
+   file server). Cache frames keep to the reserve like user pages. */
 long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w)
 {
     if (idx >= v->cache->npages)
         return -EFAULT;
     if (v->cache->pages[idx])
         return (long)v->cache->pages[idx];
+    if (!w->v && w->idx == WAIT_NOIO)
+        return -EAGAIN;
     *w = (struct vm_wait){ v, idx };
     if (page_pending(v, idx))
         return -EAGAIN;

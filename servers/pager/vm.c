@@ -569,10 +569,12 @@ void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end)
         for (uint64_t va = n->start > start ? n->start : start; access >= 0 && va < n->end && va < end; va += PAGE) {
             uint64_t pa;
             uint32_t perms;
-            struct vm_wait unused;
-            int r = done++ == EAGER_PAGES ? -ENOMEM : vm_resolve_wait(vs, va, access, &pa, &perms, &unused);
-            stop = r == -ENOMEM;
-            if (r < 0) /* -EAGAIN: this region's pages need I/O; they come with their faults */
+            struct vm_wait w = { NULL, WAIT_NOIO };
+            int r = done++ == EAGER_PAGES ? -ENOMEM : vm_resolve_wait(vs, va, access, &pa, &perms, &w);
+            stop = r == -ENOMEM || (r == -EAGAIN && w.idx == WAIT_MEM);
+            if (r == -EAGAIN && !stop) /* a file page not read yet: it comes with its fault */
+                continue;
+            if (r < 0)
                 break;
             if (run && (perms != run_perms || va != run_va + (uint64_t)run * PAGE || run == MAP_BATCH_MAX)) {
                 if (!populate_run(vs, run_va, pas, run, run_perms))
@@ -633,7 +635,7 @@ static int user_chunk(struct req *rq, struct vmspace *vs, uint64_t uva, int acce
 {
     uint64_t pa;
     uint32_t perms;
-    struct vm_wait unused;
+    struct vm_wait unused = { 0 };
     if (uva >= USER_LIMIT)
         return -EFAULT;
     int r = vm_resolve_wait(vs, uva, access, &pa, &perms, rq ? &rq->wait : &unused);
