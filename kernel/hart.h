@@ -7,7 +7,7 @@
 #define HART_CUR 8      /* its current thread */
 #define HART_LOCK 16    /* &kernel_lock: the big kernel lock (sched.c) */
 #define HART_HARTID 64  /* its SBI hart id */
-#define HART_SIZE 136   /* sizeof(struct hart) */
+#define HART_SIZE 144   /* sizeof(struct hart) */
 #define NHARTS_MAX 8
 
 #ifndef __ASSEMBLER__
@@ -33,6 +33,7 @@ struct hart {
     volatile uint32_t ipi_sent;  /* a software interrupt is on its way to it */
     uint32_t need_flush;         /* the ASIDs rolled over: flush all before the next user satp */
     volatile uint32_t flush_req; /* another hart asks it to flush (sched.c: remote_flush) */
+    uint32_t up;                 /* it has run kernel code (a hart that never comes is never waited for) */
     uint64_t flush_va, flush_size, flush_asid; /* what: size -1 is all; asid -1 is every ASID */
 };
 

@@ -75,6 +75,7 @@ void secondary_main(void)
     hart_csrs();
     pt_activate_kernel();
     kernel_lock();
+    h->up = 1;
     h->instret0 = h->acct_start = rdinstret();
     sched_init_hart();
     kprintf("kernel: hart %lu running\n", h->hartid);
@@ -92,6 +93,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     h0->ran_off = offsetof(struct aspace, ptq.ran);
     asm volatile("mv tp, %0" ::"r"(h0));
     kernel_lock();
+    h0->up = 1;
     hart_csrs();
 
     int err = fdt_parse(P2V(dtb_pa), 1 << 20, &fdt);

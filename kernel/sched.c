@@ -560,14 +560,15 @@ void tlb_flushed_all(void)
     this_hart()->flush_epoch++;
 }
 
-/* The mask of the other harts (bit i: harts[i]); with q, only of those that may cache q's
+/* The mask of the other harts that are up (bit i: harts[i]; one not up yet holds no
+   TLB entry: secondary_entry flushes all); with q, only of those that may cache q's
    space (they loaded it since their last full flush). */
 static uint64_t remote_harts(const struct ptquota *q)
 {
     struct hart *me = this_hart();
     uint64_t mask = 0;
     for (uint32_t i = 0; i < nharts; i++)
-        if (&harts[i] != me && (!q || q->ran[i] == harts[i].flush_epoch))
+        if (&harts[i] != me && harts[i].up && (!q || q->ran[i] == harts[i].flush_epoch))
             mask |= 1UL << i;
     return mask;
 }
@@ -631,10 +632,11 @@ void sched_run_slow(struct thread *t)
 /* Pin t to hart (harts[] index; -1: any hart). A thread running on a hart it
    may no longer use leaves it at that hart's next kernel entry (an IPI makes
    one now); the caller itself leaves at its return (the system-call path
-   returns straight only to a current thread). Returns 0 or -EINVAL. */
+   returns straight only to a current thread). Returns 0, or -EINVAL (no such
+   hart, or one that has not come up). */
 long sched_pin(struct thread *t, long hart)
 {
-    if (hart < -1 || hart >= (long)nharts)
+    if (hart < -1 || hart >= (long)nharts || (hart >= 0 && !harts[hart].up))
         return -EINVAL;
     t->pin = (uint8_t)(hart + 1);
     struct hart *h = nharts > 1 ? running_elsewhere(t) : NULL;
