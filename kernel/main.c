@@ -7,7 +7,7 @@
 #include "arch/riscv/plic.h"
 
 extern char _bss_start[], _bss_end[], _kernel_end[];
-extern char trap_vector[], kstack_top[], secondary_entry[];
+extern char _entry[], trap_vector[], kstack_top[], secondary_entry[];
 extern volatile uint64_t kernel_lock_word;
 void boot_pager(const struct fdt_info *fi, uint64_t free_pa, uint64_t ram_end, uint64_t kernel_pages);
 
@@ -25,10 +25,10 @@ static void hart_csrs(void)
     csr_write(scounteren, 7); /* cycle, time and instret readable in U-mode */
 }
 
-/* Start every other hart the device tree names (each waits for the lock, which
-   this hart holds until it first leaves the kernel). A hart that cannot have a
-   stack or does not start is left out. */
-static void start_harts(uint64_t boot_hartid)
+/* Start every other hart the device tree names at entry (each waits for the
+   lock, which this hart holds until it first leaves the kernel). A hart that
+   cannot have a stack or does not start is left out. */
+static void start_harts(uint64_t boot_hartid, uint64_t entry)
 {
     for (uint32_t i = 0; i < fdt.nharts && nharts < NHARTS_MAX; i++) {
         uint64_t id = fdt.hartid[i];
@@ -44,7 +44,7 @@ static void start_harts(uint64_t boot_hartid)
         h->index = nharts;
         h->flush_epoch = 1;
         h->ran_off = offsetof(struct aspace, ptq.ran) + 8 * h->index;
-        if (sbi_hart_start(id, V2P(secondary_entry), (uint64_t)h) != 0) {
+        if (sbi_hart_start(id, entry, (uint64_t)h) != 0) {
             kprintf("kernel: hart %lu did not start\n", id);
             pages_free(stack, 2);
             continue;
@@ -125,7 +125,8 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     device_add(fdt.uart_base, PGSIZE); /* the console driver reads input there */
     for (uint32_t i = 0; i < fdt.nvirtio; i++)
         device_add(fdt.virtio[i].base, fdt.virtio[i].size);
-    start_harts(hartid); /* they wait for the lock until this hart first leaves the kernel */
+    /* hartentry=1 (a test stage): start them at _entry, where OpenSBI 1.1 sometimes sends them (entry.S) */
+    start_harts(hartid, bootarg(fdt.bootargs, "hartentry=", 0) ? V2P(_entry) : V2P(secondary_entry));
     sched_asid_init(bootarg(fdt.bootargs, "asidbits=", 16));
     boot_pager(&fdt, kstart + ksize, ram_end, ksize / PGSIZE);
     sched_init(fdt.timebase_hz);
