@@ -44,8 +44,9 @@ static void start_harts(uint64_t boot_hartid, uint64_t entry)
         h->index = nharts;
         h->flush_epoch = 1;
         h->ran_off = offsetof(struct aspace, ptq.ran) + 8 * h->index;
-        if (sbi_hart_start(id, entry, (uint64_t)h) != 0) {
+        if (sbi_hart_start(id, entry, 0) != 0) { /* no argument: secondary_entry finds h by id */
             kprintf("kernel: hart %lu did not start\n", id);
+            memset(h, 0, sizeof *h); /* should it come after all, secondary_entry finds nothing */
             pages_free(stack, 2);
             continue;
         }

@@ -632,11 +632,11 @@ void sched_run_slow(struct thread *t)
 /* Pin t to hart (harts[] index; -1: any hart). A thread running on a hart it
    may no longer use leaves it at that hart's next kernel entry (an IPI makes
    one now); the caller itself leaves at its return (the system-call path
-   returns straight only to a current thread). Returns 0, or -EINVAL (no such
-   hart, or one that has not come up). */
+   returns straight only to a current thread). Returns 0 or -EINVAL. A thread
+   pinned to a hart that has not come up waits for it. */
 long sched_pin(struct thread *t, long hart)
 {
-    if (hart < -1 || hart >= (long)nharts || (hart >= 0 && !harts[hart].up))
+    if (hart < -1 || hart >= (long)nharts)
         return -EINVAL;
     t->pin = (uint8_t)(hart + 1);
     struct hart *h = nharts > 1 ? running_elsewhere(t) : NULL;

@@ -572,7 +572,7 @@ void vm_populate(struct vmspace *vs, uint64_t start, uint64_t end)
             struct vm_wait w = { NULL, WAIT_NOIO };
             int r = done++ == EAGER_PAGES ? -ENOMEM : vm_resolve_wait(vs, va, access, &pa, &perms, &w);
             stop = r == -ENOMEM || (r == -EAGAIN && w.idx == WAIT_MEM);
-            if (r == -EAGAIN && !stop) /* a file page not read yet: it comes with its fault */
+            if (r == -EAGAIN && !w.v && w.idx == WAIT_NOIO) /* a file page not read yet: it comes with its fault */
                 continue;
             if (r < 0)
                 break;

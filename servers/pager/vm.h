@@ -196,7 +196,7 @@ struct memobj *shared_anon(uint64_t npages); /* shared_obj for MAP_SHARED|MAP_AN
 void memobj_free(struct memobj *o);   /* frees it and drops its pages' references */
 
 /* ---- the page cache (vfs.c), as the file kinds (file.c, fshared.c) see it ---- */
-long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w); /* frame of a file page, -EAGAIN (*w set) while it is read, -errno */
+long vnode_page(struct vnode *v, uint64_t idx, struct vm_wait *w); /* frame of a file page, -EAGAIN (*w set) while it is read (*w left as it is when WAIT_NOIO), -errno */
 uint64_t vnode_page_cached(struct vnode *v, uint64_t idx); /* frame of page idx if in the cache and read; else 0 (never asks, never allocates) */
 void vnode_dirty(struct vnode *v, uint64_t idx, uint64_t pa); /* page idx (frame pa) needs writing back */
 void vnode_ref(struct vnode *v);

@@ -11,13 +11,13 @@
 _entry:
     # Only the first hart here boots the kernel. A later one is a hart the kernel is
     # starting: OpenSBI 1.1 marks a hart START_PENDING before it writes the start
-    # address and argument, so a hart that polls at that moment comes here with the
-    # boot's. start_harts has filled its struct hart by then; the hart finds it by
-    # its id and goes on at secondary_entry. Any other waits for good.
+    # address and argument, so a hart that polls at that moment may come here, or to
+    # secondary_entry, with the boot's argument: secondary_entry finds the hart's own
+    # struct by its hart id.
     la t0, boot_claimed
     li t1, 1
     amoswap.w t1, t1, (t0)
-    bnez t1, late_hart
+    bnez t1, secondary_entry
     la sp, boot_stack_top          # pc-relative: the physical address for now
     mv s0, a0
     mv s1, a1
@@ -36,23 +36,13 @@ _entry:
 kmain_addr:
     .dword kmain
 
-# The other harts start here (SBI HSM hart_start), MMU off: a0 = hart id, a1 = its
-# struct hart (a kernel virtual address). The boot map holds this code at its
-# physical address too, so turning the MMU on is safe here.
+# The other harts start here (SBI HSM hart_start), or come from _entry, MMU off:
+# a0 = hart id; a1 is not trusted (above). start_harts has filled the hart's
+# struct hart in harts[] before it asked for the start: the hart finds it by its
+# id (a hart with none waits for good), turns the MMU on (the boot map holds this
+# code at its physical address too) and runs secondary_main on its stack.
     .globl secondary_entry
 secondary_entry:
-    ld t0, boot_satp
-    csrw satp, t0
-    sfence.vma zero, zero
-    mv tp, a1
-    ld sp, HART_KSTACK(tp)
-    ld t1, secondary_main_addr
-    jr t1
-    .balign 8
-secondary_main_addr:
-    .dword secondary_main
-
-late_hart:
     fence r, r
     la t0, harts                   # pc-relative: the physical address
     li t2, NHARTS_MAX
@@ -65,9 +55,17 @@ late_hart:
     bnez t2, 1b
 9:  wfi
     j 9b
-3:  li t1, 0xffffffc000000000
-    add a1, t0, t1                 # its kernel virtual address, as hart_start passes it
-    j secondary_entry
+3:  ld t1, boot_satp
+    csrw satp, t1
+    sfence.vma zero, zero
+    li t1, 0xffffffc000000000
+    add tp, t0, t1                 # its struct's kernel virtual address
+    ld sp, HART_KSTACK(tp)
+    ld t1, secondary_main_addr
+    jr t1
+    .balign 8
+secondary_main_addr:
+    .dword secondary_main
 
     .section .data
     .balign 8
