@@ -495,6 +495,7 @@ long proc_wait(struct req *rq, long pid)
             reply->w[1] = c->how;
             reply->w[2] = c->code;
             release(c);
+            signal_hold(p); /* its SIGCHLD's handler runs before wait returns, as in notify_parent */
             return 1;
         }
     }
