@@ -311,14 +311,18 @@ static bool is_ipc_call(uint64_t nr)
    system call t is in (a send no receiver has taken yet, a receive, a
    notification wait) is ended first: it returns -EINTR (a7 = IPC_FAILED for
    an IPC call, as for any failed one) and t is ready. A call waiting for its
-   answer and a fault are never interrupted: their receiver holds the request. */
+   answer and a fault are never interrupted: their receiver holds the request.
+   Nor is a send to t's own pager (its fault endpoint) not taken yet: the pager
+   is the one asking, and takes it in turn (on several harts a task may call
+   while the pager works for another; a wait for a child that has ended must
+   not say -EINTR because the child's SIGCHLD came first). */
 int ipc_interrupt(struct thread *t, bool interrupt)
 {
     if (t->state == TS_RUNNING)
         return THREAD_READY;
     if (t->ipc_fault)
         return THREAD_FAULT;
-    if (t->state == TS_REPLY)
+    if (t->state == TS_REPLY || (t->state == TS_SEND && t->blocked_ep == t->fault_ep))
         return THREAD_CALL;
     if (!interrupt || !unqueue(t))
         return THREAD_BLOCKED;
